@@ -1,0 +1,128 @@
+"""Foundation commands: serve, worker, db upgrade/status, inbox, retry."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+import click
+
+from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
+from decidim_bridge.store import inbox as inbox_store
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
+@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker.")
+@reports_errors
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the webhook and operations endpoints with gunicorn."""
+    from decidim_bridge.server import run_gunicorn
+
+    settings, db = settings_and_db()
+    db.upgrade()
+    run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Handle what is due now, then exit.")
+@reports_errors
+def worker(once: bool) -> None:
+    """Claim and handle inbox events until SIGTERM."""
+    from decidim_bridge.handlers import default_handlers
+    from decidim_bridge.services import build_services
+    from decidim_bridge.worker import Worker
+
+    settings, db = settings_and_db()
+    if not db.migrations_current():
+        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    runner = Worker(db, settings, default_handlers(), services=build_services(settings, db))
+    runner.install_signal_handlers()
+    if once:
+        while runner.run_once():
+            pass
+    else:
+        runner.run()
+
+
+@click.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@reports_errors
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    _, database = settings_and_db(configure_logging=False)
+    heads = database.upgrade()
+    click.echo(f"database at {', '.join(heads)}")
+
+
+@db.command("status")
+@reports_errors
+def db_status() -> None:
+    """Show applied and expected migrations; exit 1 when behind."""
+    _, database = settings_and_db(configure_logging=False)
+    current, expected = database.current_revisions(), database.expected_revisions()
+    click.echo(f"current:  {', '.join(sorted(current)) or '(none)'}")
+    click.echo(f"expected: {', '.join(sorted(expected))}")
+    if current != expected:
+        sys.exit(1)
+
+
+@click.command("inbox")
+@click.option("--status", type=click.Choice(inbox_store.STATUSES), help="Only this status.")
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@reports_errors
+def inbox_command(status: str | None, limit: int, as_json: bool) -> None:
+    """List inbox rows (newest first) and the count per status."""
+    _, database = settings_and_db(configure_logging=False)
+    with database.read() as conn:
+        rows = inbox_store.list_rows(conn, status=status, limit=limit)
+        counts = inbox_store.counts(conn)
+    if as_json:
+        for row in rows:
+            record: dict[str, Any] = {k: v for k, v in row.__dict__.items() if k != "body"}
+            click.echo(json.dumps(record))
+        return
+    click.echo("  ".join(f"{k}: {v}" for k, v in counts.items()))
+    if not rows:
+        click.echo("(no rows)")
+        return
+    click.echo(
+        f"{'ID':>6}  {'STATUS':8} {'TRIES':>5}  {'RECEIVED':19}  {'SOURCE':9} EVENT / SUBJECT"
+    )
+    for row in rows:
+        click.echo(
+            f"{row.id:>6}  {row.status:8} {row.attempts:>5}  {fmt_time(row.received_at):19}  "
+            f"{row.source:9} {row.event_type}  {row.subject}"
+        )
+        if row.outcome:
+            click.echo(f"{'':>8}outcome: {row.outcome}")
+        if row.last_error and row.status in ("dead", "pending"):
+            click.echo(f"{'':>8}last error: {row.last_error.splitlines()[0][:160]}")
+
+
+@click.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Retry every dead-lettered event.")
+@reports_errors
+def retry_command(ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead (or finished) inbox events back in the queue."""
+    if not ids and not all_dead:
+        raise click.UsageError("give inbox ids or --all-dead")
+    _, database = settings_and_db(configure_logging=False)
+    with database.begin() as conn:
+        count = inbox_store.retry(conn, now=time.time(), ids=ids, all_dead=all_dead)
+    click.echo(f"{count} event(s) queued again")
+
+
+def register(group: click.Group) -> None:
+    for command in (serve, worker, db, inbox_command, retry_command):
+        group.add_command(command)

@@ -1,0 +1,22 @@
+"""The long-lived collaborators a worker hands to handlers (Decidim client, mappings...)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from decidim_bridge.config import Settings
+from decidim_bridge.store import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    decidim: Any = None
+    mappings: Any = None
+
+
+def build_services(settings: Settings, db: Database) -> Services:
+    """Build the services once per worker process."""
+    return Services(settings=settings, db=db)

@@ -1,0 +1,290 @@
+"""The inbox: durable, deduplicated events, claimed by workers with a lease.
+
+Functions take a ``Connection`` so callers choose the transaction. Claiming follows one
+rule on both databases: the oldest due row whose subject (proposal) has no earlier
+unfinished row; a ``running`` row whose lease expired is due again. On PostgreSQL the
+claim uses ``FOR UPDATE SKIP LOCKED`` so concurrent workers never take the same row; on
+SQLite the single writer lock (``BEGIN IMMEDIATE``) gives the same guarantee.
+Finishing a row is fenced by the lease owner: a worker that lost its lease cannot finish.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+
+from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store.schema import inbox
+
+#: Statuses of a row that still has to be handled; they block later rows of the subject.
+OPEN_STATUSES = ("pending", "running")
+STATUSES = ("pending", "running", "done", "ignored", "dead")
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    id: int
+    tenant: str
+    source: str
+    delivery_key: str
+    event_type: str
+    subject: str
+    body: str
+    body_sha256: str
+    received_at: float
+    status: str
+    outcome: str | None
+    attempts: int
+    next_attempt_at: float
+    lease_owner: str | None
+    lease_until: float | None
+    last_error: str | None
+    finished_at: float | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> InboxRow:
+        return cls(**dict(row._mapping))
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What storing a delivery did: a new row, a duplicate, or a reused id with another body."""
+
+    id: int
+    duplicate: bool
+    body_mismatch: bool = False
+
+
+def store_delivery(
+    conn: Connection,
+    *,
+    tenant: str,
+    source: str,
+    delivery_key: str,
+    event_type: str,
+    subject: str,
+    body: str,
+    body_sha256: str,
+    now: float,
+    status: str = "pending",
+    outcome: str | None = None,
+) -> StoreResult:
+    """Insert a delivery once; a second delivery with the same key is reported as duplicate."""
+    values = dict(
+        tenant=tenant,
+        source=source,
+        delivery_key=delivery_key,
+        event_type=event_type,
+        subject=subject,
+        body=body,
+        body_sha256=body_sha256,
+        received_at=now,
+        status=status,
+        outcome=outcome,
+        attempts=0,
+        next_attempt_at=now,
+        finished_at=now if status != "pending" else None,
+    )
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(inbox)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["tenant", "source", "delivery_key"])
+        .returning(inbox.c.id)
+    )
+    new_id = conn.execute(stmt).scalar()
+    if new_id is not None:
+        return StoreResult(id=int(new_id), duplicate=False)
+    existing = conn.execute(
+        select(inbox.c.id, inbox.c.body_sha256).where(
+            inbox.c.tenant == tenant,
+            inbox.c.source == source,
+            inbox.c.delivery_key == delivery_key,
+        )
+    ).one()
+    return StoreResult(
+        id=int(existing.id), duplicate=True, body_mismatch=existing.body_sha256 != body_sha256
+    )
+
+
+def _claimable(now: float, tenant: str | None) -> Any:
+    earlier = inbox.alias("earlier")
+    blocked = exists().where(
+        earlier.c.tenant == inbox.c.tenant,
+        earlier.c.subject == inbox.c.subject,
+        earlier.c.id < inbox.c.id,
+        earlier.c.status.in_(OPEN_STATUSES),
+    )
+    due = or_(
+        and_(inbox.c.status == "pending", inbox.c.next_attempt_at <= now),
+        and_(inbox.c.status == "running", inbox.c.lease_until < now),
+    )
+    condition = and_(due, ~blocked)
+    if tenant is not None:
+        condition = and_(condition, inbox.c.tenant == tenant)
+    return condition
+
+
+def claim(
+    conn: Connection,
+    *,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    limit: int = 1,
+    tenant: str | None = None,
+) -> list[InboxRow]:
+    """Take up to ``limit`` due rows for ``owner`` until ``now + lease_seconds``."""
+    candidates = select(inbox.c.id).where(_claimable(now, tenant)).order_by(inbox.c.id).limit(limit)
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True, of=inbox)
+        ids = [r.id for r in conn.execute(candidates)]
+        if not ids:
+            return []
+        target = inbox.c.id.in_(ids)
+    else:
+        target = inbox.c.id.in_(candidates.scalar_subquery())
+    stmt = (
+        update(inbox)
+        .where(target)
+        .values(
+            status="running",
+            lease_owner=owner,
+            lease_until=now + lease_seconds,
+            attempts=inbox.c.attempts + 1,
+        )
+        .returning(*inbox.c)
+    )
+    rows = [InboxRow.from_row(r) for r in conn.execute(stmt)]
+    return sorted(rows, key=lambda r: r.id)
+
+
+def _fenced(row_id: int, owner: str) -> Any:
+    return and_(inbox.c.id == row_id, inbox.c.lease_owner == owner, inbox.c.status == "running")
+
+
+def extend_lease(conn: Connection, row_id: int, *, owner: str, until: float) -> None:
+    """Keep a long-running row; raises ``LeaseLost`` if another worker took it."""
+    result = conn.execute(update(inbox).where(_fenced(row_id, owner)).values(lease_until=until))
+    if result.rowcount != 1:
+        raise LeaseLost(f"inbox row {row_id} is no longer leased to {owner}")
+
+
+def finish(
+    conn: Connection,
+    row_id: int,
+    *,
+    owner: str,
+    now: float,
+    status: str = "done",
+    outcome: str | None = None,
+) -> None:
+    """Mark a claimed row done or ignored; raises ``LeaseLost`` if the lease was taken over."""
+    if status not in ("done", "ignored"):
+        raise ValueError(f"cannot finish with status {status!r}")
+    result = conn.execute(
+        update(inbox)
+        .where(_fenced(row_id, owner))
+        .values(
+            status=status,
+            outcome=outcome,
+            finished_at=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(f"inbox row {row_id} is no longer leased to {owner}")
+
+
+def fail(
+    conn: Connection,
+    row_id: int,
+    *,
+    owner: str,
+    now: float,
+    error: str,
+    retry_at: float | None,
+) -> str:
+    """Record a failed attempt: back to ``pending`` at ``retry_at``, or ``dead`` if None."""
+    status = "dead" if retry_at is None else "pending"
+    result = conn.execute(
+        update(inbox)
+        .where(_fenced(row_id, owner))
+        .values(
+            status=status,
+            last_error=error[:2000],
+            next_attempt_at=retry_at if retry_at is not None else now,
+            finished_at=now if status == "dead" else None,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    if result.rowcount != 1:
+        raise LeaseLost(f"inbox row {row_id} is no longer leased to {owner}")
+    return status
+
+
+def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bool = False) -> int:
+    """Put dead (or, by id, finished) rows back in the queue; returns how many."""
+    if not ids and not all_dead:
+        return 0
+    condition = inbox.c.status == "dead" if all_dead else inbox.c.id.in_(list(ids))
+    if ids:
+        found = conn.execute(select(func.count()).where(inbox.c.id.in_(list(ids)))).scalar_one()
+        if found != len(set(ids)):
+            raise NotFound("no inbox row with that id")
+        condition = and_(condition, inbox.c.status.in_(("dead", "done", "ignored")))
+    result = conn.execute(
+        update(inbox)
+        .where(condition)
+        .values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            finished_at=None,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return int(result.rowcount)
+
+
+def get(conn: Connection, row_id: int) -> InboxRow:
+    row = conn.execute(select(inbox).where(inbox.c.id == row_id)).first()
+    if row is None:
+        raise NotFound(f"no inbox row {row_id}")
+    return InboxRow.from_row(row)
+
+
+def list_rows(
+    conn: Connection, *, status: str | None = None, limit: int = 50, tenant: str | None = None
+) -> list[InboxRow]:
+    stmt = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(inbox.c.status == status)
+    if tenant:
+        stmt = stmt.where(inbox.c.tenant == tenant)
+    return [InboxRow.from_row(r) for r in conn.execute(stmt)]
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Rows per status (every status present, zero when none)."""
+    result = {status: 0 for status in STATUSES}
+    for status, count in conn.execute(
+        select(inbox.c.status, func.count()).group_by(inbox.c.status)
+    ):
+        result[status] = int(count)
+    return result
+
+
+def oldest_pending_received_at(conn: Connection) -> float | None:
+    return conn.execute(
+        select(func.min(inbox.c.received_at)).where(inbox.c.status.in_(OPEN_STATUSES))
+    ).scalar()

@@ -1,0 +1,1 @@
+"""HTTP adapters: thin Flask blueprints that call into the core."""

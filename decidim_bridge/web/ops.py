@@ -1,0 +1,49 @@
+"""Operations endpoints: ``/livez`` (no I/O), ``/readyz`` (database and migrations, never
+Decidim), ``/healthz`` (alias of readyz) and ``/metrics`` (Prometheus)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from decidim_bridge import metrics
+from decidim_bridge.app import bridge_state
+from decidim_bridge.errors import StoreError
+
+blueprint = Blueprint("ops", __name__)
+
+
+@blueprint.get("/livez")
+def livez() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@blueprint.get("/readyz")
+@blueprint.get("/healthz")
+def readyz() -> Response:
+    state = bridge_state(current_app)
+    checks: dict[str, str] = {}
+    try:
+        state.db.ping()
+        checks["database"] = "ok"
+        current = state.db.current_revisions()
+        expected = state.db.expected_revisions()
+        checks["migrations"] = "ok" if current == expected else "pending"
+    except StoreError as exc:
+        checks["database"] = f"unavailable: {exc.message}"
+        checks.setdefault("migrations", "unknown")
+    ready = all(v == "ok" for v in checks.values())
+    response = jsonify({"status": "ready" if ready else "not_ready", "checks": checks})
+    response.status_code = 200 if ready else 503
+    if not ready:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+@blueprint.get("/metrics")
+def metrics_endpoint() -> Response:
+    state = bridge_state(current_app)
+    try:
+        body, content_type = metrics.render(state.db)
+    except StoreError:
+        body, content_type = metrics.render_process_only()
+    return Response(body, content_type=content_type)

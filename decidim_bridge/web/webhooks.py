@@ -1,0 +1,128 @@
+"""``POST /webhooks/<source>``: verify, validate, store durably, then acknowledge.
+
+202 stored (also for known-but-ignored and unknown event types), 200 duplicate, 400
+malformed JSON, 401 signature/timestamp, 413 too large, 422 schema, 503 + Retry-After when
+the database is unavailable. The answer is sent only after the inbox row is committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from decidim_bridge import metrics
+from decidim_bridge.app import bridge_state, error_response
+from decidim_bridge.errors import (
+    MalformedPayload,
+    PayloadTooLarge,
+    SchemaViolation,
+    SignatureError,
+    StoreUnavailable,
+    WebhookError,
+)
+from decidim_bridge.intake import SOURCES, accept_delivery
+from decidim_bridge.store import inbox as inbox_store
+
+log = logging.getLogger(__name__)
+blueprint = Blueprint("webhooks", __name__)
+
+_OUTCOME_BY_ERROR = {
+    SignatureError: "bad_signature",
+    PayloadTooLarge: "too_large",
+    MalformedPayload: "malformed",
+    SchemaViolation: "schema",
+}
+
+
+@blueprint.post("/webhooks/<source>")
+def receive(source: str) -> Response:
+    started = time.perf_counter()
+    if source not in SOURCES:
+        return jsonify(
+            {"code": "not_found", "status": 404, "message": "Unknown webhook source."}
+        ), 404  # type: ignore[return-value]
+    state = bridge_state(current_app)
+    try:
+        body = _read_body(state.settings.max_body_bytes)
+        delivery = accept_delivery(
+            source,
+            request.headers,  # type: ignore[arg-type]
+            body,
+            standard_secrets=state.settings.webhook_secret_bytes,
+            restfull_secret=state.settings.restfull_secret,
+            tenant=state.settings.tenant,
+            known_types=state.known_types,
+            now=state.clock(),
+            tolerance=state.settings.timestamp_tolerance,
+        )
+        with state.db.begin() as conn:
+            result = inbox_store.store_delivery(
+                conn,
+                tenant=state.settings.tenant,
+                source=source,
+                delivery_key=delivery.delivery_key,
+                event_type=delivery.event.type,
+                subject=delivery.event.subject,
+                body=delivery.body,
+                body_sha256=delivery.body_sha256,
+                now=state.clock(),
+                status=delivery.status,
+                outcome=delivery.outcome,
+            )
+    except WebhookError as error:
+        outcome = next((o for cls, o in _OUTCOME_BY_ERROR.items() if isinstance(error, cls)), "bad")
+        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
+        if isinstance(error, SignatureError):
+            metrics.SIGNATURE_FAILURES.labels(source=source, reason=error.reason).inc()
+        log.info(
+            "delivery rejected",
+            extra={"source": source, "outcome": outcome, "status": error.status},
+        )
+        return error_response(error)
+    except StoreUnavailable as error:
+        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome="unavailable").inc()
+        log.warning("delivery not stored: database unavailable", extra={"source": source})
+        return error_response(error)
+
+    extra = {
+        "source": source,
+        "delivery_id": delivery.delivery_key,
+        "inbox_id": result.id,
+        "event_type": delivery.event.type,
+    }
+    if result.duplicate:
+        if result.body_mismatch:
+            log.error("delivery id reused with a different body; not processed", extra=extra)
+            outcome = "id_reused"
+        else:
+            outcome = "duplicate"
+        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
+        response = jsonify({"status": "duplicate", "inbox_id": result.id})
+        response.status_code = 200
+    else:
+        outcome = "accepted" if delivery.status == "pending" else "ignored"
+        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
+        if delivery.status == "ignored":
+            metrics.IGNORED_EVENTS.labels(source=source, reason=delivery.outcome or "").inc()
+        response = jsonify(
+            {"status": delivery.status, "inbox_id": result.id, "reason": delivery.outcome}
+        )
+        response.status_code = 202
+    log.info("delivery stored", extra={**extra, "outcome": outcome})
+    metrics.WEBHOOK_ACK_SECONDS.labels(source=source).observe(time.perf_counter() - started)
+    return response
+
+
+def _read_body(limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge as exc:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.") from exc
+    if len(body) > limit:
+        raise PayloadTooLarge(f"The body is larger than {limit} bytes.")
+    return body

@@ -1,0 +1,267 @@
+"""The worker: claims inbox rows with a lease, runs their handler, records the outcome.
+
+At-least-once: a row is finished only after its handler returned, in a transaction fenced
+by the lease owner. A worker killed mid-event leaves the row ``running``; once the lease
+expires another worker claims it again (attempts counted). Handlers therefore make their
+effects idempotent: database effects are committed together with ``ctx.finish``, external
+writes go through the outbox with idempotency keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from decidim_bridge import metrics
+from decidim_bridge.backoff import backoff_delay
+from decidim_bridge.config import Settings
+from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost, StoreUnavailable
+from decidim_bridge.handlers import IGNORED_EVENT_TYPES, Handler
+from decidim_bridge.intake.delivery import parse_stored
+from decidim_bridge.store import Database
+from decidim_bridge.store import inbox as inbox_store
+from decidim_bridge.store.inbox import InboxRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkContext:
+    """What a handler gets besides the event: the store, settings, services and its row."""
+
+    db: Database
+    settings: Settings
+    row: InboxRow
+    owner: str
+    clock: Callable[[], float]
+    services: Any = None
+    finished: bool = field(default=False, init=False)
+
+    def finish(self, conn: Connection, outcome: str, *, status: str = "done") -> None:
+        """Mark the row finished inside the handler's own transaction (fenced by the lease)."""
+        inbox_store.finish(
+            conn, self.row.id, owner=self.owner, now=self.clock(), status=status, outcome=outcome
+        )
+        self.finished = True
+
+
+def default_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    """Claims and handles inbox rows until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        handlers: Mapping[str, Handler],
+        *,
+        ignored: Mapping[str, str] = IGNORED_EVENT_TYPES,
+        services: Any = None,
+        owner: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.handlers = dict(handlers)
+        self.ignored = dict(ignored)
+        self.services = services
+        self.owner = owner or default_owner()
+        self.clock = clock
+        self.stop_event = threading.Event()
+
+    # --- one step ----------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Claim and handle at most one row; returns whether there was one."""
+        with self.db.begin() as conn:
+            rows = inbox_store.claim(
+                conn,
+                owner=self.owner,
+                now=self.clock(),
+                lease_seconds=self.settings.worker_lease_seconds,
+                tenant=None,
+            )
+        if not rows:
+            return False
+        self._handle(rows[0])
+        return True
+
+    def _handle(self, row: InboxRow) -> None:
+        started = time.monotonic()
+        log_extra = {
+            "inbox_id": row.id,
+            "delivery_id": row.delivery_key,
+            "event_type": row.event_type,
+            "tenant": row.tenant,
+            "attempt": row.attempts,
+        }
+        ctx = WorkContext(
+            db=self.db,
+            settings=self.settings,
+            row=row,
+            owner=self.owner,
+            clock=self.clock,
+            services=self.services,
+        )
+        heartbeat = _LeaseKeeper(
+            self.db, row.id, self.owner, self.settings.worker_lease_seconds, self.clock
+        )
+        heartbeat.start()
+        try:
+            status, outcome = self._dispatch(row, ctx)
+        except LeaseLost:
+            log.warning("lease lost; another worker owns the event now", extra=log_extra)
+            metrics.EVENTS_PROCESSED.labels(outcome="lease_lost").inc()
+            return
+        except Exception as exc:
+            heartbeat.stop()
+            self._record_failure(row, exc, log_extra)
+            return
+        finally:
+            heartbeat.stop()
+        if not ctx.finished:
+            try:
+                with self.db.begin() as conn:
+                    inbox_store.finish(
+                        conn,
+                        row.id,
+                        owner=self.owner,
+                        now=self.clock(),
+                        status=status,
+                        outcome=outcome,
+                    )
+            except LeaseLost:
+                log.warning("lease lost before finishing", extra=log_extra)
+                metrics.EVENTS_PROCESSED.labels(outcome="lease_lost").inc()
+                return
+        elapsed = time.monotonic() - started
+        metrics.EVENTS_PROCESSED.labels(outcome=status).inc()
+        metrics.EVENT_PROCESSING_SECONDS.observe(elapsed)
+        log.info(
+            "event handled",
+            extra={**log_extra, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)},
+        )
+
+    def _dispatch(self, row: InboxRow, ctx: WorkContext) -> tuple[str, str | None]:
+        if row.event_type in self.ignored:
+            return "ignored", f"ignored: {self.ignored[row.event_type]}"
+        handler = self.handlers.get(row.event_type)
+        if handler is None:
+            return "ignored", "no handler for this event type"
+        event = parse_stored(row.source, row.body, tenant=row.tenant)
+        outcome = handler(event, ctx)
+        return "done", outcome
+
+    def _record_failure(self, row: InboxRow, exc: BaseException, log_extra: dict[str, Any]) -> None:
+        now = self.clock()
+        permanent = isinstance(exc, BridgeError) and not exc.retryable
+        if permanent or row.attempts >= self.settings.worker_max_attempts:
+            retry_at: float | None = None
+        elif isinstance(exc, DecidimRateLimited):
+            retry_at = now + exc.retry_after
+        else:
+            retry_at = now + backoff_delay(
+                row.attempts,
+                base=self.settings.worker_backoff_base,
+                cap=self.settings.worker_backoff_max,
+            )
+        summary = f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, BridgeError):
+            summary += "\n" + "".join(traceback.format_exception(exc)[-3:])
+        try:
+            with self.db.begin() as conn:
+                status = inbox_store.fail(
+                    conn, row.id, owner=self.owner, now=now, error=summary, retry_at=retry_at
+                )
+        except LeaseLost:
+            log.warning("lease lost while recording a failure", extra=log_extra)
+            return
+        outcome = "dead" if status == "dead" else "retry"
+        metrics.EVENTS_PROCESSED.labels(outcome=outcome).inc()
+        level = logging.ERROR if status == "dead" else logging.WARNING
+        log.log(
+            level,
+            "event failed",
+            extra={**log_extra, "outcome": outcome, "error": type(exc).__name__},
+        )
+
+    # --- loop --------------------------------------------------------------------------
+
+    def run(self, *, idle_sleep: float | None = None, max_events: int | None = None) -> int:
+        """Handle events until ``stop()`` (or SIGTERM via ``install_signal_handlers``)."""
+        pause = self.settings.worker_poll_interval if idle_sleep is None else idle_sleep
+        handled = 0
+        log.info("worker started", extra={"owner": self.owner})
+        while not self.stop_event.is_set():
+            try:
+                did_work = self.run_once()
+            except StoreUnavailable as exc:
+                log.warning("database unavailable; waiting", extra={"error": str(exc)})
+                self.stop_event.wait(min(5.0, pause * 5))
+                continue
+            if did_work:
+                handled += 1
+                if max_events is not None and handled >= max_events:
+                    break
+            else:
+                self.stop_event.wait(pause)
+        log.info("worker stopped", extra={"owner": self.owner, "handled": handled})
+        return handled
+
+    def stop(self, *_: Any) -> None:
+        self.stop_event.set()
+
+    def install_signal_handlers(self) -> None:
+        """SIGTERM and SIGINT finish the current event, then stop."""
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+
+class _LeaseKeeper:
+    """Extends a row's lease every third of the lease time while its handler runs."""
+
+    def __init__(
+        self,
+        db: Database,
+        row_id: int,
+        owner: str,
+        lease_seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._db = db
+        self._row_id = row_id
+        self._owner = owner
+        self._lease = lease_seconds
+        self._clock = clock
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{row_id}")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._lease / 3):
+            try:
+                with self._db.begin() as conn:
+                    inbox_store.extend_lease(
+                        conn, self._row_id, owner=self._owner, until=self._clock() + self._lease
+                    )
+            except (LeaseLost, StoreUnavailable):
+                return
