@@ -1,0 +1,1 @@
+"""Everything about Decidim's GraphQL API: documents, schema, client, budget, capabilities."""
