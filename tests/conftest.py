@@ -77,7 +77,7 @@ def _postgres_available() -> str | None:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+    except Exception as exc:
         return f"{type(exc).__name__}: {exc}"
     return None
 
@@ -155,7 +155,10 @@ def envelope(
 
 
 def standard_headers(
-    body: bytes, *, msg_id: str | None = None, timestamp: int | None = None,
+    body: bytes,
+    *,
+    msg_id: str | None = None,
+    timestamp: int | None = None,
     key: bytes = SECRET_KEY,
 ) -> dict[str, str]:
     msg_id = msg_id or "msg_" + uuid.uuid4().hex
@@ -168,8 +171,9 @@ def standard_headers(
     }
 
 
-def restfull_headers(body: bytes, *, timestamp: int | None = None,
-                     secret: str = RESTFULL_SECRET) -> dict[str, str]:
+def restfull_headers(
+    body: bytes, *, timestamp: int | None = None, secret: str = RESTFULL_SECRET
+) -> dict[str, str]:
     timestamp = int(time.time()) if timestamp is None else timestamp
     return {
         "X-Webhook-Timestamp": str(timestamp),

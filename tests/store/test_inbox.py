@@ -1,0 +1,134 @@
+"""Tests for decidim_bridge.store.inbox, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store import inbox
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request):
+    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+
+
+def add(conn, key: str, subject: str = "proposal:1", now: float = 100.0, **kw):
+    return inbox.store_delivery(
+        conn,
+        tenant="localhost",
+        source="decidim",
+        delivery_key=key,
+        event_type="decidim.events.proposals.proposal_published",
+        subject=subject,
+        body="{}",
+        body_sha256=kw.pop("sha", "0" * 64),
+        now=now,
+        **kw,
+    )
+
+
+def claim(db, owner="w1", now=100.0, lease=30.0, limit=1):
+    with db.begin() as conn:
+        return inbox.claim(conn, owner=owner, now=now, lease_seconds=lease, limit=limit)
+
+
+class TestStoreDelivery:
+    def test_duplicate_detected(self, any_db):
+        with any_db.begin() as conn:
+            first = add(conn, "a")
+            second = add(conn, "a")
+            other_body = add(conn, "a", sha="1" * 64)
+        assert not first.duplicate
+        assert second.duplicate and second.id == first.id and not second.body_mismatch
+        assert other_body.body_mismatch
+
+    def test_same_key_other_source_is_not_a_duplicate(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a")
+            result = inbox.store_delivery(
+                conn,
+                tenant="localhost",
+                source="rest-full",
+                delivery_key="a",
+                event_type="x.y",
+                subject="s",
+                body="{}",
+                body_sha256="0" * 64,
+                now=1.0,
+            )
+        assert not result.duplicate
+
+
+class TestClaim:
+    def test_fifo_and_one_subject_at_a_time(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a", subject="proposal:1")
+            add(conn, "b", subject="proposal:1")
+            add(conn, "c", subject="proposal:2")
+        taken = claim(any_db, limit=10)
+        # b waits for a (same proposal); c is independent.
+        assert [r.delivery_key for r in taken] == ["a", "c"]
+        assert claim(any_db, owner="w2") == []
+        with any_db.begin() as conn:
+            inbox.finish(conn, taken[0].id, owner="w1", now=101.0)
+        assert [r.delivery_key for r in claim(any_db, owner="w2", now=101.0)] == ["b"]
+
+    def test_expired_lease_is_claimed_again_and_fenced(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a")
+        (first,) = claim(any_db, owner="w1", now=100.0, lease=10.0)
+        assert claim(any_db, owner="w2", now=105.0) == []
+        (again,) = claim(any_db, owner="w2", now=111.0)
+        assert again.id == first.id and again.attempts == 2
+        with any_db.begin() as conn, pytest.raises(LeaseLost):
+            inbox.finish(conn, first.id, owner="w1", now=112.0)
+        with any_db.begin() as conn:
+            inbox.finish(conn, first.id, owner="w2", now=112.0, outcome="ok")
+            row = inbox.get(conn, first.id)
+        assert row.status == "done" and row.outcome == "ok" and row.lease_owner is None
+
+    def test_retry_waits_for_next_attempt_and_blocks_the_subject(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a")
+            add(conn, "b")
+        (row,) = claim(any_db)
+        with any_db.begin() as conn:
+            status = inbox.fail(conn, row.id, owner="w1", now=100.0, error="boom", retry_at=160.0)
+        assert status == "pending"
+        assert claim(any_db, now=150.0) == []  # "b" may not overtake "a"
+        (again,) = claim(any_db, now=160.0)
+        assert again.delivery_key == "a" and again.last_error == "boom"
+
+    def test_dead_row_no_longer_blocks_and_can_be_retried(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a")
+            add(conn, "b")
+        (row,) = claim(any_db)
+        with any_db.begin() as conn:
+            assert (
+                inbox.fail(conn, row.id, owner="w1", now=100.0, error="x", retry_at=None) == "dead"
+            )
+        (next_row,) = claim(any_db, now=100.0)
+        assert next_row.delivery_key == "b"
+        with any_db.begin() as conn:
+            assert inbox.retry(conn, now=200.0, all_dead=True) == 1
+            assert inbox.get(conn, row.id).status == "pending"
+            assert inbox.counts(conn)["dead"] == 0
+
+    def test_retry_unknown_id(self, any_db):
+        with any_db.begin() as conn, pytest.raises(NotFound):
+            inbox.retry(conn, now=1.0, ids=[999])
+
+    def test_ignored_rows_are_never_claimed(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a", status="ignored", outcome="unknown-event-type")
+        assert claim(any_db) == []
+
+    def test_extend_lease(self, any_db):
+        with any_db.begin() as conn:
+            add(conn, "a")
+        (row,) = claim(any_db, lease=10.0)
+        with any_db.begin() as conn:
+            inbox.extend_lease(conn, row.id, owner="w1", until=500.0)
+        assert claim(any_db, owner="w2", now=400.0) == []
