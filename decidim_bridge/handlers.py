@@ -28,10 +28,13 @@ PROPOSAL_EVENT_TYPES: tuple[str, ...] = (
     "decidim.events.proposals.proposal_rejected",
     "decidim.events.proposals.proposal_evaluating",
     "decidim.events.proposals.proposal_withdrawn",
+    # An admin re-classified the proposal (0.30+ taxonomies; 0.27-0.29 category / scope).
+    "decidim.events.proposals.proposal_update_taxonomies",
+    "decidim.events.proposals.proposal_update_category",
+    "decidim.events.proposals.proposal_update_scope",
     "proposal_creation.succeeded",
     "proposal_update.succeeded",
     "proposal_state_change.succeeded",
-    "proposal_withdrawn.succeeded",
 )
 
 #: Known events the bridge deliberately does nothing with, and why.
@@ -40,9 +43,12 @@ IGNORED_EVENT_TYPES: dict[str, str] = {
     "decidim.events.proposals.admin.proposal_assigned_to_evaluator": (
         "evaluator assignments are made by advisors inside Decidim"
     ),
+    "decidim.events.proposals.admin.proposal_assigned_to_valuator": (
+        "evaluator assignments are made by advisors inside Decidim"
+    ),
     "decidim.events.proposals.proposal_mentioned": "mentions do not change a support plan",
-    "proposal_draft_creation.succeeded": "drafts are not public initiatives yet",
-    "proposal_draft_update.succeeded": "drafts are not public initiatives yet",
+    "draft_proposal_creation.succeeded": "drafts are not public initiatives yet",
+    "draft_proposal_update.succeeded": "drafts are not public initiatives yet",
 }
 
 
