@@ -232,6 +232,16 @@ class MailRejected(MailError):
     retryable = False
 
 
+class MailOutcomeUnknown(MailError):
+    """Raised when the connection failed after the message was handed to the SMTP server.
+
+    It may have been delivered; SMTP cannot be asked, so it is not sent again by itself.
+    """
+
+    code = "mail_outcome_unknown"
+    retryable = False
+
+
 # --- one-click links -----------------------------------------------------------------------
 
 
