@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-COMMAND_MODULES = ("decidim_bridge.cli.core",)
+COMMAND_MODULES = ("decidim_bridge.cli.core", "decidim_bridge.cli.sources")
 
 
 def _prepare_metrics_dir() -> None:

@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bridge_server import BridgeServer
 from conftest import REPO, SECRET
-from werkzeug.serving import BaseWSGIServer, make_server
 
-from decidim_bridge import create_app
 from decidim_bridge.config import Settings
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.store import Database
@@ -57,45 +54,14 @@ def ruby() -> str:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Bridge:
-    """The bridge's WSGI app served by werkzeug on a loopback port, in a thread."""
-
-    def __init__(self, settings: Settings, port: int) -> None:
-        self.settings = settings
-        self.port = port
-        self.server: BaseWSGIServer | None = None
-        self.thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhooks/decidim"
-
-    def start(self) -> None:
-        self.server = make_server("127.0.0.1", self.port, create_app(self.settings), threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
-
-
 @pytest.fixture
-def bridge(settings: Settings, db: Database) -> Iterator[Bridge]:
-    server = Bridge(settings, free_port())
+def bridge(settings: Settings, db: Database) -> Iterator[BridgeServer]:
+    server = BridgeServer(settings)
     yield server
     server.stop()
 
 
-def ruby_env(bridge: Bridge, schedule: str) -> dict[str, str]:
+def ruby_env(bridge: BridgeServer, schedule: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
     env.update(
         DECIDIM_BRIDGE_FORWARDER_URL=bridge.url,
