@@ -65,6 +65,9 @@ class Settings:
     public_url: str = "http://localhost:8000"
     link_secret: str | None = None
     link_ttl_hours: int = 72
+    ref_prefix: str = "LB"
+    comment_max_length: int = 1000
+    reconcile_delay: float = 30.0
 
     def __post_init__(self) -> None:
         # Derived defaults that depend on other settings.
@@ -162,6 +165,9 @@ class _EnvSchema(Schema):
     public_url = fields.Url(require_tld=False, schemes={"http", "https"})
     link_secret = fields.String(validate=validate.Length(min=16))
     link_ttl_hours = fields.Integer(validate=validate.Range(min=1, max=24 * 60))
+    ref_prefix = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{1,6}$"))
+    comment_max_length = fields.Integer(validate=validate.Range(min=200, max=100000))
+    reconcile_delay = fields.Float(validate=validate.Range(min=0, max=3600))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
