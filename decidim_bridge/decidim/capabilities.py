@@ -1,0 +1,83 @@
+"""Which write paths a Decidim instance offers, found by introspection.
+
+Decidim's version (``decidim { version }``) is often undisclosed (null), and the answer
+mutation changed shape: Decidim 0.32 takes ``answer(input: AnswerInput!)`` (a Relay input
+with ``attributes``), decidim-apiext on 0.27-0.29 takes plain arguments
+``answer(state: String!, answerContent: JSON, ...)``. So the bridge asks the schema itself.
+Introspection is allowed for admins, and an API user is an admin; when it is refused anyway,
+the conservative answer is "comments only": ``addComment`` exists in every Decidim release.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+AnswerForm = Literal["input", "arguments"]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the bridge may write to this Decidim."""
+
+    version: str | None
+    answer_form: AnswerForm | None  # None: proposals cannot be answered through the API
+    can_comment: bool
+    introspected: bool  # False: the conservative fallback was used
+
+    @property
+    def can_answer(self) -> bool:
+        return self.answer_form is not None
+
+
+#: Used when introspection is refused: comments exist on every Decidim release.
+def conservative(version: str | None) -> Capabilities:
+    return Capabilities(version=version, answer_form=None, can_comment=True, introspected=False)
+
+
+def _field_names(type_info: Any) -> set[str]:
+    if not isinstance(type_info, dict):
+        return set()
+    return {f["name"] for f in type_info.get("fields") or () if isinstance(f, dict) and "name" in f}
+
+
+def _field(type_info: Any, name: str) -> dict[str, Any] | None:
+    if not isinstance(type_info, dict):
+        return None
+    for entry in type_info.get("fields") or ():
+        if isinstance(entry, dict) and entry.get("name") == name:
+            return entry
+    return None
+
+
+def _named_type(type_ref: Any) -> str | None:
+    """The named type under NON_NULL/LIST wrappers (as deep as the query asked)."""
+    while isinstance(type_ref, dict):
+        if type_ref.get("name"):
+            return str(type_ref["name"])
+        type_ref = type_ref.get("ofType")
+    return None
+
+
+def detect(version: str | None, data: dict[str, Any]) -> Capabilities:
+    """Capabilities from the answer to ``documents/capabilities.graphql``."""
+    schema = data.get("__schema") if isinstance(data.get("__schema"), dict) else {}
+    root = _field_names(schema.get("mutationType"))
+    answer_form: AnswerForm | None = None
+    answer = _field(data.get("proposalMutation"), "answer")
+    if "component" in root and "proposal" in _field_names(data.get("proposalsMutation")) and answer:
+        args = {a["name"]: a for a in answer.get("args") or () if isinstance(a, dict)}
+        input_fields = {
+            f.get("name") for f in (data.get("answerInput") or {}).get("inputFields") or ()
+        }
+        if "input" in args and _named_type(args["input"].get("type")) == "AnswerInput":
+            if "attributes" in input_fields:
+                answer_form = "input"
+        elif "state" in args:
+            answer_form = "arguments"
+    can_comment = "commentable" in root and "addComment" in _field_names(
+        data.get("commentableMutation")
+    )
+    return Capabilities(
+        version=version, answer_form=answer_form, can_comment=can_comment, introspected=True
+    )

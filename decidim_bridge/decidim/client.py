@@ -1,0 +1,371 @@
+"""``DecidimClient``: what the bridge asks of Decidim, in the bridge's own terms.
+
+Each method runs one document of ``documents/`` through the transport (sign-in, shared
+budget, breaker, safe retries) and maps the answer into plain dataclasses. Writes pick the
+form this Decidim offers (capability detection, cached per client). Exceptions are those of
+``decidim_bridge.errors``; ``NotFound`` when a space, component or proposal is not visible
+to the API user (Decidim does not say whether it is missing, unpublished or hidden).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from decidim_bridge.config import Settings
+from decidim_bridge.decidim import mapping, operations, schemas
+from decidim_bridge.decidim.breaker import CircuitBreaker
+from decidim_bridge.decidim.budget import RequestBudget
+from decidim_bridge.decidim.capabilities import Capabilities, conservative, detect
+from decidim_bridge.decidim.models import AnswerResult, Comment, Component, WhoAmI
+from decidim_bridge.decidim.transport import GraphQLTransport
+from decidim_bridge.errors import (
+    CapabilityMissing,
+    DecidimError,
+    DecidimRejected,
+    GraphQLError,
+    NotFound,
+)
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.store import Database
+
+log = logging.getLogger(__name__)
+
+PROPOSAL_COMMENTABLE_TYPE = "Decidim::Proposals::Proposal"
+MAX_PAGE_SIZE = 50  # Decidim's API_SCHEMA_MAX_PER_PAGE default
+
+_PROCESS_NAMES = {
+    "participatory_process",
+    "participatory_processes",
+    "process",
+    "processes",
+    "participatoryprocess",
+    "decidim::participatoryprocess",
+}
+_ASSEMBLY_NAMES = {"assembly", "assemblies", "decidim::assembly"}
+
+
+class _CapabilityCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value: Capabilities | None = None
+
+
+class DecidimClient:
+    """The bridge's only way to Decidim's API.
+
+    ``share`` (0-1] limits this client to that part of the per-minute budget (a poller uses
+    ``settings.poll_share`` so events keep room); ``wait=False`` makes a spent budget or a
+    429 raise ``DecidimRateLimited`` instead of sleeping to the next minute.
+    """
+
+    def __init__(
+        self,
+        transport: GraphQLTransport,
+        *,
+        share: float = 1.0,
+        wait: bool = True,
+        _capabilities: _CapabilityCache | None = None,
+    ) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("share must be in (0, 1]")
+        self.transport = transport
+        self.share = share
+        self.wait = wait
+        self._capabilities = _capabilities or _CapabilityCache()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        db: Database | None,
+        *,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        breaker: CircuitBreaker | None = None,
+        share: float = 1.0,
+        wait: bool = True,
+    ) -> DecidimClient:
+        """A client for ``settings.decidim_url``; the budget is shared through ``db``.
+
+        Without a database there is no shared budget (only for one-off tools).
+        """
+        host = urlsplit(settings.decidim_url).netloc
+        budget = None
+        if db is not None:
+            budget = RequestBudget(
+                db,
+                host=host,
+                tenant=settings.tenant,
+                per_minute=settings.decidim_requests_per_minute,
+                clock=clock,
+                sleep=sleep,
+            )
+        transport = GraphQLTransport(
+            settings.decidim_url,
+            api_key=settings.decidim_api_key,
+            api_secret=settings.decidim_api_secret,
+            tenant=settings.tenant,
+            budget=budget,
+            breaker=breaker,
+            session=session,
+            connect_timeout=settings.http_connect_timeout,
+            read_timeout=settings.http_read_timeout,
+            clock=clock,
+            sleep=sleep,
+            rng=rng,
+        )
+        return cls(transport, share=share, wait=wait)
+
+    def limited(self, *, share: float | None = None, wait: bool | None = None) -> DecidimClient:
+        """The same client (token, capabilities, budget, breaker) with other limits."""
+        return DecidimClient(
+            self.transport,
+            share=self.share if share is None else share,
+            wait=self.wait if wait is None else wait,
+            _capabilities=self._capabilities,
+        )
+
+    @property
+    def circuit_state(self) -> str:
+        """closed, half_open or open (also exported as ``bridge_decidim_circuit_state``)."""
+        return self.transport.breaker.state
+
+    def close(self) -> None:
+        self.transport.session.close()
+
+    def execute(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run ``documents/<document>.graphql``; its ``data``."""
+        return self.transport.execute(
+            operations.get(document), variables, share=self.share, wait=self.wait
+        )
+
+    # --- reads ---------------------------------------------------------------------------
+
+    def whoami(self) -> WhoAmI:
+        """The API user and organization this client acts as."""
+        return mapping.whoami(self.execute("whoami"))
+
+    def fetch_proposal(self, proposal_id: str | int, component_id: str | int) -> Proposal | None:
+        """One published proposal; None when the component or proposal is not visible."""
+        data = self.execute(
+            "proposal", {"componentId": str(component_id), "proposalId": str(proposal_id)}
+        )
+        if data.get("component") is None:
+            return None
+        component = self._proposals_component(data["component"], component_id)
+        if component.get("proposal") is None:
+            return None
+        return mapping.proposal(
+            component["proposal"],
+            component_id=component["id"],
+            in_space=mapping.space(component["participatory_space"]),
+        )
+
+    def iter_proposals(
+        self,
+        component_id: str | int,
+        *,
+        order: dict[str, str] | None = None,
+        published_since: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+    ) -> Iterator[Proposal]:
+        """Every published proposal of a component, page by page (``first``/``after``).
+
+        ``order`` is a ProposalSort such as ``{"id": "DESC"}``; ``published_since`` a date
+        ``YYYY-MM-DD`` (Decidim filters proposals by publication day only).
+        """
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
+        variables: dict[str, Any] = {"componentId": str(component_id), "first": page_size}
+        if order:
+            variables["order"] = order
+        if published_since:
+            variables["filter"] = {"publishedSince": published_since}
+        after: str | None = None
+        seen: set[str] = set()
+        while True:
+            variables["after"] = after
+            data = self.execute("proposals_page", variables)
+            if data.get("component") is None:
+                raise NotFound(f"Proposals component {component_id} is not visible in Decidim.")
+            component = self._proposals_component(data["component"], component_id)
+            connection = component.get("proposals")
+            if connection is None:
+                return
+            in_space = mapping.space(component["participatory_space"])
+            for node in connection["nodes"]:
+                if node is not None:
+                    yield mapping.proposal(node, component_id=component["id"], in_space=in_space)
+            page = connection["page_info"]
+            after = page.get("end_cursor")
+            if not page["has_next_page"] or not after:
+                return
+            if after in seen:
+                raise DecidimError(f"Decidim repeated the page cursor {after!r}; stopping.")
+            seen.add(after)
+
+    def list_components(self, space_type: str, space_id_or_slug: str | int) -> list[Component]:
+        """The components of a participatory process (by id or slug) or assembly."""
+        kind = space_type.strip().lower().replace(" ", "")
+        key = str(space_id_or_slug)
+        if kind in _PROCESS_NAMES:
+            variables = {"id": key} if key.isdigit() else {"slug": key}
+            found = self.execute("process_components", variables).get("participatoryProcess")
+        elif kind in _ASSEMBLY_NAMES:
+            assembly_id = key if key.isdigit() else self._assembly_id(key)
+            found = None
+            if assembly_id is not None:
+                found = self.execute("assembly_components", {"id": assembly_id}).get("assembly")
+        else:
+            raise ValueError(f"unknown participatory space type {space_type!r}")
+        if found is None:
+            raise NotFound(f"{space_type} {key} is not visible in Decidim.")
+        loaded = mapping.load(schemas.SpaceWithComponentsSchema(), found, "components")
+        return mapping.components(loaded)
+
+    def _assembly_id(self, slug: str) -> str | None:
+        assemblies = self.execute("assemblies").get("assemblies") or []
+        for entry in assemblies:
+            loaded = mapping.load(schemas.SpaceSlugSchema(), entry, "assemblies")
+            if loaded.get("slug") == slug:
+                return str(loaded["id"])
+        return None
+
+    def list_comments(self, proposal_id: str | int, component_id: str | int) -> list[Comment]:
+        """The proposal's top-level comments (to find one the bridge wrote before)."""
+        data = self.execute(
+            "proposal_comments",
+            {"componentId": str(component_id), "proposalId": str(proposal_id)},
+        )
+        found = (data.get("component") or {}).get("proposal")
+        if found is None:
+            raise NotFound(f"Proposal {proposal_id} is not visible in Decidim.")
+        loaded = mapping.load(schemas.CommentedProposalSchema(), found, "ProposalComments")
+        return [mapping.comment(c) for c in loaded["comments"]]
+
+    # --- capabilities --------------------------------------------------------------------
+
+    def capabilities(self, *, refresh: bool = False) -> Capabilities:
+        """What this Decidim lets the bridge write; detected once, then cached."""
+        with self._capabilities.lock:
+            if self._capabilities.value is None or refresh:
+                self._capabilities.value = self._detect()
+            return self._capabilities.value
+
+    def _detect(self) -> Capabilities:
+        version: str | None = None
+        try:
+            info = self.execute("decidim_version").get("decidim") or {}
+            version = mapping.load(schemas.DecidimInfoSchema(), info, "DecidimVersion")["version"]
+        except GraphQLError as exc:
+            log.info("decidim version not readable (%s)", ",".join(exc.codes) or "no code")
+        try:
+            data = self.execute("capabilities")
+        except GraphQLError as exc:
+            log.warning(
+                "decidim refused introspection (%s); assuming comments only",
+                ",".join(exc.codes) or exc.message,
+            )
+            return conservative(version)
+        if not isinstance(data.get("__schema"), dict):
+            log.warning("decidim answered introspection without a schema; assuming comments only")
+            return conservative(version)
+        found = detect(version, data)
+        log.info(
+            "decidim capabilities: version=%s answer_form=%s can_comment=%s",
+            found.version,
+            found.answer_form,
+            found.can_comment,
+        )
+        return found
+
+    # --- writes --------------------------------------------------------------------------
+
+    def add_comment(self, proposal_id: str | int, body: str, locale: str) -> str:
+        """Add a neutral comment to a proposal as the API user; the new comment's id.
+
+        Not idempotent: after ``AmbiguousWrite`` read ``list_comments`` before trying again.
+        """
+        if not body.strip():
+            raise ValueError("a comment needs a body")
+        if not self.capabilities().can_comment:
+            raise CapabilityMissing("This Decidim does not offer addComment through its API.")
+        data = self.execute(
+            "add_comment",
+            {
+                "id": str(proposal_id),
+                "type": PROPOSAL_COMMENTABLE_TYPE,
+                "body": body,
+                "locale": locale,
+            },
+        )
+        commentable = data.get("commentable")
+        if commentable is None:
+            raise DecidimRejected(f"Proposal {proposal_id} cannot be commented on (not found).")
+        added = commentable.get("addComment")
+        if added is None:
+            raise DecidimRejected(
+                f"Decidim did not add the comment to proposal {proposal_id} "
+                "(comments closed, or the API user may not comment)."
+            )
+        return str(mapping.load(schemas.AddedCommentSchema(), added, "AddComment")["id"])
+
+    def answer_proposal(
+        self,
+        component_id: str | int,
+        proposal_id: str | int,
+        state: str,
+        answer_content: dict[str, str],
+    ) -> AnswerResult:
+        """Answer a proposal (state + text per locale) in the form this Decidim offers.
+
+        Setting an answer converges: repeating it with the same values changes nothing.
+        The result's state stays None while the component does not publish answers at once.
+        """
+        if not state:
+            raise ValueError("an answer needs a state")
+        form = self.capabilities().answer_form
+        if form is None:
+            raise CapabilityMissing("This Decidim does not let the API answer proposals.")
+        ids = {"componentId": str(component_id), "proposalId": str(proposal_id)}
+        if form == "input":
+            attributes = {"state": state, "answerContent": dict(answer_content)}
+            data = self.execute("answer_proposal", {**ids, "input": {"attributes": attributes}})
+        else:
+            data = self.execute(
+                "answer_proposal_apiext",
+                {**ids, "state": state, "answerContent": dict(answer_content)},
+            )
+        component = data.get("component") or {}
+        if component.get("__typename") != "ProposalsMutation":
+            raise DecidimRejected(f"Component {component_id} is not a proposals component.")
+        target = component.get("proposal")
+        if target is None:
+            raise DecidimRejected(f"Proposal {proposal_id} is not visible to the API user.")
+        answered = target.get("answer")
+        if answered is None:
+            raise DecidimRejected(f"Decidim did not apply the answer to proposal {proposal_id}.")
+        return mapping.answer_result(
+            mapping.load(schemas.AnsweredProposalSchema(), answered, "AnswerProposal")
+        )
+
+    # --- helpers -------------------------------------------------------------------------
+
+    @staticmethod
+    def _proposals_component(raw: dict[str, Any], component_id: str | int) -> dict[str, Any]:
+        loaded = mapping.load(schemas.ProposalComponentSchema(), raw, "component")
+        if loaded["typename"] != "Proposals":
+            raise DecidimRejected(
+                f"Component {component_id} is a {loaded['typename']} component, not Proposals."
+            )
+        return loaded

@@ -1,0 +1,54 @@
+"""Plain results of the Decidim client besides ``Proposal`` (which lives in ``proposals``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from decidim_bridge.proposals import ParticipatorySpace
+
+
+@dataclass(frozen=True)
+class WhoAmI:
+    """The signed-in API user (None fields when the API answered anonymously)."""
+
+    user_id: str | None
+    name: str | None
+    nickname: str | None
+    organization_name: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Component:
+    """A component of a participatory space; ``type`` is the GraphQL type, e.g. "Proposals"."""
+
+    id: str
+    type: str
+    name: dict[str, str]
+    weight: int
+    space: ParticipatorySpace
+
+    @property
+    def is_proposals(self) -> bool:
+        return self.type == "Proposals"
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A top-level comment of a proposal, as read back for reconciliation."""
+
+    id: str
+    body: str
+    author_id: str | None
+    author_name: str | None
+    author_nickname: str | None
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What Decidim returned after an answer; state stays None until the answer is published."""
+
+    proposal_id: str
+    state: str | None
+    answered_at: datetime | None
