@@ -52,11 +52,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["bridge"] = state
 
+    from decidim_bridge.web.approvals import blueprint as approvals_blueprint
     from decidim_bridge.web.ops import blueprint as ops_blueprint
     from decidim_bridge.web.webhooks import blueprint as webhooks_blueprint
 
     app.register_blueprint(webhooks_blueprint)
     app.register_blueprint(ops_blueprint)
+    app.register_blueprint(approvals_blueprint)
     _register_error_handlers(app)
     return app
 

@@ -1,0 +1,638 @@
+"""The outbox (effect ledger) and the approval records.
+
+Every external write a plan version implies — a comment or an answer in Decidim, a mail —
+is one ``outbox`` row with a deterministic ``effect_key``. The row is inserted in the same
+transaction as the plan version (``ON CONFLICT DO NOTHING``: planning twice changes
+nothing) and moves::
+
+    held ──approve──▶ planned ──claim──▶ in_flight ──▶ done
+      │                  ▲                   │  └────▶ dead   (permanent error; retry by command)
+      └─hold─▶ withheld  └── definite failure (not applied) or ambiguous (reconcile first)
+    planned/held ──newer plan version──▶ superseded
+
+``in_flight`` is committed *before* the external call, so a row found ``in_flight`` after a
+crash means "the outcome is unknown": the writer reads Decidim before writing again.
+``sending_at`` marks the last moment before an irreversible hand-over (the SMTP DATA
+terminator), for backends that cannot be read back.
+
+Rows of one ``lane`` (normally all Decidim writes of one proposal) are executed one at a
+time, in id order; a row blocks later rows of its lane while it is planned or in flight.
+Functions take a ``Connection`` so callers choose the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    exists,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+
+from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store.schema import BigId, metadata
+
+#: Every status, in the order the CLI shows them.
+STATUSES = ("held", "planned", "in_flight", "done", "dead", "withheld", "superseded")
+#: Rows that block later rows of their lane.
+OPEN_STATUSES = ("planned", "in_flight")
+#: Rows that will not be executed again without a command.
+FINAL_STATUSES = ("done", "dead", "withheld", "superseded")
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant", String(253), nullable=False),
+    Column("effect_key", String(64), nullable=False),
+    # The short code residents and staff see ("Ref. LB-7F3A2C"); also the read-back marker.
+    Column("ref", String(16), nullable=False),
+    Column("proposal_id", String(64), nullable=False),
+    Column("plan_version", Integer),
+    # decidim_comment | decidim_answer | mail
+    Column("kind", String(32), nullable=False),
+    # initiators | update | accepted | advisor | introduction | notice | reminder | ...
+    Column("purpose", String(40), nullable=False),
+    Column("recipient", String(320), nullable=False, default=""),
+    Column("lane", String(300), nullable=False),
+    Column("public", Boolean, nullable=False, default=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", Float, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Float),
+    Column("sending_at", Float),
+    Column("last_error", Text),
+    Column("remote_id", String(100)),
+    Column("outcome", String(200)),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("done_at", Float),
+    UniqueConstraint("tenant", "effect_key", name="uq_outbox_effect"),
+    Index("ix_outbox_claim", "status", "next_attempt_at"),
+    Index("ix_outbox_lane", "tenant", "lane", "id"),
+    Index("ix_outbox_proposal", "tenant", "proposal_id", "id"),
+)
+
+approvals = Table(
+    "approvals",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("tenant", String(253), nullable=False),
+    # The signed link's own id: a link is usable once.
+    Column("link_id", String(64), nullable=False),
+    Column("proposal_id", String(64), nullable=False),
+    Column("plan_version", Integer, nullable=False),
+    # approve | hold
+    Column("decision", String(16), nullable=False),
+    Column("decided_by", String(320), nullable=False),
+    Column("decided_at", Float, nullable=False),
+    Column("released", Integer, nullable=False, default=0),
+    UniqueConstraint("tenant", "link_id", name="uq_approvals_link"),
+    Index("ix_approvals_proposal", "tenant", "proposal_id", "plan_version"),
+)
+
+
+@dataclass(frozen=True)
+class NewEffect:
+    """An effect to record; ``payload`` is everything the writer needs, already rendered."""
+
+    tenant: str
+    effect_key: str
+    ref: str
+    proposal_id: str
+    plan_version: int | None
+    kind: str
+    purpose: str
+    recipient: str
+    lane: str
+    public: bool
+    payload: dict[str, Any]
+    held: bool = False
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    tenant: str
+    effect_key: str
+    ref: str
+    proposal_id: str
+    plan_version: int | None
+    kind: str
+    purpose: str
+    recipient: str
+    lane: str
+    public: bool
+    payload: str
+    status: str
+    attempts: int
+    next_attempt_at: float
+    lease_owner: str | None
+    lease_until: float | None
+    sending_at: float | None
+    last_error: str | None
+    remote_id: str | None
+    outcome: str | None
+    created_at: float
+    updated_at: float
+    done_at: float | None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> OutboxRow:
+        values = dict(row._mapping)
+        values["public"] = bool(values["public"])
+        return cls(**values)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The decoded payload."""
+        decoded: dict[str, Any] = json.loads(self.payload)
+        return decoded
+
+
+@dataclass(frozen=True)
+class Approval:
+    tenant: str
+    link_id: str
+    proposal_id: str
+    plan_version: int
+    decision: str
+    decided_by: str
+    decided_at: float
+    released: int
+
+
+def _insert(conn: Connection) -> Any:
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(outbox)
+
+
+def record(conn: Connection, effects: Iterable[NewEffect], *, now: float) -> list[int]:
+    """Insert effects once (by key); returns the ids of rows that were new."""
+    new_ids: list[int] = []
+    for effect in effects:
+        stmt = (
+            _insert(conn)
+            .values(
+                tenant=effect.tenant,
+                effect_key=effect.effect_key,
+                ref=effect.ref,
+                proposal_id=effect.proposal_id,
+                plan_version=effect.plan_version,
+                kind=effect.kind,
+                purpose=effect.purpose,
+                recipient=effect.recipient,
+                lane=effect.lane,
+                public=effect.public,
+                payload=json.dumps(effect.payload, sort_keys=True, ensure_ascii=False),
+                status="held" if effect.held else "planned",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["tenant", "effect_key"])
+            .returning(outbox.c.id)
+        )
+        new_id = conn.execute(stmt).scalar()
+        if new_id is not None:
+            new_ids.append(int(new_id))
+    return new_ids
+
+
+def supersede(
+    conn: Connection,
+    *,
+    tenant: str,
+    proposal_id: str,
+    kinds: Sequence[str],
+    before_version: int,
+    now: float,
+) -> int:
+    """Retire public writes of older plan versions that did not reach Decidim (a newer
+    version replaces them); rows in flight or done are left alone: they may have."""
+    result = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.tenant == tenant,
+            outbox.c.proposal_id == proposal_id,
+            outbox.c.kind.in_(list(kinds)),
+            outbox.c.plan_version < before_version,
+            outbox.c.status.in_(("held", "planned", "withheld")),
+        )
+        .values(status="superseded", outcome="replaced by a newer plan version", updated_at=now)
+    )
+    return int(result.rowcount)
+
+
+def published_rows(
+    conn: Connection, *, tenant: str, proposal_id: str, kinds: Sequence[str]
+) -> list[OutboxRow]:
+    """Public writes of a proposal that reached (or may have reached) Decidim, oldest first.
+
+    ``in_flight`` counts too: its write may have been applied, so later versions describe
+    changes relative to it rather than start over. ``planned`` rows never reached Decidim
+    (a failed attempt that may have been applied stays ``in_flight``).
+    """
+    stmt = (
+        select(outbox)
+        .where(
+            outbox.c.tenant == tenant,
+            outbox.c.proposal_id == proposal_id,
+            outbox.c.kind.in_(list(kinds)),
+            outbox.c.status.in_(("done", "in_flight")),
+        )
+        .order_by(outbox.c.id)
+    )
+    return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
+
+
+def rows_for_proposal(conn: Connection, *, tenant: str, proposal_id: str) -> list[OutboxRow]:
+    stmt = (
+        select(outbox)
+        .where(outbox.c.tenant == tenant, outbox.c.proposal_id == proposal_id)
+        .order_by(outbox.c.id)
+    )
+    return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
+
+
+def keys_present(conn: Connection, *, tenant: str, keys: Sequence[str]) -> set[str]:
+    """Which of these effect keys are already recorded (any status)."""
+    if not keys:
+        return set()
+    stmt = select(outbox.c.effect_key).where(
+        outbox.c.tenant == tenant, outbox.c.effect_key.in_(list(keys))
+    )
+    return {r.effect_key for r in conn.execute(stmt)}
+
+
+# --- claiming and finishing -----------------------------------------------------------------
+
+
+def _claimable(
+    now: float, kinds: Sequence[str] | None, skip_lanes: Sequence[str], tenant: str | None
+) -> Any:
+    earlier = outbox.alias("earlier")
+    blocked = exists().where(
+        earlier.c.tenant == outbox.c.tenant,
+        earlier.c.lane == outbox.c.lane,
+        earlier.c.id < outbox.c.id,
+        earlier.c.status.in_(OPEN_STATUSES),
+    )
+    due = or_(
+        and_(outbox.c.status == "planned", outbox.c.next_attempt_at <= now),
+        and_(
+            outbox.c.status == "in_flight",
+            outbox.c.next_attempt_at <= now,
+            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+        ),
+    )
+    condition = and_(due, ~blocked)
+    if kinds is not None:
+        condition = and_(condition, outbox.c.kind.in_(list(kinds)))
+    if skip_lanes:
+        condition = and_(condition, outbox.c.lane.not_in(list(skip_lanes)))
+    if tenant is not None:
+        condition = and_(condition, outbox.c.tenant == tenant)
+    return condition
+
+
+def claim(
+    conn: Connection,
+    *,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    kinds: Sequence[str] | None = None,
+    skip_lanes: Sequence[str] = (),
+    tenant: str | None = None,
+    limit: int = 1,
+) -> list[OutboxRow]:
+    """Take due rows for ``owner``: they become ``in_flight`` with a lease, attempts + 1.
+
+    The returned rows carry the status they had *before* the claim, so the writer knows
+    whether the previous attempt's outcome is unknown (was ``in_flight``) and must be
+    reconciled before writing again.
+    """
+    candidates = (
+        select(outbox)
+        .where(_claimable(now, kinds, skip_lanes, tenant))
+        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True, of=outbox)
+    before = [OutboxRow.from_row(r) for r in conn.execute(candidates)]
+    if not before:
+        return []
+    ids = [r.id for r in before]
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_(ids))
+        .values(
+            status="in_flight",
+            lease_owner=owner,
+            lease_until=now + lease_seconds,
+            attempts=outbox.c.attempts + 1,
+            updated_at=now,
+        )
+    )
+    return [
+        OutboxRow(**{**r.__dict__, "attempts": r.attempts + 1, "lease_owner": owner})
+        for r in before
+    ]
+
+
+def _fenced(row_id: int, owner: str) -> Any:
+    return and_(
+        outbox.c.id == row_id, outbox.c.lease_owner == owner, outbox.c.status == "in_flight"
+    )
+
+
+def _fenced_update(conn: Connection, row_id: int, owner: str, **values: Any) -> None:
+    result = conn.execute(update(outbox).where(_fenced(row_id, owner)).values(**values))
+    if result.rowcount != 1:
+        raise LeaseLost(f"outbox row {row_id} is no longer leased to {owner}")
+
+
+def mark_sending(conn: Connection, row_id: int, *, owner: str, now: float) -> None:
+    """Record that the irreversible part of the hand-over starts now."""
+    _fenced_update(conn, row_id, owner, sending_at=now, updated_at=now)
+
+
+def mark_done(
+    conn: Connection,
+    row_id: int,
+    *,
+    owner: str,
+    now: float,
+    remote_id: str | None = None,
+    outcome: str | None = None,
+) -> None:
+    _fenced_update(
+        conn,
+        row_id,
+        owner,
+        status="done",
+        remote_id=remote_id,
+        outcome=outcome,
+        done_at=now,
+        updated_at=now,
+        lease_owner=None,
+        lease_until=None,
+        last_error=None,
+    )
+
+
+def reschedule(
+    conn: Connection,
+    row_id: int,
+    *,
+    owner: str,
+    now: float,
+    at: float,
+    error: str,
+    applied_unknown: bool,
+    undo_attempt: bool = False,
+) -> None:
+    """Try again at ``at``. ``applied_unknown``: the write may have happened, so the row
+    stays ``in_flight`` (reconcile first); otherwise it goes back to ``planned``.
+    ``undo_attempt``: the attempt never reached the other side (budget, open circuit)."""
+    values: dict[str, Any] = dict(
+        status="in_flight" if applied_unknown else "planned",
+        next_attempt_at=at,
+        last_error=error[:2000],
+        updated_at=now,
+        lease_owner=None,
+        lease_until=None,
+    )
+    if not applied_unknown:
+        values["sending_at"] = None
+    if undo_attempt:
+        values["attempts"] = outbox.c.attempts - 1
+    _fenced_update(conn, row_id, owner, **values)
+
+
+def mark_skipped(conn: Connection, row_id: int, *, owner: str, now: float, reason: str) -> None:
+    """Not written on purpose (e.g. Decidim already shows a human answer)."""
+    _fenced_update(
+        conn,
+        row_id,
+        owner,
+        status="superseded",
+        outcome=reason[:200],
+        updated_at=now,
+        done_at=now,
+        lease_owner=None,
+        lease_until=None,
+    )
+
+
+def mark_dead(conn: Connection, row_id: int, *, owner: str, now: float, error: str) -> None:
+    _fenced_update(
+        conn,
+        row_id,
+        owner,
+        status="dead",
+        last_error=error[:2000],
+        updated_at=now,
+        done_at=now,
+        lease_owner=None,
+        lease_until=None,
+    )
+
+
+def extend_lease(conn: Connection, row_id: int, *, owner: str, until: float) -> None:
+    _fenced_update(conn, row_id, owner, lease_until=until)
+
+
+# --- approvals ------------------------------------------------------------------------------
+
+
+def release_held(
+    conn: Connection, *, tenant: str, proposal_id: str, plan_version: int, now: float
+) -> int:
+    """Approve: the held (and withheld) public writes of that plan version become planned."""
+    result = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.tenant == tenant,
+            outbox.c.proposal_id == proposal_id,
+            outbox.c.plan_version == plan_version,
+            outbox.c.status.in_(("held", "withheld")),
+        )
+        .values(status="planned", next_attempt_at=now, updated_at=now, outcome=None)
+    )
+    return int(result.rowcount)
+
+
+def withhold(
+    conn: Connection, *, tenant: str, proposal_id: str, plan_version: int, now: float
+) -> int:
+    """Hold: keep the public writes of that version back (an approval can still follow)."""
+    result = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.tenant == tenant,
+            outbox.c.proposal_id == proposal_id,
+            outbox.c.plan_version == plan_version,
+            outbox.c.status == "held",
+        )
+        .values(status="withheld", outcome="held back by the lead advisor", updated_at=now)
+    )
+    return int(result.rowcount)
+
+
+def record_approval(
+    conn: Connection,
+    *,
+    tenant: str,
+    link_id: str,
+    proposal_id: str,
+    plan_version: int,
+    decision: str,
+    decided_by: str,
+    now: float,
+    released: int,
+) -> bool:
+    """Record one use of a link; False when that link was used before."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(approvals)
+        .values(
+            tenant=tenant,
+            link_id=link_id,
+            proposal_id=proposal_id,
+            plan_version=plan_version,
+            decision=decision,
+            decided_by=decided_by,
+            decided_at=now,
+            released=released,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant", "link_id"])
+        .returning(approvals.c.id)
+    )
+    return conn.execute(stmt).scalar() is not None
+
+
+def link_used(conn: Connection, *, tenant: str, link_id: str) -> Approval | None:
+    row = conn.execute(
+        select(approvals).where(approvals.c.tenant == tenant, approvals.c.link_id == link_id)
+    ).first()
+    return _approval(row) if row is not None else None
+
+
+def decisions(
+    conn: Connection, *, tenant: str, proposal_id: str, plan_version: int | None = None
+) -> list[Approval]:
+    stmt = select(approvals).where(
+        approvals.c.tenant == tenant, approvals.c.proposal_id == proposal_id
+    )
+    if plan_version is not None:
+        stmt = stmt.where(approvals.c.plan_version == plan_version)
+    return [_approval(r) for r in conn.execute(stmt.order_by(approvals.c.id))]
+
+
+def _approval(row: Row[Any]) -> Approval:
+    values = dict(row._mapping)
+    values.pop("id")
+    return Approval(**values)
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bool = False) -> int:
+    """Put dead rows (by id, or all) back to ``planned``; returns how many.
+
+    A retried row that may have been applied keeps its ``sending_at`` cleared: the operator
+    decided it did not arrive. Decidim writes reconcile anyway (attempts > 0 ⇒ read first).
+    """
+    if not ids and not all_dead:
+        return 0
+    if ids:
+        found = conn.execute(
+            select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids)))
+        ).all()
+        if len(found) != len(set(ids)):
+            missing = sorted(set(ids) - {r.id for r in found})
+            raise NotFound(f"no outbox row {', '.join(map(str, missing))}")
+        condition = and_(outbox.c.id.in_(list(ids)), outbox.c.status == "dead")
+    else:
+        condition = outbox.c.status == "dead"
+    result = conn.execute(
+        update(outbox)
+        .where(condition)
+        .values(
+            status="in_flight",
+            next_attempt_at=now,
+            updated_at=now,
+            done_at=None,
+            sending_at=None,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    return int(result.rowcount)
+
+
+def get(conn: Connection, row_id: int) -> OutboxRow:
+    row = conn.execute(select(outbox).where(outbox.c.id == row_id)).first()
+    if row is None:
+        raise NotFound(f"no outbox row {row_id}")
+    return OutboxRow.from_row(row)
+
+
+def list_rows(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    tenant: str | None = None,
+    proposal_id: str | None = None,
+    limit: int = 50,
+) -> list[OutboxRow]:
+    stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
+    if status:
+        stmt = stmt.where(outbox.c.status == status)
+    if tenant:
+        stmt = stmt.where(outbox.c.tenant == tenant)
+    if proposal_id:
+        stmt = stmt.where(outbox.c.proposal_id == proposal_id)
+    return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    """Rows per status (every status present, zero when none)."""
+    result = {status: 0 for status in STATUSES}
+    for status, count in conn.execute(
+        select(outbox.c.status, func.count()).group_by(outbox.c.status)
+    ):
+        result[status] = int(count)
+    return result
+
+
+def next_due(conn: Connection) -> float | None:
+    """When the next planned or in-flight row becomes due (for the writer's sleep)."""
+    return conn.execute(
+        select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status.in_(OPEN_STATUSES))
+    ).scalar()

@@ -1,0 +1,133 @@
+"""Recording the writes of a plan version in the outbox, in the caller's transaction.
+
+The plan engine calls ``record_writes`` in the same transaction that stores the plan
+version, so a plan is never stored without its writes nor the other way round. Older
+public writes that never started are retired first (a newer version replaces them), and
+what residents already received is read back from the outbox, so that a new version only
+writes what changed for them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from decidim_bridge.config import Settings
+from decidim_bridge.store import outbox as store
+from decidim_bridge.writeback.effects import (
+    ANSWER,
+    COMMENT,
+    PUBLIC_KINDS,
+    LinkMaker,
+    Options,
+    Published,
+    plan_effects,
+)
+from decidim_bridge.writeback.templates import MessageTemplates, load_templates
+from decidim_bridge.writeback.view import FINAL_STATES, PlanView
+
+MESSAGES_DIR = "messages"
+
+
+@lru_cache(maxsize=8)
+def _templates(directory: str, default_locale: str, _mtime: float) -> MessageTemplates:
+    return load_templates(Path(directory), default_locale=default_locale)
+
+
+def message_templates(settings: Settings, default_locale: str = "nl") -> MessageTemplates:
+    """The templates under ``<mappings>/messages`` (reloaded when the folder changes)."""
+    directory = Path(settings.mappings_dir) / MESSAGES_DIR
+    try:
+        stamp = max((p.stat().st_mtime for p in directory.glob("*/*.md")), default=0.0)
+    except OSError:
+        stamp = 0.0
+    return _templates(str(directory), default_locale, stamp)
+
+
+def options_for(
+    settings: Settings,
+    capabilities: Any = None,
+    *,
+    default_locale: str = "nl",
+    locales: tuple[str, ...] | None = None,
+    templates: MessageTemplates | None = None,
+) -> Options:
+    """Options from settings and the instance's capabilities (None: comments only).
+
+    Call it before opening the plan transaction: detecting capabilities may ask Decidim.
+    """
+    can_comment = bool(getattr(capabilities, "can_comment", True))
+    can_answer = bool(getattr(capabilities, "can_answer", False)) and settings.write_answers
+    if locales is None:
+        known = templates.locales if templates is not None else [default_locale]
+        locales = (default_locale, *[x for x in known if x != default_locale])
+    return Options(
+        decidim_url=settings.decidim_url,
+        default_locale=default_locale,
+        locales=tuple(locales),
+        can_comment=can_comment,
+        can_answer=can_answer,
+        publication_mode=settings.publication_mode,
+        ref_prefix=settings.ref_prefix,
+        comment_max_length=settings.comment_max_length,
+        mail_from=settings.mail_from,
+    )
+
+
+def published_state(
+    conn: Connection, *, tenant: str, proposal_id: str, current_answer: dict[str, str] | None
+) -> Published:
+    """What residents received so far, from the outbox."""
+    facts: dict[str, Any] | None = None
+    answer: dict[str, str] | None = None
+    for row in store.published_rows(
+        conn, tenant=tenant, proposal_id=proposal_id, kinds=PUBLIC_KINDS
+    ):
+        data = json.loads(row.payload)
+        if row.kind == COMMENT and data.get("facts") is not None:
+            facts = data["facts"]
+        elif row.kind == ANSWER:
+            answer = data.get("answer_content")
+            facts = facts if facts is not None else data.get("facts")
+    return Published(facts=facts, answer=answer, current_answer=current_answer or None)
+
+
+def record_writes(
+    conn: Connection,
+    view: PlanView,
+    *,
+    previous: PlanView | None,
+    options: Options,
+    templates: MessageTemplates,
+    link_maker: LinkMaker | None = None,
+    current_answer: dict[str, str] | None = None,
+    now: float | None = None,
+) -> list[int]:
+    """Plan and record the writes of ``view``; returns the ids of new outbox rows."""
+    moment = time.time() if now is None else now
+    if (view.state or None) not in FINAL_STATES:
+        store.supersede(
+            conn,
+            tenant=view.tenant,
+            proposal_id=view.proposal_id,
+            kinds=PUBLIC_KINDS,
+            before_version=view.version,
+            now=moment,
+        )
+    published = published_state(
+        conn, tenant=view.tenant, proposal_id=view.proposal_id, current_answer=current_answer
+    )
+    effects = plan_effects(
+        view,
+        previous=previous,
+        published=published,
+        options=options,
+        templates=templates,
+        link_maker=link_maker,
+    )
+    return store.record(conn, effects, now=moment)

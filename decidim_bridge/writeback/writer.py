@@ -1,0 +1,353 @@
+"""The writer: executes outbox rows — comments and answers in Decidim, mails — once.
+
+For each claimed row the ledger already says ``in_flight`` (committed before anything is
+sent). If the row was ``in_flight`` before this claim, an earlier attempt's outcome is
+unknown (a crash, a timeout, a 5xx on the mutation): the writer reads Decidim first and
+writes only when its write is not there. Mails cannot be read back: a mail whose hand-over
+had started (``sending_at``) is not sent again by itself unless the backend makes a resend
+harmless (files); it is parked as ``dead`` with the reason, for a person to decide.
+
+Decidim being down, over budget (429) or behind an open circuit breaker only delays
+writes: the row goes back with a later ``next_attempt_at`` and Decidim writes pause, while
+mail continues. Permanent refusals (validation, permissions, capability missing) are
+``dead`` and listed by ``decidim-bridge outbox``; ``outbox retry`` puts them back.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import Counter
+
+from decidim_bridge.backoff import backoff_delay
+from decidim_bridge.config import Settings
+from decidim_bridge.errors import (
+    AmbiguousWrite,
+    BridgeError,
+    CircuitOpen,
+    DecidimAuthError,
+    DecidimRateLimited,
+    DecidimUnavailable,
+    GraphQLError,
+    LeaseLost,
+    MailError,
+    MailOutcomeUnknown,
+    MailRejected,
+    StoreUnavailable,
+)
+from decidim_bridge.mail.backends import MailBackend
+from decidim_bridge.mail.message import OutgoingMail, build_message
+from decidim_bridge.store import Database
+from decidim_bridge.store import outbox as store
+from decidim_bridge.store.outbox import OutboxRow
+from decidim_bridge.worker import default_owner
+from decidim_bridge.writeback.effects import ANSWER, COMMENT, MAIL
+from decidim_bridge.writeback.reconcile import answer_matches, find_comment
+from decidim_bridge.writeback.view import FINAL_STATES
+
+log = logging.getLogger(__name__)
+
+WRITES = Counter(
+    "bridge_writes",
+    "Outbox rows executed, by kind and outcome (done, found, skipped, retry, dead).",
+    ["kind", "outcome"],
+)
+
+#: GraphQL error codes that will not change by trying again.
+PERMANENT_GRAPHQL_CODES = frozenset(
+    {
+        "MUTATION_NOT_AUTHORIZED_ERROR",
+        "ATTRIBUTE_VALIDATION_ERROR",
+        "VALIDATION_ERROR",
+        "NOT_FOUND_ERROR",
+        "UNAUTHORIZED_OBJECT_ERROR",
+        "UNAUTHORIZED_FIELD_ERROR",
+        "argumentLiteralsIncompatible",
+        "undefinedField",
+    }
+)
+
+Checkpoint = Callable[[str, OutboxRow], None]
+
+
+def _no_checkpoint(_name: str, _row: OutboxRow) -> None:
+    return None
+
+
+class Writer:
+    """Claims due outbox rows of one tenant and executes them until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        decidim: Any,
+        mailer: MailBackend,
+        owner: str | None = None,
+        clock: Callable[[], float] = time.time,
+        checkpoint: Checkpoint = _no_checkpoint,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.decidim = decidim
+        self.mailer = mailer
+        self.owner = owner or default_owner()
+        self.clock = clock
+        self.checkpoint = checkpoint
+        self.stop_event = threading.Event()
+        self.decidim_paused_until = 0.0
+        # Long enough that a slow request of this writer ends before another takes over.
+        self.lease_seconds = max(
+            settings.worker_lease_seconds,
+            2 * (settings.http_connect_timeout + settings.http_read_timeout) + 10,
+        )
+
+    # --- one step ----------------------------------------------------------------------
+
+    def run_once(self) -> bool:
+        """Claim and execute at most one due row; returns whether there was one."""
+        now = self.clock()
+        kinds = None if now >= self.decidim_paused_until else (MAIL,)
+        with self.db.begin() as conn:
+            rows = store.claim(
+                conn,
+                owner=self.owner,
+                now=now,
+                lease_seconds=self.lease_seconds,
+                kinds=kinds,
+                tenant=self.settings.tenant,
+            )
+        if not rows:
+            return False
+        row = rows[0]
+        try:
+            self._execute(row)
+        except LeaseLost:
+            log.warning("outbox lease lost", extra={"outbox_id": row.id})
+        return True
+
+    def drain(self, *, max_rows: int = 10_000) -> int:
+        """Execute every row that is due now (tests, ``--once``); returns how many."""
+        count = 0
+        while count < max_rows and self.run_once():
+            count += 1
+        return count
+
+    def _execute(self, row: OutboxRow) -> None:
+        unknown = row.status == "in_flight"
+        extra = {
+            "outbox_id": row.id,
+            "kind": row.kind,
+            "purpose": row.purpose,
+            "ref": row.ref,
+            "proposal_id": row.proposal_id,
+            "attempt": row.attempts,
+            "reconcile": unknown,
+        }
+        try:
+            if row.kind == COMMENT:
+                outcome, remote = self._comment(row, unknown)
+            elif row.kind == ANSWER:
+                outcome, remote = self._answer(row, unknown)
+            elif row.kind == MAIL:
+                outcome, remote = self._mail(row)
+            else:
+                raise BridgeError(f"unknown outbox kind {row.kind!r}")
+        except (StoreUnavailable, LeaseLost):
+            raise
+        except Exception as exc:
+            self._failed(row, exc, unknown, extra)
+            return
+        WRITES.labels(kind=row.kind, outcome=outcome).inc()
+        log.info("write %s", outcome, extra={**extra, "outcome": outcome, "remote_id": remote})
+
+    def _finish(self, row: OutboxRow, remote_id: str | None, outcome: str) -> None:
+        with self.db.begin() as conn:
+            store.mark_done(
+                conn,
+                row.id,
+                owner=self.owner,
+                now=self.clock(),
+                remote_id=remote_id,
+                outcome=outcome,
+            )
+
+    # --- Decidim -----------------------------------------------------------------------
+
+    def _comment(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
+        data = row.data
+        if unknown:
+            self.checkpoint("reconcile", row)
+            comments = self.decidim.list_comments(row.proposal_id, data["component_id"])
+            found = find_comment(comments, row.effect_key, row.ref)
+            if found is not None:
+                self._finish(row, str(found.id), "found in Decidim after an unknown outcome")
+                return "found", str(found.id)
+        self.checkpoint("before_send", row)
+        comment_id = self.decidim.add_comment(row.proposal_id, data["body"], data["locale"])
+        self.checkpoint("after_send", row)
+        self._finish(row, comment_id, "comment added")
+        return "done", comment_id
+
+    def _answer(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
+        data = row.data
+        proposal = self.decidim.fetch_proposal(row.proposal_id, data["component_id"])
+        if proposal is None:
+            raise _Permanent(f"proposal {row.proposal_id} is not visible in Decidim")
+        state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
+        if state in FINAL_STATES:
+            with self.db.begin() as conn:
+                store.mark_skipped(
+                    conn,
+                    row.id,
+                    owner=self.owner,
+                    now=self.clock(),
+                    reason=f"not written: Decidim already shows '{state}'",
+                )
+            return "skipped", None
+        if answer_matches(proposal.state, proposal.answer, data["state"], data["answer_content"]):
+            self._finish(row, row.proposal_id, "answer already in Decidim")
+            return "found", row.proposal_id
+        self.checkpoint("before_send", row)
+        result = self.decidim.answer_proposal(
+            data["component_id"], row.proposal_id, data["state"], data["answer_content"]
+        )
+        self.checkpoint("after_send", row)
+        self._finish(row, str(getattr(result, "proposal_id", row.proposal_id)), "answer set")
+        return "done", row.proposal_id
+
+    # --- mail --------------------------------------------------------------------------
+
+    def _mail(self, row: OutboxRow) -> tuple[str, str | None]:
+        data = row.data
+        if row.sending_at is not None and not self.mailer.resend_is_safe:
+            raise MailOutcomeUnknown(
+                f"the hand-over of {data['message_id']} started but was not confirmed; "
+                "not sent again (check the mail server log, then `decidim-bridge outbox "
+                f"retry {row.id}` to send it anyway)"
+            )
+        mail = OutgoingMail(
+            to=tuple(data["to"]),
+            to_name=data.get("to_name", ""),
+            cc=tuple(data.get("cc", ())),
+            subject=data["subject"],
+            text=data["text"],
+            html=data["html"],
+            message_id=data["message_id"],
+            sender=self.settings.mail_from,
+            locale=data.get("locale", "nl"),
+            date=row.created_at,
+            headers={"X-Decidim-Bridge-Ref": row.ref},
+        )
+        message = build_message(mail)
+
+        def handover() -> None:
+            with self.db.begin() as conn:
+                store.mark_sending(conn, row.id, owner=self.owner, now=self.clock())
+            self.checkpoint("before_send", row)
+
+        remote = self.mailer.send(message, mail.recipients, handover)
+        self.checkpoint("after_send", row)
+        self._finish(row, remote[:100], "mail handed over")
+        return "done", remote
+
+    # --- failures ----------------------------------------------------------------------
+
+    def _failed(
+        self, row: OutboxRow, exc: BaseException, unknown: bool, extra: dict[str, Any]
+    ) -> None:
+        now = self.clock()
+        summary = f"{type(exc).__name__}: {exc}"
+        dead = False
+        undo = False
+        applied_unknown = unknown
+        if isinstance(exc, (DecidimRateLimited, CircuitOpen)):
+            wait = exc.retry_after if isinstance(exc, DecidimRateLimited) else 15.0
+            at = now + wait
+            self.decidim_paused_until = max(self.decidim_paused_until, at)
+            undo = True
+            outcome = "wait"
+        elif isinstance(exc, AmbiguousWrite):
+            at = now + self.settings.reconcile_delay
+            applied_unknown = True
+            outcome = "ambiguous"
+        elif isinstance(exc, (DecidimUnavailable, DecidimAuthError)):
+            # Down or misconfigured: wait (never dead-letter for this), pause Decidim writes.
+            at = now + self._backoff(row.attempts, cap=300.0)
+            self.decidim_paused_until = max(self.decidim_paused_until, min(at, now + 60))
+            outcome = "retry"
+        elif isinstance(exc, GraphQLError):
+            dead = bool(set(exc.codes) & PERMANENT_GRAPHQL_CODES) or (
+                row.attempts >= self.settings.worker_max_attempts
+            )
+            at = now + self._backoff(row.attempts)
+            outcome = "dead" if dead else "retry"
+        elif isinstance(exc, (MailOutcomeUnknown, MailRejected, _Permanent)):
+            dead, at, outcome = True, now, "dead"
+        elif isinstance(exc, MailError):
+            at = now + self._backoff(row.attempts, cap=900.0)
+            applied_unknown = False
+            outcome = "retry"
+        elif isinstance(exc, BridgeError) and not exc.retryable:
+            dead, at, outcome = True, now, "dead"
+        else:
+            dead = row.attempts >= self.settings.worker_max_attempts
+            at = now + self._backoff(row.attempts)
+            outcome = "dead" if dead else "retry"
+            log.exception("unexpected error in the writer", extra=extra)
+        with self.db.begin() as conn:
+            if dead:
+                store.mark_dead(conn, row.id, owner=self.owner, now=now, error=summary)
+            else:
+                store.reschedule(
+                    conn,
+                    row.id,
+                    owner=self.owner,
+                    now=now,
+                    at=at,
+                    error=summary,
+                    applied_unknown=applied_unknown,
+                    undo_attempt=undo,
+                )
+        WRITES.labels(kind=row.kind, outcome=outcome).inc()
+        level = logging.ERROR if dead else logging.WARNING
+        log.log(level, "write %s", outcome, extra={**extra, "error": summary[:300]})
+
+    def _backoff(self, attempts: int, cap: float | None = None) -> float:
+        limit = self.settings.worker_backoff_max if cap is None else cap
+        return backoff_delay(max(1, attempts), base=self.settings.worker_backoff_base, cap=limit)
+
+    # --- loop --------------------------------------------------------------------------
+
+    def run(self, *, idle_sleep: float | None = None) -> None:
+        """Execute rows until ``stop()`` (SIGTERM/SIGINT with ``install_signal_handlers``)."""
+        pause = self.settings.worker_poll_interval if idle_sleep is None else idle_sleep
+        log.info("writer started", extra={"owner": self.owner})
+        while not self.stop_event.is_set():
+            try:
+                busy = self.run_once()
+            except StoreUnavailable as exc:
+                log.warning("database unavailable; waiting", extra={"error": str(exc)})
+                self.stop_event.wait(min(5.0, pause * 5))
+                continue
+            if not busy:
+                self.stop_event.wait(pause)
+        log.info("writer stopped", extra={"owner": self.owner})
+
+    def stop(self, *_: Any) -> None:
+        self.stop_event.set()
+
+    def install_signal_handlers(self) -> None:
+        import signal
+
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+
+class _Permanent(BridgeError):
+    """A write that cannot succeed by trying again (e.g. the proposal is gone)."""
