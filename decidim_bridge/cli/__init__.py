@@ -11,7 +11,11 @@ from pathlib import Path
 
 import click
 
-COMMAND_MODULES = ("decidim_bridge.cli.core", "decidim_bridge.cli.sources")
+COMMAND_MODULES = (
+    "decidim_bridge.cli.core",
+    "decidim_bridge.cli.sources",
+    "decidim_bridge.cli.writeback",
+)
 
 
 def _prepare_metrics_dir() -> None:

@@ -1,0 +1,119 @@
+"""Write-back commands: ``writer``, ``outbox`` (list, ``retry``) and ``reminders``."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import click
+
+from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
+from decidim_bridge.store import outbox as outbox_store
+
+
+def build_writer(settings: Any, db: Any) -> Any:
+    """The writer with the configured Decidim client and mail backend."""
+    from decidim_bridge.decidim.client import DecidimClient
+    from decidim_bridge.mail import backend_for
+    from decidim_bridge.writeback.writer import Writer
+
+    decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
+    mailer = backend_for(settings.smtp_url, settings.mail_dir)
+    return Writer(db, settings, decidim=decidim, mailer=mailer)
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Execute what is due now, then exit.")
+@reports_errors
+def writer(once: bool) -> None:
+    """Execute planned writes (comments, answers, mails) until SIGTERM."""
+    settings, db = settings_and_db()
+    if not db.migrations_current():
+        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    runner = build_writer(settings, db)
+    runner.install_signal_handlers()
+    if once:
+        runner.drain()
+    else:
+        runner.run()
+
+
+@click.group("outbox", invoke_without_command=True)
+@click.option("--status", type=click.Choice(outbox_store.STATUSES), help="Only this status.")
+@click.option("--proposal", "proposal_id", help="Only this proposal.")
+@click.option("--limit", default=50, show_default=True, type=int)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+@reports_errors
+def outbox(
+    ctx: click.Context, status: str | None, proposal_id: str | None, limit: int, as_json: bool
+) -> None:
+    """List planned writes (newest first) and the count per status."""
+    if ctx.invoked_subcommand is not None:
+        return
+    _, database = settings_and_db(configure_logging=False)
+    with database.read() as conn:
+        rows = outbox_store.list_rows(conn, status=status, proposal_id=proposal_id, limit=limit)
+        counts = outbox_store.counts(conn)
+    if as_json:
+        for row in rows:
+            record = {k: v for k, v in row.__dict__.items() if k != "payload"}
+            click.echo(json.dumps(record))
+        return
+    click.echo("  ".join(f"{k}: {v}" for k, v in counts.items()))
+    if not rows:
+        click.echo("(no rows)")
+        return
+    click.echo(
+        f"{'ID':>6}  {'STATUS':10} {'TRIES':>5}  {'UPDATED':19}  {'REF':10} "
+        "KIND / PURPOSE / PROPOSAL / RECIPIENT"
+    )
+    for row in rows:
+        target = f"proposal {row.proposal_id} v{row.plan_version}"
+        click.echo(
+            f"{row.id:>6}  {row.status:10} {row.attempts:>5}  {fmt_time(row.updated_at):19}  "
+            f"{row.ref:10} {row.kind} {row.purpose}  {target}  {row.recipient}".rstrip()
+        )
+        if row.outcome:
+            click.echo(f"{'':>8}outcome: {row.outcome}")
+        if row.last_error and row.status not in ("done", "superseded"):
+            click.echo(f"{'':>8}last error: {row.last_error.splitlines()[0][:160]}")
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-dead", is_flag=True, help="Retry every dead write.")
+@reports_errors
+def outbox_retry(ids: tuple[int, ...], all_dead: bool) -> None:
+    """Put dead writes back; Decidim writes read Decidim first, so none is applied twice."""
+    if not ids and not all_dead:
+        raise click.UsageError("give outbox ids or --all-dead")
+    _, database = settings_and_db(configure_logging=False)
+    with database.begin() as conn:
+        count = outbox_store.retry(conn, now=time.time(), ids=ids, all_dead=all_dead)
+    click.echo(f"{count} write(s) queued again")
+
+
+@click.command()
+@reports_errors
+def reminders() -> None:
+    """Remind lead advisors once when a promised date passed without an answer in Decidim.
+
+    Run it periodically (e.g. daily from cron or a Kubernetes CronJob).
+    """
+    from decidim_bridge.decidim.client import DecidimClient
+    from decidim_bridge.writeback.reminders import run_reminders
+
+    settings, db = settings_and_db()
+    decidim = DecidimClient.from_settings(settings, db).limited(wait=True)
+    result = run_reminders(db, settings, decidim=decidim)
+    click.echo(
+        f"checked {result.checked} open plan(s): {result.planned} reminder(s) planned, "
+        f"{result.skipped} skipped"
+    )
+
+
+def register(group: click.Group) -> None:
+    for command in (writer, outbox, reminders):
+        group.add_command(command)

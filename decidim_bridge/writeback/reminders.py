@@ -1,0 +1,170 @@
+"""The periodic check of promises: a passed date without an answer reminds the lead once.
+
+The expectation contract promises residents a first contact and a decision by a date.
+When such a date has passed and Decidim shows no answer from the municipality (the
+bridge's own ``evaluating`` answer does not count as first contact by a person, and only
+accepted or rejected counts as a decision), the lead advisor gets one reminder mail per
+promise. "Once" is the outbox key (proposal, promise): it does not depend on who is lead.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from decidim_bridge.config import Settings
+from decidim_bridge.errors import DecidimError, NotFound
+from decidim_bridge.store import Database
+from decidim_bridge.store import outbox as store
+from decidim_bridge.store.outbox import NewEffect
+from decidim_bridge.writeback.effects import MAIL
+from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
+from decidim_bridge.writeback.ledger import message_templates, options_for
+from decidim_bridge.writeback.reconcile import plain
+from decidim_bridge.writeback.render import Links, render_mail
+from decidim_bridge.writeback.view import FINAL_STATES, PlanView
+
+log = logging.getLogger(__name__)
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def due_milestones(
+    view: PlanView,
+    *,
+    state: str | None,
+    answer: dict[str, str] | None,
+    our_answers: Iterable[dict[str, str]],
+    today: date,
+) -> list[tuple[str, date]]:
+    """Promises whose date passed without the answer that keeps them."""
+    if state in FINAL_STATES:
+        return []
+    exp = view.expectations
+    ours = [{k: plain(v) for k, v in a.items()} for a in our_answers]
+    shown = {k: plain(v) for k, v in (answer or {}).items()}
+    human_answer = bool(shown) and shown not in ours
+    due: list[tuple[str, date]] = []
+    if exp.first_contact_by and exp.first_contact_by < today and not human_answer:
+        due.append(("first_contact", exp.first_contact_by))
+    if exp.decision_by and exp.decision_by < today:
+        due.append(("decision", exp.decision_by))
+    return due
+
+
+def reminder_key(view: PlanView, milestone: str) -> str:
+    return effect_key(view.tenant, view.proposal_id, ONCE, f"{MAIL}:reminder-{milestone}")
+
+
+@dataclass(frozen=True)
+class ReminderRun:
+    checked: int
+    planned: int
+    skipped: int
+
+
+ViewsProvider = Callable[[Database, Settings], list[PlanView]]
+
+
+def run_reminders(
+    db: Database,
+    settings: Settings,
+    *,
+    decidim: Any,
+    views: ViewsProvider | None = None,
+    now: float | None = None,
+) -> ReminderRun:
+    """Check every open plan; plan one reminder mail per passed promise (at most once)."""
+    moment = time.time() if now is None else now
+    today = datetime.fromtimestamp(moment, AMSTERDAM).date()
+    if views is None:
+        from decidim_bridge.writeback.adapter import open_plan_views
+
+        views = open_plan_views
+    templates = message_templates(settings)
+    options = options_for(settings, templates=templates)
+    planned = skipped = 0
+    candidates = views(db, settings)
+    for view in candidates:
+        possible = [
+            m for m in ("first_contact", "decision") if getattr(view.expectations, f"{m}_by")
+        ]
+        keys = {m: reminder_key(view, m) for m in possible}
+        with db.read() as conn:
+            present = store.keys_present(conn, tenant=view.tenant, keys=list(keys.values()))
+            ours = [
+                r.data.get("answer_content") or {}
+                for r in store.rows_for_proposal(
+                    conn, tenant=view.tenant, proposal_id=view.proposal_id
+                )
+                if r.kind == "decidim_answer"
+            ]
+        if all(k in present for k in keys.values()):
+            continue
+        try:
+            proposal = decidim.fetch_proposal(view.proposal_id, view.space.component_id)
+        except (DecidimError, NotFound) as exc:
+            log.warning(
+                "reminder check skipped",
+                extra={"proposal_id": view.proposal_id, "error": type(exc).__name__},
+            )
+            skipped += 1
+            continue
+        if proposal is None:
+            skipped += 1
+            continue
+        state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
+        due = due_milestones(
+            view, state=state, answer=proposal.answer, our_answers=ours, today=today
+        )
+        effects = []
+        for milestone, due_date in due:
+            key = keys[milestone]
+            if key in present:
+                continue
+            ref = ref_code(key, options.ref_prefix)
+            rendered = render_mail(
+                templates,
+                "reminder",
+                view,
+                Links(options.decidim_url),
+                locale=view.lead.locale or options.default_locale,
+                recipient=view.lead,
+                milestone=milestone,
+                due=due_date,
+                ref=ref,
+            )
+            domain = settings.mail_from.rpartition("@")[2] or "localhost"
+            effects.append(
+                NewEffect(
+                    tenant=view.tenant,
+                    effect_key=key,
+                    ref=ref,
+                    proposal_id=view.proposal_id,
+                    plan_version=view.version,
+                    kind=MAIL,
+                    purpose=f"reminder-{milestone}",
+                    recipient=view.lead.email,
+                    lane=f"mail:{key[:24]}",
+                    public=False,
+                    payload={
+                        "to": [view.lead.email],
+                        "to_name": view.lead.name,
+                        "cc": [],
+                        "subject": rendered.subject,
+                        "text": rendered.text,
+                        "html": rendered.html,
+                        "locale": view.lead.locale or options.default_locale,
+                        "message_id": f"<{key[:32]}@{domain}>",
+                        "ref": ref,
+                    },
+                )
+            )
+        if effects:
+            with db.begin() as conn:
+                planned += len(store.record(conn, effects, now=moment))
+    return ReminderRun(checked=len(candidates), planned=planned, skipped=skipped)
