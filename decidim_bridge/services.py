@@ -19,4 +19,9 @@ class Services:
 
 def build_services(settings: Settings, db: Database) -> Services:
     """Build the services once per worker process."""
-    return Services(settings=settings, db=db)
+    services = Services(settings=settings, db=db)
+    if settings.decidim_api_key and settings.decidim_api_secret:
+        from decidim_bridge.decidim.client import DecidimClient
+
+        services.decidim = DecidimClient.from_settings(settings, db)
+    return services

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import jwt
 import pytest
@@ -82,15 +81,6 @@ def operation(name: str, variables: dict[str, Any] | None = None) -> Callable[..
         return True, ""
 
     return match
-
-
-def sent_json(call: Any) -> dict[str, Any]:
-    return json.loads(call.request.body)
-
-
-def sent_form(call: Any) -> dict[str, list[str]]:
-    body = call.request.body
-    return parse_qs(body if isinstance(body, str) else body.decode())
 
 
 @pytest.fixture
@@ -202,8 +192,3 @@ def decidim(mock: responses.RequestsMock, clock: FakeClock) -> DecidimMock:
 @pytest.fixture
 def recorded_answer() -> Callable[[str], Any]:
     return recorded
-
-
-@pytest.fixture
-def fake_clock_class() -> type[FakeClock]:
-    return FakeClock
