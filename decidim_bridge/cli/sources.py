@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 import click
 import requests
 
-from decidim_bridge.cli.common import reports_errors
-from decidim_bridge.config import load_settings
+from decidim_bridge.cli.common import reports_errors, settings_and_db
+from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.intake.delivery import SOURCES
+from decidim_bridge.sources.poller import Poller, SweepReport
 from decidim_bridge.sources.replay import build_replay, guess_source
 
 
@@ -59,5 +62,66 @@ def replay(file: Path, url: str | None, source: str | None) -> None:
         sys.exit(1)
 
 
+def _poller() -> tuple[Poller, Settings]:
+    settings, db = settings_and_db()
+    if not db.migrations_current():
+        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    return Poller.from_settings(settings, db), settings
+
+
+def _print_reports(reports: list[SweepReport]) -> None:
+    for report in reports:
+        kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(report.events.items())) or "none"
+        line = (
+            f"component {report.component_id} [{report.mode}]: {report.proposals} proposals, "
+            f"{report.total_events} new events ({kinds}), {report.already_stored} already stored, "
+            f"{report.seconds:.1f} s"
+        )
+        click.echo(line if report.error is None else f"{line}; FAILED: {report.error}")
+
+
+@click.command("poll")
+@click.option("--once", is_flag=True, help="Sweep every component once, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    help="Seconds from the start of one round to the next [default: DECIDIM_BRIDGE_POLL_INTERVAL].",
+)
+@reports_errors
+def poll(once: bool, interval: float | None) -> None:
+    """Find new, edited, answered and withdrawn proposals through Decidim's API.
+
+    For Decidim instances that send no webhooks. The first sweep of a component only
+    records what exists; run `decidim-bridge backfill` to have existing proposals planned.
+    """
+    poller, settings = _poller()
+    if once:
+        reports = poller.sweep_all()
+        _print_reports(reports)
+        if any(r.error for r in reports):
+            sys.exit(1)
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    poller.run(interval=interval or settings.poll_interval, stop=stop)
+
+
+@click.command("backfill")
+@reports_errors
+def backfill() -> None:
+    """Put every existing proposal in the inbox once, so that the bridge plans it.
+
+    Reads through the request budget at the poller's share; proposals that were already
+    reported (by an earlier backfill or by the poller) are not reported again.
+    """
+    poller, _ = _poller()
+    reports = poller.sweep_all(backfill=True)
+    _print_reports(reports)
+    if any(r.error for r in reports):
+        sys.exit(1)
+
+
 def register(group: click.Group) -> None:
-    group.add_command(replay)
+    for command in (replay, poll, backfill):
+        group.add_command(command)
