@@ -168,7 +168,8 @@ class DecidimClient:
         return mapping.proposal(
             component["proposal"],
             component_id=component["id"],
-            in_space=mapping.space(component["participatory_space"]),
+            in_space=mapping.component_space(component),
+            component_url=component["url"],
         )
 
     def iter_proposals(
@@ -202,10 +203,15 @@ class DecidimClient:
             connection = component.get("proposals")
             if connection is None:
                 return
-            in_space = mapping.space(component["participatory_space"])
+            in_space = mapping.component_space(component)
             for node in connection["nodes"]:
                 if node is not None:
-                    yield mapping.proposal(node, component_id=component["id"], in_space=in_space)
+                    yield mapping.proposal(
+                        node,
+                        component_id=component["id"],
+                        in_space=in_space,
+                        component_url=component["url"],
+                    )
             page = connection["page_info"]
             after = page.get("end_cursor")
             if not page["has_next_page"] or not after:

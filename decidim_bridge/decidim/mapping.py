@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError
@@ -12,6 +13,9 @@ from decidim_bridge.errors import DecidimError
 from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy
 
 MACHINE_PREFIX = "machine_translations."
+
+# A component's public URL: {organization}/{processes|assemblies|...}/{slug}/f/{component id}/
+_COMPONENT_PATH = re.compile(r"/(?:processes|assemblies|conferences|initiatives)/([^/]+)/f/\d+/?$")
 
 
 def load(schema: Schema, value: Any, what: str) -> Any:
@@ -40,6 +44,19 @@ def texts(field: dict[str, Any] | None) -> dict[str, str]:
     return result
 
 
+def slug_from_component_url(url: str | None) -> str | None:
+    """The space slug in a component URL (the API gives no slug with the space itself)."""
+    match = _COMPONENT_PATH.search(url or "")
+    return match.group(1) if match else None
+
+
+def proposal_url(component_url: str | None, proposal_id: str) -> str | None:
+    """A proposal's public URL: the proposals engine mounts resources under its root."""
+    if not component_url:
+        return None
+    return f"{component_url.rstrip('/')}/proposals/{proposal_id}"
+
+
 def space(loaded: dict[str, Any], slug: str | None = None) -> ParticipatorySpace:
     return ParticipatorySpace(
         type=loaded["type"], id=loaded["id"], slug=slug, title=texts(loaded.get("title"))
@@ -57,7 +74,11 @@ def taxonomy(loaded: dict[str, Any]) -> Taxonomy:
 
 
 def proposal(
-    loaded: dict[str, Any], *, component_id: str, in_space: ParticipatorySpace
+    loaded: dict[str, Any],
+    *,
+    component_id: str,
+    in_space: ParticipatorySpace,
+    component_url: str | None = None,
 ) -> Proposal:
     coordinates = loaded.get("coordinates") or {}
     return Proposal(
@@ -76,7 +97,7 @@ def proposal(
         latitude=coordinates.get("latitude"),
         longitude=coordinates.get("longitude"),
         reference=loaded.get("reference"),
-        url=loaded.get("url"),
+        url=proposal_url(component_url, loaded["id"]),
         taxonomies=tuple(taxonomy(t) for t in loaded.get("taxonomies") or () if t),
         comments_count=int(loaded.get("total_comments_count") or 0),
     )
@@ -92,6 +113,11 @@ def whoami(data: dict[str, Any]) -> WhoAmI:
         nickname=user.get("nickname"),
         organization_name=texts(organization.get("name")),
     )
+
+
+def component_space(component: dict[str, Any]) -> ParticipatorySpace:
+    """The space of a loaded ``ProposalComponentSchema``, with the slug from its URL."""
+    return space(component["participatory_space"], slug=slug_from_component_url(component["url"]))
 
 
 def components(loaded_space: dict[str, Any]) -> list[Component]:

@@ -75,7 +75,6 @@ class ProposalSchema(_Base):
     address = fields.String(allow_none=True, load_default=None)
     coordinates = fields.Nested(CoordinatesSchema, allow_none=True, load_default=None)
     reference = fields.String(allow_none=True, load_default=None)
-    url = fields.String(allow_none=True, load_default=None)
     total_comments_count = fields.Integer(
         data_key="totalCommentsCount", allow_none=True, load_default=None
     )
@@ -107,6 +106,7 @@ class ProposalComponentSchema(_Base):
 
     id = GraphQLId(required=True)
     typename = fields.String(data_key="__typename", required=True)
+    url = fields.String(allow_none=True, load_default=None)
     participatory_space = fields.Nested(SpaceSchema, data_key="participatorySpace", required=True)
     proposal = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
     proposals = fields.Nested(ProposalConnectionSchema, allow_none=True, load_default=None)

@@ -32,7 +32,7 @@ def test_fetch_proposal_maps_every_field(decidim: Any, make_client: Any) -> None
     assert proposal.space == ParticipatorySpace(
         type="Decidim::ParticipatoryProcess",
         id="1",
-        slug=None,
+        slug="wijkinitiatieven",
         title={"nl": "Wijkinitiatieven", "en": "Neighbourhood initiatives"},
     )
     assert proposal.title == {
@@ -110,6 +110,10 @@ def test_iter_proposals_walks_three_pages_by_cursor(decidim: Any, make_client: A
     assert proposals[2].state == "evaluating"
     assert proposals[2].answer["nl"].startswith("We bekijken")
     assert all(p.component_id == "11" for p in proposals)
+    assert proposals[4].url == (
+        "http://localhost:3000/processes/wijkinitiatieven/f/11/proposals/104"
+    )
+    assert {p.space.slug for p in proposals} == {"wijkinitiatieven"}
     sent = [_variables(c) for c in decidim.graphql_calls()]
     assert [v["after"] for v in sent] == [None, "MQ", "Mg"]
     assert {v["first"] for v in sent} == {50}
@@ -339,3 +343,20 @@ def test_answer_without_the_capability(decidim: Any, make_client: Any) -> None:
     with pytest.raises(CapabilityMissing):
         make_client().answer_proposal(11, 5, "accepted", {"nl": "Akkoord."})
     assert len(decidim.graphql_calls()) == 2  # only the detection
+
+
+def test_space_slug_and_proposal_url_come_from_the_component_url() -> None:
+    from decidim_bridge.decidim.mapping import proposal_url, slug_from_component_url
+
+    assert slug_from_component_url("https://x.nl/assemblies/wijkraad-noord/f/31/") == (
+        "wijkraad-noord"
+    )
+    assert slug_from_component_url("https://x.nl/processes/begroting-2027/f/21") == (
+        "begroting-2027"
+    )
+    assert slug_from_component_url("https://x.nl/somewhere/else") is None
+    assert slug_from_component_url(None) is None
+    assert proposal_url("https://x.nl/processes/a/f/11/", "5") == (
+        "https://x.nl/processes/a/f/11/proposals/5"
+    )
+    assert proposal_url(None, "5") is None
