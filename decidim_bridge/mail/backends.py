@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Protocol
@@ -201,7 +202,7 @@ class SmtpBackend:
                     raise smtplib.SMTPRecipientsRefused(refused)
                 before_handover()
                 handed_over = True
-                code, reply = client.data(message.as_bytes())
+                code, reply = client.data(message.as_bytes(policy=SMTP_POLICY))
                 if code != 250:
                     raise smtplib.SMTPDataError(code, reply)
             finally:

@@ -73,14 +73,15 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     moment = datetime.fromtimestamp(mail.date, UTC) if mail.date else datetime.now(UTC)
     msg["Date"] = format_datetime(moment)
     msg["Message-ID"] = mail.message_id
-    msg["Content-Language"] = mail.locale
     # Tell auto-responders and mail systems this is an automatic message (RFC 3834).
     msg["Auto-Submitted"] = "auto-generated"
     for name, value in mail.headers.items():
         msg[name] = value
-    msg.set_content(mail.text + "\n", subtype="plain", charset="utf-8")
+    # Quoted-printable keeps every line short whatever the text (SMTP limits lines to 998).
+    msg.set_content(mail.text + "\n", subtype="plain", charset="utf-8", cte="quoted-printable")
     page = _HTML_PAGE.format(lang=escape(mail.locale), title=escape(mail.subject), body=mail.html)
-    msg.add_alternative(page, subtype="html", charset="utf-8")
+    msg.add_alternative(page, subtype="html", charset="utf-8", cte="quoted-printable")
+    msg["Content-Language"] = mail.locale  # after set_content, which resets Content-*
     return msg
 
 

@@ -110,9 +110,7 @@ def inspect_link(db: Database, settings: Settings, token: str, *, now: float) ->
         used = store.link_used(conn, tenant=claim.tenant, link_id=claim.link_id)
         rows = store.rows_for_proposal(conn, tenant=claim.tenant, proposal_id=claim.proposal_id)
     held = sum(
-        1
-        for r in rows
-        if r.plan_version == claim.plan_version and r.status in ("held", "withheld")
+        1 for r in rows if r.plan_version == claim.plan_version and r.status in ("held", "withheld")
     )
     versions = [r.plan_version for r in rows if r.public and r.plan_version is not None]
     return LinkStatus(claim=claim, used=used, held=held, newest_version=max(versions, default=None))

@@ -284,7 +284,6 @@ def _advisor_mails(
     approval = None
     if needs_approval and link_maker is not None:
         approval = link_maker(view, view.lead.email)
-    cc = [a.email for a in view.advisors if a.email.lower() != view.lead.email.lower()]
     for person in view.advisors:
         is_lead = person.email.lower() == view.lead.email.lower()
         b.mail(
@@ -294,7 +293,6 @@ def _advisor_mails(
             to=person.email,
             name=person.name,
             locale=person.locale,
-            cc=cc if is_lead else (),
             recipient=person,
             role="lead" if is_lead else "co",
             update=update,
