@@ -1,0 +1,100 @@
+"""after-approval publication: nothing public until the lead approves via a signed link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from writeback.samples import garden_view
+
+from decidim_bridge import create_app
+from decidim_bridge.errors import LinkError
+from decidim_bridge.links import make_token, read_token
+from decidim_bridge.store import outbox as store
+from decidim_bridge.writeback.approvals import make_link_maker
+
+
+def test_tokens_verify_expire_and_resist_tampering() -> None:
+    token, claim = make_token(
+        b"s" * 32,
+        tenant="localhost",
+        proposal_id="101",
+        plan_version=2,
+        action="approve",
+        advisor="a@x.example",
+        now=1000.0,
+        ttl_hours=1,
+    )
+    assert read_token(b"s" * 32, token, now=1000.0) == claim
+    with pytest.raises(LinkError):
+        read_token(b"s" * 32, token, now=1000.0 + 3601)
+    with pytest.raises(LinkError):
+        read_token(b"t" * 32, token, now=1000.0)
+    body, mac = token.split(".")
+    with pytest.raises(LinkError):
+        read_token(b"s" * 32, body[:-2] + "AA." + mac, now=1000.0)
+
+
+def _links(db, settings, plan, clock):
+    maker = make_link_maker(settings, now=clock())
+    plan(garden_view(), link_maker=maker, publication_mode="after-approval")
+    with db.read() as conn:
+        rows = store.list_rows(conn, limit=50)
+    lead_mail = next(r for r in rows if r.purpose == "advisor" and r.recipient.startswith("a."))
+    urls = re.findall(r"http://localhost:8000/approvals/[A-Za-z0-9_.-]+", lead_mail.data["text"])
+    return rows, urls
+
+
+def test_public_writes_wait_for_approval_then_publish_once(
+    db, settings, plan, writer, fake, clock
+) -> None:
+    rows, (approve, _hold) = _links(db, settings, plan, clock)
+    assert {r.status for r in rows if r.public} == {"held"}
+    writer.drain()
+    assert fake.comments == {}  # nothing public yet; mails went out
+
+    app = create_app(settings)
+    app.extensions["bridge"].clock = clock
+    client = app.test_client()
+    path = approve.replace("http://localhost:8000", "")
+    page = client.get(path)
+    assert page.status_code == 200 and b'<form method="post">' in page.data
+    assert fake.comments == {}  # looking at the page decides nothing
+
+    done = client.post(path)
+    assert done.status_code == 200 and b"gepubliceerd" in done.data
+    again = client.post(path)
+    assert again.status_code == 409  # each link works once
+    writer.drain()
+    assert len(fake.comments["101"]) == 1
+    with db.read() as conn:
+        (decision,) = store.decisions(conn, tenant="localhost", proposal_id="101")
+    assert decision.decision == "approve"
+    assert decision.decided_by == "a.devries@lindeburg.example"
+    assert decision.decided_at == clock()
+    assert decision.released == 2
+
+
+def test_hold_keeps_the_message_back_until_approved(db, settings, plan, writer, fake, clock):
+    _, (approve, hold) = _links(db, settings, plan, clock)
+    app = create_app(settings)
+    app.extensions["bridge"].clock = clock
+    client = app.test_client()
+    assert client.post(hold.replace("http://localhost:8000", "")).status_code == 200
+    writer.drain()
+    assert fake.comments == {}
+    with db.read() as conn:
+        assert {r.status for r in store.list_rows(conn) if r.public} == {"withheld"}
+    assert client.post(approve.replace("http://localhost:8000", "")).status_code == 200
+    writer.drain()
+    assert len(fake.comments["101"]) == 1
+
+
+def test_a_forged_or_expired_link_is_refused(db, settings, plan, clock) -> None:
+    _, (approve, _) = _links(db, settings, plan, clock)
+    app = create_app(settings)
+    clock.advance(settings.link_ttl_hours * 3600 + 1)
+    app.extensions["bridge"].clock = clock
+    client = app.test_client()
+    assert client.post(approve.replace("http://localhost:8000", "")).status_code == 403
+    assert client.get("/approvals/not-a-token").status_code == 403
