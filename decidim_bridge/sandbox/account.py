@@ -1,0 +1,202 @@
+"""The demo's printed account: what happened, from the sandbox's and the bridge's records.
+
+Pure text rendering over plain data (``AccountData``), so it is easy to test and to extend:
+each section is a function in ``SECTIONS`` that returns a ``Section`` or ``None`` (nothing to
+say). A new part of the pipeline adds its own section function to the list.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+WIDTH = 100
+_SHORT_TYPE = re.compile(r"^decidim\.events\.(proposals|comments)\.")
+_MARKER = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+@dataclass
+class AccountData:
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    inbox: list[dict[str, Any]] = field(default_factory=list)
+    journal: list[dict[str, Any]] = field(default_factory=list)
+    proposals: list[dict[str, Any]] = field(default_factory=list)
+    api_comments: list[dict[str, Any]] = field(default_factory=list)
+    tables: dict[str, int] = field(default_factory=dict)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def title(self, proposal_id: Any) -> str:
+        for proposal in self.proposals:
+            if str(proposal["id"]) == str(proposal_id):
+                titles = proposal.get("title") or {}
+                return str(titles.get("nl") or next(iter(titles.values()), ""))
+        return ""
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[str]
+
+
+def short_type(event_type: str) -> str:
+    return _SHORT_TYPE.sub("", event_type)
+
+
+def clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def webhooks_section(data: AccountData) -> Section | None:
+    if not data.deliveries:
+        return Section("Events Decidim sent (sandbox webhooks)", ["(none)"])
+    counts = Counter(short_type(d["event_type"]) for d in data.deliveries)
+    lines = ["  ".join(f"{name}: {count}" for name, count in sorted(counts.items()))]
+    for d in data.deliveries:
+        envelope = d.get("body") or {}
+        proposal = _proposal_of(envelope)
+        answer = f"HTTP {d['response_status']}" if d.get("response_status") else "no answer"
+        tries = f"{d['attempts']} attempt{'s' if d['attempts'] != 1 else ''}"
+        label = f"#{proposal}" if proposal else "-"
+        lines.append(
+            f"  {label:>5} {short_type(d['event_type']):26} {d['status']:9} {answer} ({tries})  "
+            + clip(data.title(proposal), 40)
+        )
+    return Section("Events Decidim sent (sandbox webhooks)", lines)
+
+
+def _proposal_of(envelope: dict[str, Any]) -> str:
+    resource = envelope.get("resource") or {}
+    if resource.get("type") == "Decidim::Proposals::Proposal":
+        return str(resource.get("id", ""))
+    commentable = (envelope.get("extra") or {}).get("commentable") or {}
+    return str(commentable.get("id", ""))
+
+
+def inbox_section(data: AccountData) -> Section | None:
+    counts = Counter(row["status"] for row in data.inbox)
+    lines = ["  ".join(f"{s}: {n}" for s, n in sorted(counts.items())) or "(empty)"]
+    for row in sorted(data.inbox, key=lambda r: r["id"]):
+        outcome = row.get("outcome") or ""
+        if row["status"] in ("pending", "dead") and row.get("last_error"):
+            outcome = "error: " + str(row["last_error"]).splitlines()[0]
+        lines.append(
+            f"  {row['id']:>4} {row['status']:8} {short_type(row['event_type']):26} "
+            f"{row['subject']:16} {clip(outcome, 40)}"
+        )
+    return Section("What the bridge received (its inbox)", lines)
+
+
+def api_section(data: AccountData) -> Section | None:
+    entries = data.journal
+    if not entries:
+        return Section("What the bridge asked Decidim (API requests)", ["(no requests)"])
+    sign_ins = sum(1 for e in entries if e["target"] == "sign_in" and e["status"] == 200)
+    lines = [f"sign-ins: {sign_ins}   requests: {len(entries)}"]
+    for target in ("query", "mutation"):
+        names = Counter(
+            e.get("operation_name") or ",".join(e.get("root_fields") or []) or "(anonymous)"
+            for e in entries
+            if e["target"] == target
+        )
+        for name, count in sorted(names.items()):
+            lines.append(f"  {target:8} {name:40} x{count}")
+    refused = Counter(
+        f"HTTP {e['status']} {e['outcome']}" for e in entries if e["outcome"] not in ("ok",)
+    )
+    for label, count in sorted(refused.items()):
+        lines.append(f"  refused/failed: {label} x{count}")
+    return Section("What the bridge asked Decidim (API requests)", lines)
+
+
+def tables_section(data: AccountData) -> Section | None:
+    if not data.tables:
+        return None
+    lines = [
+        f"  {name:28} {count:>5} row{'s' if count != 1 else ''}"
+        for name, count in sorted(data.tables.items())
+    ]
+    return Section("What the bridge recorded (database tables)", lines)
+
+
+def outbox_section(data: AccountData) -> Section | None:
+    if not data.outbox:
+        return None
+    counts = Counter(str(r.get("status")) for r in data.outbox)
+    lines = ["  ".join(f"{s}: {n}" for s, n in sorted(counts.items()))]
+    for r in data.outbox:
+        lines.append(
+            f"  {r.get('id', ''):>4} {r.get('status', '')!s:10} {r.get('kind', '')!s:16} "
+            f"{r.get('purpose', '')!s:22} proposal {r.get('proposal_id', '')}"
+        )
+    return Section("What the bridge planned to write (its outbox)", lines)
+
+
+def written_back_section(data: AccountData) -> Section | None:
+    lines: list[str] = []
+    for proposal in data.proposals:
+        if proposal.get("answered_by_api_user") is None:
+            continue
+        if proposal.get("internal_state") in (None, "not_answered"):
+            continue
+        answer = (proposal.get("answer") or {}).get("nl", "")
+        lines.append(
+            f"  #{proposal['id']} answer: {proposal['internal_state']}"
+            f" (shown: {proposal.get('state') or 'not published'})  {clip(answer, 60)}"
+        )
+    for comment in data.api_comments:
+        body = comment.get("body") or {}
+        text = _MARKER.sub("", str(body.get("nl") or next(iter(body.values()), ""))).strip()
+        lines.append(f"  #{comment['proposal_id']} comment {comment['id']}:")
+        for paragraph in [p for p in text.split("\n") if p.strip()][:4]:
+            lines.extend(
+                textwrap.wrap(
+                    paragraph, WIDTH - 8, initial_indent="      ", subsequent_indent="      "
+                )
+            )
+    if not lines:
+        lines = ["  (nothing written back to Decidim yet)"]
+    return Section("What the bridge wrote back to Decidim", lines)
+
+
+SECTIONS: list[Callable[[AccountData], Section | None]] = [
+    webhooks_section,
+    inbox_section,
+    api_section,
+    tables_section,
+    outbox_section,
+    written_back_section,
+]
+
+
+def render(
+    data: AccountData, sections: list[Callable[[AccountData], Section | None]] | None = None
+) -> str:
+    """The whole account as text (numbered sections, notes, then the URLs)."""
+    out: list[str] = []
+    number = 0
+    for make in sections if sections is not None else SECTIONS:
+        section = make(data)
+        if section is None:
+            continue
+        number += 1
+        out.append("")
+        out.append(f"{number}. {section.title}")
+        out.append("-" * min(WIDTH, len(section.title) + 3))
+        out.extend(section.lines)
+    if data.notes:
+        out.append("")
+        out.extend(f"note: {note}" for note in data.notes)
+    if data.urls:
+        out.append("")
+        width = max(len(k) for k in data.urls)
+        out.extend(f"{name:>{width}}  {url}" for name, url in data.urls.items())
+    return "\n".join(out)

@@ -1,0 +1,395 @@
+"""``decidim-bridge demo``: the whole flow on one machine, in one command.
+
+It starts four processes (the sandbox; the bridge's web server, worker and writer, as in
+production), with a fresh SQLite database under the instance folder, the sandbox's demo API
+credentials and a newly generated webhook secret. Then it publishes the seed initiatives in
+the sandbox (``/_sandbox/replay``): each publication reaches the bridge as a signed webhook,
+the worker plans, the writer writes back. When everything has settled it prints an account
+(``account.py``) from the sandbox's records and the bridge's database, and keeps serving
+until Ctrl-C, which stops all processes.
+
+The demo raises two budgets so the replay of ~20 events finishes in seconds: the sandbox
+allows 600 requests per minute (Decidim: 100) and the bridge may use 300 (default 60).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import inspect, select, text
+
+from decidim_bridge.config import load_settings
+from decidim_bridge.sandbox.account import AccountData, render
+from decidim_bridge.sandbox.settings import DEFAULT_API_KEY, DEFAULT_API_SECRET
+from decidim_bridge.store import Database
+
+MARKER = ".decidim-bridge-demo"
+SANDBOX_RATE_LIMIT = 600
+BRIDGE_REQUESTS_PER_MINUTE = 300
+#: Bridge processes the demo runs, when the installed CLI has their command.
+BRIDGE_PROCESSES = (
+    ("web", ("serve", "--workers", "1", "--threads", "4")),
+    ("worker", ("worker",)),
+    ("writer", ("writer",)),
+)
+SETTLE_SECONDS = 2.0
+
+
+class DemoError(Exception):
+    """The demo could not start or lost one of its processes."""
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    host: str = "127.0.0.1"
+    sandbox_port: int = 3000
+    bridge_port: int = 8000
+    instance_dir: Path = Path("instance/demo")
+    timeout: float = 50.0
+    commands: tuple[str, ...] = ("serve", "worker", "writer")
+    python: str = sys.executable
+
+
+@dataclass
+class _Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+
+@dataclass
+class Demo:
+    options: DemoOptions
+    echo: Callable[[str], Any] = print
+    processes: list[_Process] = field(default_factory=list)
+    webhook_secret: str = ""
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.sandbox_port}"
+
+    @property
+    def bridge_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.bridge_port}"
+
+    @property
+    def instance_dir(self) -> Path:
+        return self.options.instance_dir.resolve()
+
+    # --- the run -------------------------------------------------------------------------
+
+    def run(self, *, serve: bool) -> bool:
+        """Start, replay, report; then serve until interrupted (when ``serve``)."""
+        started = time.monotonic()
+        self._prepare_instance_dir()
+        self._check_ports()
+        env = self._environment()
+        self._migrate(env)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self._start_all(env)
+            self.echo("Publishing the example initiatives in the sandbox ...")
+            self._sandbox("post", "/_sandbox/replay")
+            settled = self._settle()
+            data = self._gather(env)
+            data.elapsed = time.monotonic() - started
+            if not settled:
+                data.notes.append(
+                    f"the flow had not settled after {self.options.timeout:.0f} s; "
+                    f"see the logs in {self.instance_dir / 'logs'}"
+                )
+            self.echo(render(data))
+            self.echo(f"\nReplay finished in {data.elapsed:.1f} s.")
+            if serve:
+                self.echo("Serving. Press Ctrl-C to stop sandbox, bridge and worker.")
+                self._serve()
+            return settled
+        except KeyboardInterrupt:
+            self.echo("\nStopping ...")
+            return True
+        finally:
+            self._stop_all()
+            signal.signal(signal.SIGTERM, previous)
+
+    # --- preparation ---------------------------------------------------------------------
+
+    def _prepare_instance_dir(self) -> None:
+        path = self.instance_dir
+        if path.exists():
+            if any(path.iterdir()) and not (path / MARKER).exists():
+                raise DemoError(
+                    f"{path} is not empty and was not made by the demo; "
+                    "choose another --instance-dir"
+                )
+            shutil.rmtree(path)
+        (path / "logs").mkdir(parents=True)
+        (path / MARKER).write_text("created by `decidim-bridge demo`; emptied on each run\n")
+
+    def _check_ports(self) -> None:
+        for name, port in (
+            ("--sandbox-port", self.options.sandbox_port),
+            ("--bridge-port", self.options.bridge_port),
+        ):
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind((self.options.host, port))
+                except OSError as exc:
+                    raise DemoError(
+                        f"port {port} on {self.options.host} is in use ({exc.strerror}); "
+                        f"pass another {name}"
+                    ) from exc
+
+    def _environment(self) -> dict[str, str]:
+        """The bridge's settings for the demo (inherited DECIDIM_BRIDGE_* are left out)."""
+        key = secrets.token_bytes(32)
+        self.webhook_secret = "whsec_" + base64.b64encode(key).decode()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.update(
+            {
+                "DECIDIM_BRIDGE_INSTANCE_DIR": str(self.instance_dir),
+                "DECIDIM_BRIDGE_DATABASE_URL": f"sqlite:///{self.instance_dir / 'bridge.sqlite3'}",
+                "DECIDIM_BRIDGE_WEBHOOK_SECRETS": self.webhook_secret,
+                "DECIDIM_BRIDGE_DECIDIM_URL": f"http://localhost:{self.options.sandbox_port}",
+                "DECIDIM_BRIDGE_DECIDIM_API_KEY": DEFAULT_API_KEY,
+                "DECIDIM_BRIDGE_DECIDIM_API_SECRET": DEFAULT_API_SECRET,
+                "DECIDIM_BRIDGE_DECIDIM_REQUESTS_PER_MINUTE": str(BRIDGE_REQUESTS_PER_MINUTE),
+                "DECIDIM_BRIDGE_PUBLIC_URL": self.bridge_url,
+                "DECIDIM_BRIDGE_LINK_SECRET": secrets.token_hex(24),
+                "DECIDIM_BRIDGE_LOG_FORMAT": "text",
+                "DECIDIM_BRIDGE_WORKER_POLL_INTERVAL": "0.2",
+                "DECIDIM_BRIDGE_RECONCILE_DELAY": "2",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def _migrate(self, env: dict[str, str]) -> None:
+        settings = load_settings(environ=env)
+        database = Database(settings.database_url)
+        try:
+            database.upgrade()
+        finally:
+            database.dispose()
+
+    # --- processes -----------------------------------------------------------------------
+
+    def _start_all(self, env: dict[str, str]) -> None:
+        self.echo(f"Starting the Decidim sandbox on {self.sandbox_url} ...")
+        self._start(
+            "sandbox",
+            (
+                "sandbox",
+                "--host",
+                self.options.host,
+                "--port",
+                str(self.options.sandbox_port),
+                "--public-url",
+                f"http://localhost:{self.options.sandbox_port}",
+                "--staged",
+                "--rate-limit",
+                str(SANDBOX_RATE_LIMIT),
+                "--webhook-url",
+                f"{self.bridge_url}/webhooks/decidim",
+                "--webhook-secret",
+                self.webhook_secret,
+            ),
+            env,
+        )
+        self._wait_until("sandbox", f"{self.sandbox_url}/_sandbox/health")
+        names = []
+        for name, args in BRIDGE_PROCESSES:
+            if args[0] not in self.options.commands:
+                continue
+            extra = ("--host", self.options.host, "--port", str(self.options.bridge_port))
+            self._start(name, args + extra if name == "web" else args, env)
+            names.append(name)
+        self.echo(f"Starting the bridge ({', '.join(names)}) on {self.bridge_url} ...")
+        self._wait_until("web", f"{self.bridge_url}/readyz")
+
+    def _start(self, name: str, args: tuple[str, ...], env: dict[str, str]) -> None:
+        log = self.instance_dir / "logs" / f"{name}.log"
+        command = [self.options.python, "-c", "from decidim_bridge.cli import main; main()", *args]
+        handle = log.open("wb")
+        try:
+            popen = subprocess.Popen(
+                command,
+                env=env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            handle.close()
+        self.processes.append(_Process(name, popen, log))
+
+    def _wait_until(self, name: str, url: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self._check_alive()
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise DemoError(f"{name} did not become ready at {url}{self._log_tail(name)}")
+
+    def _check_alive(self) -> None:
+        for process in self.processes:
+            if process.popen.poll() is not None:
+                raise DemoError(
+                    f"the {process.name} process stopped (exit {process.popen.returncode})"
+                    + self._log_tail(process.name)
+                )
+
+    def _log_tail(self, name: str, lines: int = 15) -> str:
+        for process in self.processes:
+            if process.name == name and process.log.exists():
+                tail = process.log.read_text(errors="replace").splitlines()[-lines:]
+                return f"\n--- last lines of {process.log} ---\n" + "\n".join(tail)
+        return ""
+
+    def _serve(self) -> None:
+        while True:
+            self._check_alive()
+            time.sleep(0.5)
+
+    def _stop_all(self) -> None:
+        for process in reversed(self.processes):
+            if process.popen.poll() is None:
+                process.popen.terminate()
+        deadline = time.monotonic() + 10
+        for process in reversed(self.processes):
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.popen.wait(remaining)
+            except subprocess.TimeoutExpired:
+                process.popen.kill()
+                process.popen.wait(5)
+        self.processes.clear()
+
+    # --- watching the flow ---------------------------------------------------------------
+
+    def _sandbox(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = requests.request(method, self.sandbox_url + path, timeout=30, **kwargs)
+            response.raise_for_status()
+        except requests.RequestException as exc:
+            raise DemoError(f"the sandbox did not answer {method.upper()} {path}: {exc}") from exc
+        return response.json()
+
+    def _settle(self) -> bool:
+        """Wait until no webhook, inbox row or due write is open and nothing moves."""
+        database = Database(f"sqlite:///{self.instance_dir / 'bridge.sqlite3'}")
+        try:
+            deadline = time.monotonic() + self.options.timeout
+            quiet_since: float | None = None
+            last: Any = None
+            while time.monotonic() < deadline:
+                self._check_alive()
+                hooks = self._sandbox("get", "/_sandbox/webhooks")["deliveries"]
+                journal = self._sandbox("get", "/_sandbox/journal")["entries"]
+                busy, fingerprint = _bridge_activity(database)
+                pending = sum(1 for d in hooks if d["status"] == "pending")
+                now_print = (len(hooks), len(journal), fingerprint)
+                if pending or busy or now_print != last:
+                    quiet_since, last = None, now_print
+                elif quiet_since is None:
+                    quiet_since = time.monotonic()
+                elif time.monotonic() - quiet_since >= SETTLE_SECONDS:
+                    return True
+                time.sleep(0.25)
+            return False
+        finally:
+            database.dispose()
+
+    def _gather(self, env: dict[str, str]) -> AccountData:
+        state = self._sandbox("get", "/_sandbox/state")
+        data = AccountData(
+            deliveries=self._sandbox("get", "/_sandbox/webhooks")["deliveries"],
+            journal=self._sandbox("get", "/_sandbox/journal")["entries"],
+            proposals=state["proposals"],
+            api_comments=self._sandbox("get", "/_sandbox/comments")["comments"],
+            urls={
+                "Decidim sandbox API": f"{self.sandbox_url}/api  (console: /api/graphiql)",
+                "sandbox control": f"{self.sandbox_url}/_sandbox/state",
+                "bridge readiness": f"{self.bridge_url}/readyz",
+                "bridge metrics": f"{self.bridge_url}/metrics",
+                "logs": str(self.instance_dir / "logs"),
+                "database": str(self.instance_dir / "bridge.sqlite3"),
+            },
+        )
+        database = Database(env["DECIDIM_BRIDGE_DATABASE_URL"])
+        try:
+            data.inbox, data.tables, outbox_rows = _bridge_records(database)
+        finally:
+            database.dispose()
+        data.outbox = outbox_rows
+        return data
+
+
+def _interrupt(*_: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _bridge_activity(database: Database) -> tuple[bool, tuple[Any, ...]]:
+    """Whether the bridge still has work (open inbox rows, writes due soon) and a fingerprint
+    of its tables that changes whenever it does something."""
+    with database.read() as conn:
+        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        counts = tuple(
+            (t, conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()) for t in tables
+        )
+        open_inbox = conn.execute(
+            text("SELECT COUNT(*) FROM inbox WHERE status IN ('pending', 'running')")
+        ).scalar_one()
+        due_writes = 0
+        if "outbox" in tables:
+            due_writes = conn.execute(
+                text(
+                    "SELECT COUNT(*) FROM outbox WHERE status IN ('planned', 'in_flight') "
+                    "AND next_attempt_at <= :soon"
+                ),
+                {"soon": time.time() + 5},
+            ).scalar_one()
+        statuses = tuple(
+            conn.execute(text("SELECT status, COUNT(*) FROM inbox GROUP BY status")).all()
+        )
+    return bool(open_inbox or due_writes), (counts, statuses)
+
+
+def _bridge_records(
+    database: Database,
+) -> tuple[list[dict[str, Any]], dict[str, int], list[dict[str, Any]]]:
+    from decidim_bridge.store.schema import inbox
+
+    with database.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(select(inbox).order_by(inbox.c.id))]
+        names = [
+            t for t in inspect(conn).get_table_names() if t not in ("alembic_version", "inbox")
+        ]
+        tables = {
+            t: int(conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()) for t in names
+        }
+        outbox_rows: list[dict[str, Any]] = []
+        if "outbox" in names:
+            outbox_rows = [
+                dict(r._mapping) for r in conn.execute(text("SELECT * FROM outbox ORDER BY id"))
+            ]
+    return rows, tables, outbox_rows
