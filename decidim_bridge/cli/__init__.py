@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "decidim_bridge.cli.core",
     "decidim_bridge.cli.sources",
     "decidim_bridge.cli.writeback",
+    "decidim_bridge.cli.sandbox",
 )
 
 
