@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "decidim_bridge.cli.sources",
     "decidim_bridge.cli.writeback",
     "decidim_bridge.cli.sandbox",
+    "decidim_bridge.cli.decidim",
 )
 
 

@@ -1,0 +1,94 @@
+"""``decidim-bridge decidim check`` and ``decidim proposal`` against a mocked Decidim."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from decidim_bridge.cli import cli
+from decidim_bridge.cli.decidim import register
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "DECIDIM_BRIDGE_INSTANCE_DIR": str(tmp_path / "instance"),
+        "DECIDIM_BRIDGE_DECIDIM_URL": "http://decidim.test:3000",
+        "DECIDIM_BRIDGE_DECIDIM_API_KEY": "lindeburg-bridge-key-0123456789ab",
+        "DECIDIM_BRIDGE_DECIDIM_API_SECRET": "s3cret-of-the-api-user",
+        "DECIDIM_BRIDGE_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    if "decidim" not in cli.commands:
+        register(cli)
+    return CliRunner()
+
+
+def test_check_reports_user_version_and_write_paths(
+    decidim: Any, runner: CliRunner, env: dict[str, str]
+) -> None:
+    decidim.sign_in()
+    decidim.answer("Whoami", "whoami-200")
+    decidim.answer("DecidimVersion", "decidim_version-200")
+    decidim.answer("Capabilities", "capabilities_arguments-200")
+
+    result = runner.invoke(cli, ["decidim", "check"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "Gemeente Lindeburg" in result.output
+    assert "@initiatievenloket" in result.output
+    assert "0.32.1" in result.output
+    assert "yes (decidim-apiext form)" in result.output
+
+
+def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> None:
+    decidim.sign_in()
+    decidim.answer("Whoami", "whoami-200")
+    decidim.answer("DecidimVersion", "decidim_version_hidden-200")
+    decidim.answer("Capabilities", "introspection_disabled-200")
+
+    result = runner.invoke(cli, ["decidim", "check", "--json"], env=env)
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["capabilities"] == {
+        "version": None,
+        "answer_form": None,
+        "can_comment": True,
+        "introspected": False,
+    }
+    assert report["user"]["nickname"] == "initiatievenloket"
+
+
+def test_refused_credentials_are_one_line_on_stderr(
+    decidim: Any, runner: CliRunner, env: dict[str, str]
+) -> None:
+    decidim.refuse_sign_in()
+
+    result = runner.invoke(cli, ["decidim", "check"], env=env)
+
+    assert result.exit_code == 1
+    assert "error: Decidim refused the API key and secret (HTTP 401)." in result.output
+
+
+def test_proposal_prints_what_the_planner_reads(
+    decidim: Any, runner: CliRunner, env: dict[str, str]
+) -> None:
+    decidim.sign_in()
+    decidim.answer("ProposalById", "proposal-200")
+
+    result = runner.invoke(cli, ["decidim", "proposal", "11", "5"], env=env)
+
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert shown["id"] == "5"
+    assert shown["space"]["slug"] == "wijkinitiatieven"
+    assert shown["published_at"] == "2026-11-20T09:12:44+01:00"
+    assert shown["taxonomies"][0]["name"]["nl"] == "Noord"
