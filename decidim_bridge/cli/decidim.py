@@ -51,7 +51,8 @@ def check(as_json: bool) -> None:
         return
     organization = me.organization_name.get("nl") or next(iter(me.organization_name.values()), "")
     click.echo(f"Decidim:       {settings.decidim_url} ({organization})")
-    click.echo(f"Signed in as:  {me.name or '-'} (@{me.nickname or '-'})")
+    nickname = (me.nickname or "-").lstrip("@")
+    click.echo(f"Signed in as:  {me.name or '-'} (@{nickname})")
     click.echo(f"Version:       {found.version or 'not disclosed'}")
     answer = {"input": "yes (0.32 form)", "arguments": "yes (decidim-apiext form)"}
     click.echo(f"Answers:       {answer.get(found.answer_form or '', 'no')}")

@@ -35,7 +35,10 @@ class Component:
 
 @dataclass(frozen=True)
 class Comment:
-    """A top-level comment of a proposal, as read back for reconciliation."""
+    """A top-level comment of a proposal, as read back for reconciliation.
+
+    ``author_nickname`` is as Decidim's API gives it, with a leading "@".
+    """
 
     id: str
     body: str

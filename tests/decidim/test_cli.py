@@ -43,7 +43,7 @@ def test_check_reports_user_version_and_write_paths(
 
     assert result.exit_code == 0, result.output
     assert "Gemeente Lindeburg" in result.output
-    assert "@initiatievenloket" in result.output
+    assert "(@initiatievenloket)" in result.output
     assert "0.32.1" in result.output
     assert "yes (decidim-apiext form)" in result.output
 
@@ -64,7 +64,7 @@ def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> 
         "can_comment": True,
         "introspected": False,
     }
-    assert report["user"]["nickname"] == "initiatievenloket"
+    assert report["user"]["nickname"] == "@initiatievenloket"
 
 
 def test_refused_credentials_are_one_line_on_stderr(

@@ -214,7 +214,7 @@ def test_list_comments_reads_authors_and_times(decidim: Any, make_client: Any) -
 
     assert [c.id for c in comments] == ["901", "902"]
     ours = comments[1]
-    assert ours.author_nickname == "initiatievenloket"
+    assert ours.author_nickname == "@initiatievenloket"  # Decidim prefixes "@"
     assert ours.author_name == "Gemeente Lindeburg – initiatievenloket"
     assert ours.author_id == "7"
     assert "(Ref LB-7f3a2c)" in ours.body
@@ -235,7 +235,7 @@ def test_whoami(decidim: Any, make_client: Any) -> None:
 
     me = make_client().whoami()
 
-    assert (me.user_id, me.nickname) == ("7", "initiatievenloket")
+    assert (me.user_id, me.nickname) == ("7", "@initiatievenloket")
     assert me.organization_name["nl"] == "Gemeente Lindeburg"
 
 
