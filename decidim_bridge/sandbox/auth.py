@@ -49,6 +49,8 @@ class TokenIssuer:
         expires_in: float = DEFAULT_EXPIRES_IN,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if secret is not None and len(secret.encode()) < 32:
+            raise ValueError("the JWT secret must be at least 32 bytes (HS256)")
         self._secret = secret or secrets.token_hex(32)
         self.expires_in = expires_in
         self.clock = clock

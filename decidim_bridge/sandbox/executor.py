@@ -134,8 +134,10 @@ def run(
     )
     if isinstance(coerced, list):
         return _errors_only([e.formatted for e in coerced])
+    # graphql-core 3.3 wraps the values (``.coerced``); 3.2 returns the dict itself.
+    values = getattr(coerced, "coerced", coerced)
     problems = check_operation(
-        schema, prepared.operation, fragments, coerced, limits, can_introspect=can_introspect
+        schema, prepared.operation, fragments, values, limits, can_introspect=can_introspect
     )
     if problems:
         return _errors_only(problems)

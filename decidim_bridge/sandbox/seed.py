@@ -95,7 +95,9 @@ class _Settings(_Base):
 class _Component(_Base):
     id = fields.Integer(required=True)
     space_id = fields.Integer(required=True)
-    manifest = fields.String(required=True, validate=validate.Equal("proposals"))
+    manifest = fields.String(
+        required=True, validate=validate.OneOf(["proposals", "meetings", "pages"])
+    )
     name = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     weight = fields.Integer(load_default=0)
     published_at = fields.AwareDateTime(load_default=None, allow_none=True)

@@ -40,7 +40,8 @@ from decidim_bridge.sandbox.model import (
 )
 from decidim_bridge.sandbox.state import SandboxState
 
-MANIFEST_TYPES = {"proposals": "Proposals"}
+#: GraphQL type of each component manifest (ComponentInterface implementations in the SDL).
+MANIFEST_TYPES = {"proposals": "Proposals", "meetings": "Meetings", "pages": "Pages"}
 
 
 @dataclass
@@ -190,7 +191,7 @@ class MutationView(View):
     def component(self, id: str) -> ProposalsMutationView:
         self._require_write_scope()
         component = self.store.visible_component(id)
-        if component is None or component.manifest not in MANIFEST_TYPES:
+        if component is None or component.manifest != "proposals":
             raise api_errors.not_found("ComponentMutation")
         return ProposalsMutationView(self.ctx, component)
 
@@ -358,11 +359,12 @@ class SpaceView(View):
 
 
 class ComponentView(View):
-    graphql_type = "Proposals"
+    """A component; ``proposals``/``proposal`` are only reachable on the Proposals type."""
 
     def __init__(self, ctx: RequestContext, component: Component) -> None:
         super().__init__(ctx)
         self.component = component
+        self.graphql_type = MANIFEST_TYPES[component.manifest]
         self.id = str(component.id)
         self.weight = component.weight
         self.visible = True
@@ -906,12 +908,10 @@ class CommentMutationView(View):
         self.comment = comment
         self.id = str(comment.id)
 
-    @property
     def up_vote(self) -> CommentView:
         self.store.vote_comment(self.comment.id, up=True)
         return CommentView(self.ctx, self.comment)
 
-    @property
     def down_vote(self) -> CommentView:
         self.store.vote_comment(self.comment.id, up=False)
         return CommentView(self.ctx, self.comment)
