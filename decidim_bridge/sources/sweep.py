@@ -8,13 +8,14 @@ holds that comparison and the synthesis of the events: plain data in, plain data
 * ``withdrawn`` became true (or, before 0.28, the state became ``withdrawn``)
                                                       -> ``proposal_withdrawn``
 * published ``state`` or ``answeredAt`` changed      -> ``proposal_state_changed``
-* ``updatedAt`` changed and so did what the plan reads (title, body, address,
-  coordinates, taxonomies)                            -> ``proposal_updated``
+* what the plan reads changed (title, body, address, coordinates, taxonomies)
+                                                      -> ``proposal_updated``
 
-``updatedAt`` also moves when a proposal is commented on, so an edit is only reported when
-the content changed as well. Each event gets a delivery key derived from the component, the
-proposal and the values that changed: a sweep that is repeated (after a crash, say) produces
-the same keys, and the inbox stores each event once.
+``updatedAt`` is kept but does not decide an edit: it also moves when a proposal is
+commented on, and the API gives it in whole seconds, so an edit in the same second as the
+previous sweep's read would not show in it. Each event gets a delivery key derived from the
+component, the proposal and the values that changed: a sweep that is repeated (after a crash,
+say) produces the same keys, and the inbox stores each event once.
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def changes(previous: SeenCopy | None, current: SeenCopy) -> list[str]:
     if previous is None:
         return ["published"]
     found: list[str] = []
-    if previous.updated_at != current.updated_at and previous.content != current.content:
+    if previous.content != current.content:
         found.append("updated")
     state_moved = (previous.state, previous.answered_at) != (current.state, current.answered_at)
     if state_moved and current.state != "withdrawn":

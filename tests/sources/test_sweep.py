@@ -51,6 +51,7 @@ BEFORE = seen_copy(proposal())
         (proposal(updated_at=T1, title={"nl": "Moestuin en bankjes"}), ["updated"]),
         (proposal(updated_at=T1, address="Kastanjelaan 4"), ["updated"]),
         (proposal(updated_at=T1, taxonomies=()), ["updated"]),
+        (proposal(body={"nl": "Zelfde seconde, andere tekst."}), ["updated"]),
         (proposal(updated_at=T1, state="accepted", answered_at=T1), ["state_changed"]),
         (proposal(updated_at=T1, answered_at=T1), ["state_changed"]),  # answer text, same state
         (proposal(updated_at=T1, withdrawn=True), ["withdrawn"]),
