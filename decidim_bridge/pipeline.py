@@ -1,15 +1,194 @@
-"""From a proposal event to a stored support plan (the worker's main handler)."""
+"""From a proposal event to a stored support plan (the worker's main handler).
+
+1. Scope: events from spaces/components that ``mappings/scope.yaml`` does not list are
+   finished as ``ignored`` with the reason, and counted; they are never planned.
+2. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
+   is configured, else read from the event (``extra.proposal``, the shape documented in
+   ``plan.proposal_json``); with neither the event is retried later.
+3. Lapsed holds of the organization are released (each in its own small transaction).
+4. ``store_support_plan`` plans and stores the version, holds and loads, and the inbox row
+   is finished, all in one transaction.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import logging
+from typing import TYPE_CHECKING, Any
 
+from prometheus_client import Counter
+from sqlalchemy.engine import Connection
+
+from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation
 from decidim_bridge.events import Event
+from decidim_bridge.plan.proposal_json import proposal_from_json
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.rules import Mappings
+from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.model import ScopeDecision
+from decidim_bridge.store import Database
+from decidim_bridge.store import plans as plans_store
 
 if TYPE_CHECKING:
     from decidim_bridge.worker import WorkContext
 
+log = logging.getLogger(__name__)
+
+PLANS = Counter(
+    "bridge_plans",
+    "Proposal events handled by the plan pipeline, by result.",
+    ["result"],  # created | unchanged | out_of_scope | not_found
+)
+HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lapsed.")
+
+_OUTCOME_LENGTH = 200
+
 
 def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
-    """Handle one proposal event. The support-plan pipeline plugs in here."""
-    return "received"
+    """Plan one proposal event; returns the outcome recorded on the inbox row."""
+    mappings = _mappings(ctx)
+    decision = mappings.scope.decide(
+        space_type=event.space_type,
+        space_id=event.space_id,
+        space_slug=event.space_slug,
+        component_id=event.component_id,
+    )
+    if decision.in_scope is False:
+        return _finish_ignored(ctx, decision.reason, "out_of_scope")
+    proposal = fetch_proposal(event, ctx, mappings)
+    if proposal is None:
+        return _finish_ignored(ctx, "proposal not found in Decidim", "not_found")
+    decision = _decide_on_proposal(mappings, proposal)
+    if not decision.in_scope:
+        return _finish_ignored(ctx, decision.reason, "out_of_scope")
+    tenant = ctx.row.tenant
+    release_expired_holds(ctx.db, tenant, ctx.clock())
+    with ctx.db.begin() as conn:
+        stored = store_support_plan(
+            conn,
+            tenant=tenant,
+            proposal=proposal,
+            mappings=mappings,
+            now=ctx.clock(),
+            space_key=decision.rule.key if decision.rule else None,
+            event=event,
+            services=ctx.services,
+        )
+        outcome = _outcome(stored)
+        ctx.finish(conn, outcome)
+    PLANS.labels(result="created" if stored.created else "unchanged").inc()
+    return outcome
+
+
+def store_support_plan(
+    conn: Connection,
+    *,
+    tenant: str,
+    proposal: Proposal,
+    mappings: Mappings,
+    now: float,
+    space_key: str | None,
+    event: Event | None = None,
+    services: Any = None,
+) -> plans_store.StoredPlan:
+    """The store step: plan version, holds and advisor load in the caller's transaction.
+
+    Everything that must commit together with a plan version belongs here.
+    """
+    return plans_store.save_plan(
+        conn,
+        tenant=tenant,
+        proposal=proposal,
+        mappings=mappings,
+        now=now,
+        space_key=space_key,
+        event_type=event.type if event is not None else None,
+    )
+
+
+def fetch_proposal(event: Event, ctx: WorkContext, mappings: Mappings) -> Proposal | None:
+    """The proposal the event is about: from Decidim, else from the event's payload."""
+    client = getattr(ctx.services, "decidim", None)
+    payload = event.extra.get("proposal") if isinstance(event.extra, dict) else None
+    proposal_id = event.proposal_id or event.resource_id
+    if client is not None:
+        component_id = event.component_id or _component_from(payload) or _only_component(mappings)
+        if component_id is None:
+            raise SchemaViolation(
+                f"proposal {proposal_id}: the event names no component to read it from"
+            )
+        try:
+            proposal: Proposal | None = client.fetch_proposal(proposal_id, component_id)
+        except NotFound:
+            return None
+        return proposal
+    if payload is not None:
+        return proposal_from_json(payload)
+    raise DecidimUnavailable(
+        f"proposal {proposal_id}: no Decidim client is configured and the event carries no "
+        "proposal (extra.proposal); retrying later"
+    )
+
+
+def release_expired_holds(db: Database, tenant: str, now: float, limit: int = 100) -> int:
+    """Release lapsed holds one by one, so a long list never blocks planning."""
+    with db.read() as conn:
+        ids = plans_store.expired_hold_ids(conn, tenant, now, limit)
+    released = 0
+    for hold_id in ids:
+        with db.begin() as conn:
+            if plans_store.expire_hold(conn, hold_id, now):
+                released += 1
+    if released:
+        HOLDS_EXPIRED.inc(released)
+        log.info("lapsed holds released", extra={"tenant": tenant, "count": released})
+    return released
+
+
+def _mappings(ctx: WorkContext) -> Mappings:
+    services = ctx.services
+    mappings = getattr(services, "mappings", None)
+    if mappings is None:
+        mappings = load_mappings(ctx.settings.mappings_dir)
+        if services is not None:
+            services.mappings = mappings
+    return mappings  # type: ignore[no-any-return]
+
+
+def _decide_on_proposal(mappings: Mappings, proposal: Proposal) -> ScopeDecision:
+    return mappings.scope.decide(
+        space_type=proposal.space.type,
+        space_id=proposal.space.id,
+        space_slug=proposal.space.slug,
+        component_id=proposal.component_id,
+    )
+
+
+def _component_from(payload: Any) -> str | None:
+    if isinstance(payload, dict) and payload.get("component_id") is not None:
+        return str(payload["component_id"])
+    return None
+
+
+def _only_component(mappings: Mappings) -> str | None:
+    components = {c for rule in mappings.scope.act_on for c in rule.components}
+    return next(iter(components)) if len(components) == 1 else None
+
+
+def _finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
+    outcome = f"ignored: {reason}"[:_OUTCOME_LENGTH]
+    with ctx.db.begin() as conn:
+        ctx.finish(conn, outcome, status="ignored")
+    PLANS.labels(result=result).inc()
+    return outcome
+
+
+def _outcome(stored: plans_store.StoredPlan) -> str:
+    plan = stored.plan
+    if not stored.created:
+        text = f"unchanged: plan version {stored.version}"
+    else:
+        text = (
+            f"planned: version {stored.version}, {plan.stage}, lead "
+            f"{plan.assignment.lead.advisor_id}, {len(stored.changes)} change(s)"
+        )
+    return text[:_OUTCOME_LENGTH]

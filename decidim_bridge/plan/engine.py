@@ -1,0 +1,165 @@
+"""The plan engine: proposal + rules + state + clock -> support plan. No I/O.
+
+Order of decisions (each step reads the ones before it):
+classification -> expectation dates -> advisors -> catalogue and budget offers with holds
+-> stakeholder links -> Right to Challenge -> advisor checklist.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from decidim_bridge.plan.assign import assign
+from decidim_bridge.plan.calendar import WorkCalendar
+from decidim_bridge.plan.checklist import build_checklist
+from decidim_bridge.plan.classify import ProposalText, classify
+from decidim_bridge.plan.expectations import contract, expectation_rule
+from decidim_bridge.plan.model import (
+    ACCEPTED,
+    OPEN,
+    REJECTED,
+    WITHDRAWN,
+    Plan,
+    Reason,
+)
+from decidim_bridge.plan.offers import offer_budget, offer_resources
+from decidim_bridge.plan.service import service_purchase
+from decidim_bridge.plan.stakeholders import link_stakeholders
+from decidim_bridge.plan.state import EMPTY_STATE, PlanningState
+from decidim_bridge.plan.texts import make_reason
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.rules.model import Mappings
+
+_TAG = re.compile(r"<[^>]+>")
+_BLOCK_END = re.compile(r"</(p|div|li|h\d)>|<br\s*/?>", re.IGNORECASE)
+
+
+def plain_text(value: str) -> str:
+    """Decidim bodies are HTML; the rules read text."""
+    if "<" not in value and "&" not in value:
+        return value
+    return html.unescape(_TAG.sub(" ", _BLOCK_END.sub("\n", value))).strip()
+
+
+def stage_of(proposal: Proposal) -> str:
+    """Decidim's published state as a plan stage (custom states count as open)."""
+    state = (proposal.state or "").strip().lower()
+    if proposal.withdrawn or state == "withdrawn":
+        return WITHDRAWN
+    if state == "accepted":
+        return ACCEPTED
+    if state == "rejected":
+        return REJECTED
+    return OPEN
+
+
+def calendar_for(mappings: Mappings) -> WorkCalendar:
+    calendar = mappings.derived.get("calendar")
+    if calendar is None:
+        calendar = WorkCalendar(mappings.expectations.calendar)
+        mappings.derived["calendar"] = calendar
+    return calendar  # type: ignore[no-any-return]
+
+
+def read_proposal(proposal: Proposal, mappings: Mappings) -> ProposalText:
+    locale = mappings.organization.default_locale
+    title = plain_text(proposal.text(proposal.title, locale))
+    body = plain_text(proposal.text(proposal.body, locale))
+    index = mappings.keyword_index
+    names: list[str] = []
+    for taxonomy in proposal.taxonomies:
+        names.extend(v for v in taxonomy.name.values() if v)
+    return ProposalText(
+        title=title,
+        body=body,
+        address=proposal.address or "",
+        taxonomy_names=tuple(dict.fromkeys(names)),
+        title_hits=tuple(index.find(title, "title")),
+        body_hits=tuple(index.find(body, "body")),
+    )
+
+
+def build_plan(
+    proposal: Proposal,
+    mappings: Mappings,
+    now: float,
+    state: PlanningState = EMPTY_STATE,
+    *,
+    space_key: str | None = None,
+) -> Plan:
+    """The support plan for ``proposal`` at time ``now`` (epoch seconds)."""
+    calendar = calendar_for(mappings)
+    text = read_proposal(proposal, mappings)
+    stage = stage_of(proposal)
+    today = calendar.local_date(now)
+    start = calendar.local_date(proposal.published_at) if proposal.published_at else today
+    classification = classify(proposal, text, mappings)
+    rule = expectation_rule(mappings, space_key)
+    expectations = contract(proposal, rule, mappings, calendar, start, today, stage)
+    window_end = max(date.fromisoformat(expectations.first_contact_by), today)
+    previous = state.previous
+    assignment = assign(
+        classification,
+        mappings,
+        state.loads,
+        today,
+        window_end,
+        stage,
+        previous.assignment if previous is not None else None,
+    )
+    availability = state.availability
+    decision = date.fromisoformat(expectations.decision_by)
+    resources, resource_notes = offer_resources(
+        text, classification, mappings, availability, stage, start, today, now, calendar, decision
+    )
+    budget = offer_budget(
+        text, classification, mappings, availability, stage, start, today, now, calendar, decision
+    )
+    links_to = link_stakeholders(classification, resources, budget, mappings, stage)
+    service = service_purchase(text, mappings, calendar, start)
+    checklist = build_checklist(
+        proposal,
+        stage,
+        today,
+        mappings,
+        assignment,
+        resources,
+        budget,
+        links_to,
+        expectations,
+        service,
+    )
+    flags: list[Reason] = []
+    if assignment.fallback:
+        flags.append(make_reason(mappings, "flag.coordinator"))
+    if classification.district_id is None:
+        flags.append(make_reason(mappings, "flag.no_district"))
+    if classification.primary_theme is None:
+        flags.append(make_reason(mappings, "flag.no_theme"))
+    for offer in resources:
+        if offer.status == "unavailable":
+            flags.append(make_reason(mappings, "flag.unavailable", resource=offer.resource_id))
+    return Plan(
+        proposal_id=str(proposal.id),
+        component_id=str(proposal.component_id),
+        space_key=space_key,
+        title=text.title,
+        url=proposal.url,
+        reference=proposal.reference,
+        stage=stage,
+        locale=mappings.organization.default_locale,
+        classification=classification,
+        assignment=assignment,
+        resources=resources,
+        budget=budget,
+        stakeholders=links_to,
+        expectations=expectations,
+        service_purchase=service,
+        checklist=checklist,
+        flags=tuple(flags),
+        notes=tuple(resource_notes),
+        mappings_digest=mappings.digest,
+        computed_at=now,
+    )

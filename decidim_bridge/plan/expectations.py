@@ -1,0 +1,103 @@
+"""The expectation contract: say, decider, time asked, and dates in working days.
+
+Dates count from the day the initiative was published (in the municipality's time zone),
+so re-planning later gives the same dates. Tracking compares them with what happened:
+``on_time``/``late`` once Decidim shows an answer, ``overdue`` when the decision date
+passed without one, else ``pending``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from decidim_bridge.plan.calendar import WorkCalendar
+from decidim_bridge.plan.model import ACCEPTED, OPEN, REJECTED, ExpectationContract, Reason
+from decidim_bridge.plan.texts import make_reason
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.rules.model import ExpectationRule, Mappings
+
+
+def expectation_rule(mappings: Mappings, space_key: str | None) -> ExpectationRule:
+    return mappings.expectations.for_space(space_key)
+
+
+def contract(
+    proposal: Proposal,
+    rule: ExpectationRule,
+    mappings: Mappings,
+    calendar: WorkCalendar,
+    start: date,
+    today: date,
+    stage: str,
+) -> ExpectationContract:
+    first_contact = calendar.add_working_days(start, rule.first_contact_days)
+    decision = calendar.add_working_days(start, rule.decision_days)
+    reasons: list[Reason] = []
+    if rule.key == "default":
+        reasons.append(make_reason(mappings, "expect.default"))
+    else:
+        reasons.append(make_reason(mappings, "expect.rule", process=rule.key))
+    reasons.append(
+        make_reason(
+            mappings,
+            "expect.first_contact",
+            days=rule.first_contact_days,
+            start_date=start.isoformat(),
+            due_date=first_contact.isoformat(),
+        )
+    )
+    reasons.append(
+        make_reason(
+            mappings,
+            "expect.decision",
+            days=rule.decision_days,
+            start_date=start.isoformat(),
+            due_date=decision.isoformat(),
+        )
+    )
+    days_off = calendar.days_off_between(start, decision)
+    if days_off:
+        pairs = [[day.isoformat(), name] for day, name in days_off]
+        reasons.append(make_reason(mappings, "expect.days_off", days_off=pairs))
+    answered_on = None
+    tracking = "pending"
+    if proposal.answered_at is not None and stage in (ACCEPTED, REJECTED):
+        answered = calendar.local_date(proposal.answered_at)
+        answered_on = answered.isoformat()
+        if answered <= decision:
+            tracking = "on_time"
+            reasons.append(
+                make_reason(
+                    mappings,
+                    "expect.decided_on_time",
+                    answered_date=answered_on,
+                    due_date=decision.isoformat(),
+                )
+            )
+        else:
+            tracking = "late"
+            late = calendar.working_days_between(decision, answered)
+            reasons.append(
+                make_reason(
+                    mappings,
+                    "expect.decided_late",
+                    answered_date=answered_on,
+                    due_date=decision.isoformat(),
+                    late=late,
+                )
+            )
+    elif stage == OPEN and today > decision:
+        tracking = "overdue"
+        reasons.append(make_reason(mappings, "expect.overdue", due_date=decision.isoformat()))
+    return ExpectationContract(
+        rule=rule.key,
+        say=rule.say,
+        start_date=start.isoformat(),
+        first_contact_days=rule.first_contact_days,
+        first_contact_by=first_contact.isoformat(),
+        decision_days=rule.decision_days,
+        decision_by=decision.isoformat(),
+        tracking=tracking,
+        answered_on=answered_on,
+        reasons=tuple(reasons),
+    )

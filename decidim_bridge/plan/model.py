@@ -1,0 +1,195 @@
+"""The support plan: what the bridge decided for one initiative, and why.
+
+A ``Plan`` is plain frozen data, built by ``plan.engine.build_plan`` and stored as JSON
+versions by ``store.plans``. Every decision carries ``Reason``s: a code with arguments
+(ids, ISO dates, cents) plus its text in the organization's default language, rendered at
+plan time from ``mappings/texts``. Dates are ISO strings (``2026-05-04``) in the
+municipality's time zone; times are epoch seconds; money is euro cents.
+
+The write-back turns a plan version into comments, answers and mails with the templates
+in ``mappings/messages``; every text in a plan (reasons, checklist lines) can also be
+rendered in another language from its code and arguments (``plan.texts``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Proposal life stages the plan distinguishes (Decidim states map onto these).
+OPEN, ACCEPTED, REJECTED, WITHDRAWN = "open", "accepted", "rejected", "withdrawn"
+CLOSED_STAGES = (REJECTED, WITHDRAWN)
+
+#: Hold statuses: ``held`` (reserved, expires), ``confirmed`` (initiative accepted).
+HELD, CONFIRMED = "held", "confirmed"
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    args: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One observation in the proposal that a rule used."""
+
+    source: str  # taxonomy | postcode | place | keyword | amount
+    where: str  # title | body | address | taxonomies
+    matched: str  # what was found (word, postcode, taxonomy name, amount text)
+    rule: str  # the rule it satisfied (keyword, postcode range, taxonomy name)
+    weight: int = 0
+
+
+@dataclass(frozen=True)
+class ThemeResult:
+    theme_id: str
+    score: int
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Classification:
+    district_id: str | None
+    district_evidence: tuple[Evidence, ...]
+    themes: tuple[ThemeResult, ...]  # counted themes; the first is the main theme
+    weak_themes: tuple[ThemeResult, ...]
+    reasons: tuple[Reason, ...]
+
+    @property
+    def primary_theme(self) -> str | None:
+        return self.themes[0].theme_id if self.themes else None
+
+    @property
+    def theme_ids(self) -> tuple[str, ...]:
+        return tuple(t.theme_id for t in self.themes)
+
+
+@dataclass(frozen=True)
+class AdvisorRole:
+    advisor_id: str
+    name: str
+    email: str
+    role: str  # lead | co
+    theme_id: str | None
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Assignment:
+    lead: AdvisorRole
+    co_advisors: tuple[AdvisorRole, ...]
+    fallback: bool  # the coordinator leads because no advisor fitted
+    counts_load: bool  # the lead's open-initiative count includes this one
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A reservation of catalogue units or budget cents for this initiative."""
+
+    kind: str  # resource | budget
+    item_id: str
+    quantity: int  # units, or cents for a budget
+    status: str  # held | confirmed
+    held_at: float
+    expires_at: float | None  # None once confirmed
+
+
+@dataclass(frozen=True)
+class ResourceOffer:
+    resource_id: str
+    group: str
+    status: str  # held | confirmed | unavailable | released
+    quantity: int
+    ready_by: str  # earliest date the department can hand it out
+    hold: Hold | None
+    evidence: tuple[Evidence, ...]
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class BudgetOffer:
+    budget_id: str | None  # None: no budget applies (status "none")
+    status: str  # held | confirmed | unavailable | released | none
+    requested_cents: int | None
+    amount_cents: int
+    hold: Hold | None
+    evidence: tuple[Evidence, ...]
+    reasons: tuple[Reason, ...]
+    warnings: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class StakeholderLink:
+    stakeholder_id: str
+    kind: str
+    action: str  # introduce | inform | digest
+    inform_now: bool  # the current stage is one they want to hear about
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class ExpectationContract:
+    rule: str  # "default" or the space key from expectations.yaml
+    say: str
+    start_date: str
+    first_contact_days: int
+    first_contact_by: str
+    decision_days: int
+    decision_by: str
+    tracking: str  # pending | on_time | late | overdue
+    answered_on: str | None
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class ServicePurchase:
+    flagged: bool
+    signals: tuple[Evidence, ...]
+    excluded: tuple[Evidence, ...]
+    decision_by: str | None
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    practice: int  # 1 obstacles & cross-domain, 2 expectations, 3 means, 4 support
+    key: str
+    args: dict[str, Any]
+    status: str  # todo | done | overdue | n/a
+    due: str | None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    proposal_id: str
+    component_id: str
+    space_key: str | None
+    title: str
+    url: str | None
+    reference: str | None
+    stage: str
+    locale: str
+    classification: Classification
+    assignment: Assignment
+    resources: tuple[ResourceOffer, ...]
+    budget: BudgetOffer
+    stakeholders: tuple[StakeholderLink, ...]
+    expectations: ExpectationContract
+    service_purchase: ServicePurchase
+    checklist: tuple[ChecklistItem, ...]
+    flags: tuple[Reason, ...]
+    notes: tuple[Reason, ...] = ()
+    mappings_digest: str = ""
+    computed_at: float = 0.0
+
+    @property
+    def holds(self) -> tuple[Hold, ...]:
+        """Every active hold of this plan (resources first, then the budget)."""
+        out = [offer.hold for offer in self.resources if offer.hold is not None]
+        if self.budget.hold is not None:
+            out.append(self.budget.hold)
+        return tuple(out)

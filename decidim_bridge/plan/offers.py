@@ -1,0 +1,355 @@
+"""Material and money: catalogue offers and a budget offer, each with a hold.
+
+Availability comes from the caller (``PlanningState``): units and cents not held by
+*other* initiatives. This initiative's own holds are kept as they are (same quantity,
+same expiry) while the offer stands, so re-planning never extends a reservation. The
+store applies the holds with conditional updates; when another worker took the last
+unit in the meantime, it re-plans with fresh availability.
+
+Stages: open -> held (expires after ``hold_days`` working days, never before the promised
+decision date, so a reservation does not lapse while residents wait); accepted -> confirmed
+(no expiry); rejected/withdrawn -> released (nothing held).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from decidim_bridge.plan.calendar import WorkCalendar
+from decidim_bridge.plan.classify import ProposalText
+from decidim_bridge.plan.model import (
+    ACCEPTED,
+    CLOSED_STAGES,
+    CONFIRMED,
+    HELD,
+    BudgetOffer,
+    Classification,
+    Evidence,
+    Hold,
+    Reason,
+    ResourceOffer,
+)
+from decidim_bridge.plan.state import Availability
+from decidim_bridge.plan.texts import make_reason
+from decidim_bridge.rules.model import Budget, Mappings, Resource
+
+_AMOUNT = re.compile(
+    r"(?:€|\beur\b|\beuro\b)\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{2})|,-)?"
+    r"|\b(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{2}))?\s*(?:euro|eur)\b",
+    re.IGNORECASE,
+)
+
+
+def requested_amount(text: ProposalText) -> tuple[int, Evidence] | None:
+    """The largest euro amount named in the title or text, in cents."""
+    best: tuple[int, Evidence] | None = None
+    for where, source in (("title", text.title), ("body", text.body)):
+        for match in _AMOUNT.finditer(source):
+            whole = match.group(1) or match.group(3)
+            fraction = match.group(2) or match.group(4) or "00"
+            cents = int(whole.replace(".", "")) * 100 + int(fraction)
+            if cents and (best is None or cents > best[0]):
+                best = (cents, Evidence("amount", where, match.group(0).strip(), "amount"))
+    return best
+
+
+def _hold_for(
+    kind: str,
+    item_id: str,
+    quantity: int,
+    stage: str,
+    own: Hold | None,
+    now: float,
+    expires_at: float,
+) -> Hold:
+    """The initiative's existing hold when it still fits, else a new one."""
+    if own is not None and own.quantity == quantity:
+        if stage == ACCEPTED:
+            return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
+        if own.status == HELD:
+            return own
+    if stage == ACCEPTED:
+        return Hold(kind, item_id, quantity, CONFIRMED, now, None)
+    return Hold(kind, item_id, quantity, HELD, now, expires_at)
+
+
+def _expiry(calendar: WorkCalendar, today: date, hold_days: int, floor: date) -> float:
+    """A new hold lasts ``hold_days`` working days, and at least until the decision date."""
+    return calendar.end_of_day(max(calendar.add_working_days(today, hold_days), floor))
+
+
+def _matched_resources(
+    text: ProposalText, classification: Classification, mappings: Mappings
+) -> dict[str, list[tuple[Resource, Evidence]]]:
+    """Catalogue items whose keywords occur, grouped, in catalogue order."""
+    themes = set(classification.theme_ids)
+    found: dict[str, Evidence] = {}
+    for hit in text.hits:
+        kind, item_id = hit.owner  # type: ignore[misc]
+        if kind == "resource" and item_id not in found:
+            found[item_id] = Evidence("keyword", hit.where, hit.word, hit.keyword)
+    groups: dict[str, list[tuple[Resource, Evidence]]] = {}
+    for resource in mappings.resources:
+        evidence = found.get(resource.id)
+        if evidence is None:
+            continue
+        if resource.themes and not themes.intersection(resource.themes):
+            continue
+        groups.setdefault(resource.group, []).append((resource, evidence))
+    return groups
+
+
+def offer_resources(
+    text: ProposalText,
+    classification: Classification,
+    mappings: Mappings,
+    availability: Availability,
+    stage: str,
+    start: date,
+    today: date,
+    now: float,
+    calendar: WorkCalendar,
+    hold_floor: date,
+) -> tuple[tuple[ResourceOffer, ...], list[Reason]]:
+    """One offer per matched group; notes for groups with nothing in this wijk."""
+    district = classification.district_id
+    offers: list[ResourceOffer] = []
+    notes: list[Reason] = []
+    for group, matched in _matched_resources(text, classification, mappings).items():
+        local = [
+            (r, e) for r, e in matched if not r.districts or (district and district in r.districts)
+        ]
+        if not local:
+            notes.append(
+                make_reason(
+                    mappings,
+                    "resource.not_in_district",
+                    resource=matched[0][0].id,
+                    district=district or "",
+                )
+            )
+            continue
+        # Own wijk before "everywhere"; an item this initiative already holds comes first.
+        local.sort(key=lambda pair: 0 if pair[0].districts else 1)
+        local.sort(key=lambda pair: 0 if ("resource", pair[0].id) in availability.own_holds else 1)
+        offers.append(
+            _offer_one(
+                group, local, mappings, availability, stage, start, today, now, calendar, hold_floor
+            )
+        )
+    return tuple(offers), notes
+
+
+def _offer_one(
+    group: str,
+    local: list[tuple[Resource, Evidence]],
+    mappings: Mappings,
+    availability: Availability,
+    stage: str,
+    start: date,
+    today: date,
+    now: float,
+    calendar: WorkCalendar,
+    hold_floor: date,
+) -> ResourceOffer:
+    first, first_evidence = local[0]
+    match_reason = make_reason(
+        mappings,
+        "resource.match",
+        resource=first.id,
+        keyword=first_evidence.rule,
+        where=first_evidence.where,
+    )
+    if stage in CLOSED_STAGES:
+        reasons = (
+            match_reason,
+            make_reason(mappings, "resource.released", resource=first.id, stage=stage),
+        )
+        ready = calendar.add_working_days(start, first.lead_time_days).isoformat()
+        return ResourceOffer(
+            first.id,
+            group,
+            "released",
+            first.per_initiative,
+            ready,
+            None,
+            (first_evidence,),
+            reasons,
+        )
+    for resource, evidence in local:
+        own = availability.own_holds.get(("resource", resource.id))
+        free = availability.resources.get(resource.id, resource.quantity)
+        if free < resource.per_initiative:
+            continue
+        expires = _expiry(calendar, today, resource.hold_days, hold_floor)
+        hold = _hold_for("resource", resource.id, resource.per_initiative, stage, own, now, expires)
+        match = make_reason(
+            mappings,
+            "resource.match",
+            resource=resource.id,
+            keyword=evidence.rule,
+            where=evidence.where,
+        )
+        if hold.status == CONFIRMED:
+            status = make_reason(
+                mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
+            )
+        else:
+            until = calendar.local_date(hold.expires_at or now).isoformat()
+            status = make_reason(
+                mappings,
+                "resource.held",
+                resource=resource.id,
+                quantity=hold.quantity,
+                until_date=until,
+            )
+        ready = calendar.add_working_days(start, resource.lead_time_days).isoformat()
+        return ResourceOffer(
+            resource.id,
+            group,
+            hold.status,
+            hold.quantity,
+            ready,
+            hold,
+            (evidence,),
+            (match, status),
+        )
+    free = availability.resources.get(first.id, first.quantity)
+    reasons = (
+        match_reason,
+        make_reason(
+            mappings,
+            "resource.unavailable",
+            resource=first.id,
+            needed=first.per_initiative,
+            available=max(free, 0),
+        ),
+    )
+    ready = calendar.add_working_days(start, first.lead_time_days).isoformat()
+    return ResourceOffer(
+        first.id,
+        group,
+        "unavailable",
+        first.per_initiative,
+        ready,
+        None,
+        (first_evidence,),
+        reasons,
+    )
+
+
+def _applicable_budgets(
+    classification: Classification, mappings: Mappings, year: int
+) -> list[Budget]:
+    district, themes = classification.district_id, set(classification.theme_ids)
+    return [
+        b
+        for b in mappings.budgets
+        if b.year == year
+        and (not b.districts or (district is not None and district in b.districts))
+        and (not b.themes or themes.intersection(b.themes))
+    ]
+
+
+def offer_budget(
+    text: ProposalText,
+    classification: Classification,
+    mappings: Mappings,
+    availability: Availability,
+    stage: str,
+    start: date,
+    today: date,
+    now: float,
+    calendar: WorkCalendar,
+    hold_floor: date,
+) -> BudgetOffer:
+    """At most one budget: the first applicable one (file order) with money left."""
+    requested = requested_amount(text)
+    requested_cents = requested[0] if requested else None
+    evidence = (requested[1],) if requested else ()
+    candidates = _applicable_budgets(classification, mappings, start.year)
+    if not candidates:
+        reason = make_reason(
+            mappings, "budget.none", district=classification.district_id or "", year=start.year
+        )
+        return BudgetOffer(None, "none", requested_cents, 0, None, evidence, (reason,))
+    own_budget = next((b for b in candidates if ("budget", b.id) in availability.own_holds), None)
+    ordered = ([own_budget] if own_budget else []) + [b for b in candidates if b is not own_budget]
+    if stage in CLOSED_STAGES:
+        budget = ordered[0]
+        reasons = (
+            make_reason(mappings, "budget.match", budget=budget.id, year=budget.year),
+            make_reason(mappings, "budget.released", budget=budget.id, stage=stage),
+        )
+        return BudgetOffer(budget.id, "released", requested_cents, 0, None, evidence, reasons)
+    chosen: tuple[Budget, int, list[Reason]] | None = None
+    for budget in ordered:
+        wanted, notes = _wanted(budget, requested_cents, mappings)
+        free = availability.budgets.get(budget.id, budget.total_cents)
+        if free >= wanted:
+            chosen = (budget, wanted, notes)
+            break
+        if free > 0 and chosen is None:
+            partial = [
+                *notes,
+                make_reason(
+                    mappings,
+                    "budget.partial",
+                    budget=budget.id,
+                    amount=wanted,
+                    available_amount=free,
+                ),
+            ]
+            chosen = (budget, free, partial)
+    if chosen is None:
+        budget = ordered[0]
+        reasons = (
+            make_reason(mappings, "budget.match", budget=budget.id, year=budget.year),
+            make_reason(mappings, "budget.unavailable", budget=budget.id),
+        )
+        return BudgetOffer(budget.id, "unavailable", requested_cents, 0, None, evidence, reasons)
+    budget, amount, notes = chosen
+    own = availability.own_holds.get(("budget", budget.id))
+    expires = _expiry(calendar, today, budget.hold_days, hold_floor)
+    hold = _hold_for("budget", budget.id, amount, stage, own, now, expires)
+    reasons = [make_reason(mappings, "budget.match", budget=budget.id, year=budget.year), *notes]
+    if hold.status == CONFIRMED:
+        reasons.append(make_reason(mappings, "budget.confirmed", budget=budget.id, amount=amount))
+    else:
+        until = calendar.local_date(hold.expires_at or now).isoformat()
+        reasons.append(
+            make_reason(mappings, "budget.held", budget=budget.id, amount=amount, until_date=until)
+        )
+    warnings = tuple(
+        make_reason(
+            mappings, "budget.not_for", budget=budget.id, keyword=hit.keyword, where=hit.where
+        )
+        for hit in text.hits
+        if hit.owner == ("budget-not-for", budget.id)
+    )
+    return BudgetOffer(
+        budget.id, hold.status, requested_cents, amount, hold, evidence, tuple(reasons), warnings
+    )
+
+
+def _wanted(budget: Budget, requested: int | None, mappings: Mappings) -> tuple[int, list[Reason]]:
+    if requested is None:
+        return budget.default_hold_cents, [
+            make_reason(
+                mappings, "budget.default", budget=budget.id, amount=budget.default_hold_cents
+            )
+        ]
+    notes = [make_reason(mappings, "budget.requested", budget=budget.id, amount=requested)]
+    if requested > budget.max_per_initiative_cents:
+        notes.append(
+            make_reason(
+                mappings,
+                "budget.capped",
+                budget=budget.id,
+                amount=requested,
+                max_amount=budget.max_per_initiative_cents,
+            )
+        )
+        return budget.max_per_initiative_cents, notes
+    return requested, notes

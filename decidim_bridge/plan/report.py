@@ -1,0 +1,127 @@
+"""A plan as readable text, with every reason: what ``plan show`` and ``plan try`` print.
+
+Reasons and checklist lines are rendered from their codes in the requested language, so a
+rule owner can read a plan in Dutch or English whatever the default is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from decidim_bridge.plan.model import Plan, Reason
+from decidim_bridge.plan.texts import (
+    checklist_text,
+    format_date,
+    format_money,
+    label,
+    name_of,
+    reason_text,
+    texts_for,
+)
+from decidim_bridge.rules.model import Mappings
+
+
+def _lines(reasons: Iterable[Reason], mappings: Mappings, locale: str, indent: str) -> list[str]:
+    return [f"{indent}- {reason_text(r.code, r.args, mappings, locale)}" for r in reasons]
+
+
+def _moment(epoch: float | None, mappings: Mappings, locale: str) -> str:
+    if epoch is None:
+        return "-"
+    calendar = mappings.derived["calendar"]
+    return format_date(calendar.local_date(epoch), texts_for(mappings, locale))
+
+
+def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> str:
+    """Every decision of ``plan`` and why, section by section."""
+    locale = locale or mappings.organization.default_locale
+    texts = texts_for(mappings, locale)
+    c = plan.classification
+    out: list[str] = []
+    title = f"{plan.reference or plan.proposal_id}: {plan.title}"
+    out.append(title)
+    out.append("=" * min(len(title), 100))
+    computed = datetime.fromtimestamp(plan.computed_at, UTC).isoformat(timespec="seconds")
+    out.append(
+        f"stage: {label(texts, 'stage', plan.stage)} | component {plan.component_id} | "
+        f"rules: {plan.expectations.rule} | computed {computed}"
+    )
+    if plan.url:
+        out.append(f"url: {plan.url}")
+    if plan.flags:
+        out.append("")
+        out.append("ATTENTION")
+        out += _lines(plan.flags, mappings, locale, "  ")
+    out.append("")
+    district = name_of("district", c.district_id, mappings, locale) if c.district_id else "-"
+    themes = ", ".join(
+        f"{name_of('theme', t.theme_id, mappings, locale)} ({t.score})" for t in c.themes
+    )
+    out.append(f"Classification: district {district}; themes {themes or '-'}")
+    out += _lines(c.reasons, mappings, locale, "  ")
+    a = plan.assignment
+    out.append("")
+    load_note = "" if a.counts_load else " (not counted in workload)"
+    fallback = " [coordinator fallback]" if a.fallback else ""
+    out.append(f"Lead: {a.lead.name} <{a.lead.email}>{fallback}{load_note}")
+    out += _lines([a.lead.reason], mappings, locale, "  ")
+    for role in a.co_advisors:
+        theme = name_of("theme", role.theme_id or "", mappings, locale)
+        out.append(f"Co-advisor: {role.name} <{role.email}> for {theme}")
+        out += _lines([role.reason], mappings, locale, "  ")
+    out += _lines(a.reasons, mappings, locale, "  ")
+    out.append("")
+    out.append("Catalogue offers:" if plan.resources else "Catalogue offers: none")
+    for offer in plan.resources:
+        hold = ""
+        if offer.hold is not None:
+            until = (
+                _moment(offer.hold.expires_at, mappings, locale) if offer.hold.expires_at else "-"
+            )
+            hold = f" until {until}"
+        name = name_of("resource", offer.resource_id, mappings, locale)
+        ready = format_date(offer.ready_by, texts)
+        out.append(f"  * {name} x{offer.quantity}: {offer.status}{hold}; ready by {ready}")
+        out += _lines(offer.reasons, mappings, locale, "    ")
+    for note in plan.notes:
+        out.append(f"  - {reason_text(note.code, note.args, mappings, locale)}")
+    b = plan.budget
+    out.append("")
+    if b.budget_id:
+        amount = format_money(b.amount_cents, texts)
+        out.append(
+            f"Budget: {name_of('budget', b.budget_id, mappings, locale)}: {b.status}, {amount}"
+        )
+    else:
+        out.append("Budget: none")
+    out += _lines(b.reasons, mappings, locale, "  ")
+    out += _lines(b.warnings, mappings, locale, "  ! ")
+    out.append("")
+    out.append("Stakeholders:" if plan.stakeholders else "Stakeholders: none")
+    for link in plan.stakeholders:
+        now = ", inform now" if link.inform_now else ""
+        who = name_of("stakeholder", link.stakeholder_id, mappings, locale)
+        out.append(f"  * {who} [{link.kind}]: {link.action}{now}")
+        out += _lines([link.reason], mappings, locale, "    ")
+    e = plan.expectations
+    out.append("")
+    first, decision = format_date(e.first_contact_by, texts), format_date(e.decision_by, texts)
+    out.append(
+        f"Expectations: {label(texts, 'say', e.say)}; first contact by {first}; "
+        f"decision by {decision}; tracking: {e.tracking}"
+    )
+    out += _lines(e.reasons, mappings, locale, "  ")
+    s = plan.service_purchase
+    out.append("")
+    out.append(f"Right to Challenge: {'flagged' if s.flagged else 'no'}")
+    out += _lines(s.reasons, mappings, locale, "  ")
+    out.append("")
+    out.append("Checklist:")
+    for item in plan.checklist:
+        due = f" (due {format_date(item.due, texts)})" if item.due else ""
+        text = checklist_text(item.key, item.args, mappings, locale)
+        status = label(texts, "status", item.status)
+        practice = label(texts, "practice", str(item.practice))
+        out.append(f"  [{status}] {practice}: {text}{due}")
+    return "\n".join(out)

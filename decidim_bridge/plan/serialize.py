@@ -1,0 +1,86 @@
+"""Plans to JSON-ready data and back, and the fingerprint that decides "did it change?".
+
+The conversion follows the dataclass type hints, so the stored JSON mirrors ``plan.model``
+field by field and a version written today can be read back into the same classes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from functools import cache
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from decidim_bridge.plan.model import Plan
+
+T = TypeVar("T")
+
+#: Plan fields that say *when/with what* it was computed, not *what* it decided.
+VOLATILE_FIELDS = ("computed_at", "mappings_digest")
+
+
+def to_data(value: Any) -> Any:
+    """Dataclasses -> dicts, tuples -> lists (recursively)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [to_data(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_data(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def from_data(cls: Any, data: Any) -> Any:
+    """Rebuild an instance of ``cls`` (a dataclass or a typing construct) from ``to_data``."""
+    origin = get_origin(cls)
+    if origin in (Union, types.UnionType):
+        if data is None:
+            return None
+        options = [a for a in get_args(cls) if a is not type(None)]
+        return from_data(options[0], data)
+    if origin is tuple:
+        (inner, *_rest) = get_args(cls)
+        return tuple(from_data(inner, item) for item in data)
+    if origin is dict:
+        _, value_type = get_args(cls)
+        return {k: from_data(value_type, v) for k, v in data.items()}
+    if dataclasses.is_dataclass(cls):
+        hints = _hints(cls)
+        kwargs = {
+            f.name: from_data(hints[f.name], data[f.name])
+            for f in dataclasses.fields(cls)
+            if f.name in data
+        }
+        return cls(**kwargs)
+    return data
+
+
+def plan_to_json(plan: Plan) -> str:
+    return json.dumps(to_data(plan), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def plan_from_json(text: str) -> Plan:
+    plan: Plan = from_data(Plan, json.loads(text))
+    return plan
+
+
+def content(plan: Plan) -> dict[str, Any]:
+    """The plan without its volatile fields: what the fingerprint and the diff compare."""
+    data = to_data(plan)
+    for name in VOLATILE_FIELDS:
+        data.pop(name, None)
+    return data
+
+
+def fingerprint(plan: Plan) -> str:
+    """SHA-256 over the canonical JSON of ``content(plan)``."""
+    canonical = json.dumps(content(plan), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

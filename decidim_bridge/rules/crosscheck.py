@@ -1,0 +1,288 @@
+"""Checks across rule files: every name one file uses must be defined in another.
+
+Each check gets the loaded objects of the files it needs and the parsed documents (for
+line numbers), and returns problems. Checks whose files failed to load are skipped; their
+own errors are reported already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+
+from decidim_bridge.rules import model
+from decidim_bridge.rules.yamlsource import Problem, SourceDocument
+
+
+@dataclass
+class Loaded:
+    """A file's document (for lines) and its validated content (None when invalid)."""
+
+    doc: SourceDocument
+    value: Any
+
+
+Files = dict[str, Loaded]
+
+
+def _names(
+    loaded: Loaded,
+    path: tuple[str | int, ...],
+    used: Iterable[str],
+    known: set[str],
+    what: str,
+) -> list[Problem]:
+    problems = []
+    for index, name in enumerate(used):
+        if name not in known:
+            choices = ", ".join(sorted(known)) or "none defined"
+            problems.append(
+                loaded.doc.problem((*path, index), f"Unknown {what} '{name}' (known: {choices}).")
+            )
+    return problems
+
+
+def _value(files: Files, name: str) -> Any:
+    loaded = files.get(name)
+    return None if loaded is None else loaded.value
+
+
+def check_advisors(files: Files) -> list[Problem]:
+    advisors, themes, districts = (
+        _value(files, "advisors.yaml"),
+        _value(files, "themes.yaml"),
+        _value(files, "districts.yaml"),
+    )
+    if advisors is None:
+        return []
+    loaded = files["advisors.yaml"]
+    problems: list[Problem] = []
+    theme_ids = {t.id for t in themes["themes"]} if themes else None
+    district_ids = {d.id for d in districts["districts"]} if districts else None
+    for i, advisor in enumerate(advisors["advisors"]):
+        if theme_ids is not None:
+            problems += _names(
+                loaded, ("advisors", i, "themes"), advisor.themes, theme_ids, "theme"
+            )
+        if district_ids is not None:
+            problems += _names(
+                loaded, ("advisors", i, "districts"), advisor.districts, district_ids, "district"
+            )
+    if themes:
+        covered = {t for a in advisors["advisors"] for t in a.themes}
+        for i, theme in enumerate(themes["themes"]):
+            if theme.id not in covered:
+                problems.append(
+                    files["themes.yaml"].doc.problem(
+                        ("themes", i, "id"),
+                        f"No advisor in advisors.yaml works on theme '{theme.id}'.",
+                    )
+                )
+    return problems
+
+
+def _departments(files: Files) -> set[str] | None:
+    stakeholders = _value(files, "stakeholders.yaml")
+    if stakeholders is None:
+        return None
+    return {s.id for s in stakeholders["stakeholders"] if s.kind == "department"}
+
+
+def check_resources(files: Files) -> list[Problem]:
+    resources = _value(files, "resources.yaml")
+    if resources is None:
+        return []
+    loaded = files["resources.yaml"]
+    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
+    departments = _departments(files)
+    problems: list[Problem] = []
+    for i, item in enumerate(resources["resources"]):
+        if districts:
+            known = {d.id for d in districts["districts"]}
+            problems += _names(
+                loaded, ("resources", i, "districts"), item.districts, known, "district"
+            )
+        if themes:
+            known = {t.id for t in themes["themes"]}
+            problems += _names(loaded, ("resources", i, "themes"), item.themes, known, "theme")
+        if departments is not None and item.department not in departments:
+            problems.append(
+                loaded.doc.problem(
+                    ("resources", i, "department"),
+                    f"'{item.department}' is not a stakeholder of kind 'department'.",
+                )
+            )
+    return problems
+
+
+def check_budgets(files: Files) -> list[Problem]:
+    budgets = _value(files, "budgets.yaml")
+    if budgets is None:
+        return []
+    loaded = files["budgets.yaml"]
+    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
+    departments = _departments(files)
+    problems: list[Problem] = []
+    for i, budget in enumerate(budgets["budgets"]):
+        if districts:
+            known = {d.id for d in districts["districts"]}
+            problems += _names(
+                loaded, ("budgets", i, "districts"), budget.districts, known, "district"
+            )
+        if themes:
+            known = {t.id for t in themes["themes"]}
+            problems += _names(loaded, ("budgets", i, "themes"), budget.themes, known, "theme")
+        if departments is not None and budget.department and budget.department not in departments:
+            problems.append(
+                loaded.doc.problem(
+                    ("budgets", i, "department"),
+                    f"'{budget.department}' is not a stakeholder of kind 'department'.",
+                )
+            )
+    return problems
+
+
+def check_stakeholders(files: Files) -> list[Problem]:
+    stakeholders = _value(files, "stakeholders.yaml")
+    if stakeholders is None:
+        return []
+    loaded = files["stakeholders.yaml"]
+    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
+    problems: list[Problem] = []
+    for i, item in enumerate(stakeholders["stakeholders"]):
+        if districts:
+            known = {d.id for d in districts["districts"]}
+            problems += _names(
+                loaded, ("stakeholders", i, "districts"), item.districts, known, "district"
+            )
+        if themes:
+            known = {t.id for t in themes["themes"]}
+            problems += _names(
+                loaded, ("stakeholders", i, "themes"), item.themes or (), known, "theme"
+            )
+    if themes:
+        portfolios = {
+            t for s in stakeholders["stakeholders"] if s.kind == "wethouder" for t in s.themes or ()
+        }
+        for i, theme in enumerate(themes["themes"]):
+            if theme.id not in portfolios:
+                problems.append(
+                    files["themes.yaml"].doc.problem(
+                        ("themes", i, "id"),
+                        f"No wethouder in stakeholders.yaml has theme '{theme.id}' in their "
+                        "portfolio.",
+                    )
+                )
+    return problems
+
+
+def check_taxonomy_names(files: Files) -> list[Problem]:
+    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
+    if not themes or not districts:
+        return []
+    owner: dict[str, str] = {}
+    problems: list[Problem] = []
+    for district in districts["districts"]:
+        for name in district.taxonomy_names:
+            owner[name] = f"district '{district.id}'"
+    for i, theme in enumerate(themes["themes"]):
+        for name in theme.taxonomy_names:
+            if name in owner:
+                problems.append(
+                    files["themes.yaml"].doc.problem(
+                        ("themes", i, "taxonomy"),
+                        f"Taxonomy name '{name}' also means {owner[name]} in districts.yaml.",
+                    )
+                )
+    return problems
+
+
+def check_expectations(files: Files) -> list[Problem]:
+    expectations, scope = _value(files, "expectations.yaml"), _value(files, "scope.yaml")
+    if expectations is None:
+        return []
+    loaded = files["expectations.yaml"]
+    problems: list[Problem] = []
+    if scope is not None:
+        keys = {rule.key for rule in scope["act_on"]}
+        for key in expectations.processes:
+            if key not in keys:
+                problems.append(
+                    loaded.doc.problem(
+                        ("processes", key),
+                        f"'{key}' is not a space in scope.yaml 'act_on' (known: "
+                        f"{', '.join(sorted(keys))}).",
+                    )
+                )
+    calendar = expectations.calendar
+    try:
+        ZoneInfo(calendar.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(
+            loaded.doc.problem(
+                ("calendar", "timezone"), f"Unknown time zone '{calendar.timezone}'."
+            )
+        )
+    try:
+        this_year = date.today().year
+        known = set(
+            holidays.country_holidays(
+                calendar.country,
+                subdiv=calendar.subdivision,
+                years=range(this_year - 1, this_year + 3),
+                language="nl" if calendar.country == "NL" else None,
+            ).values()
+        )
+    except (NotImplementedError, KeyError) as exc:
+        problems.append(
+            loaded.doc.problem(("calendar", "country"), f"No public holidays known: {exc}.")
+        )
+        return problems
+    for index, name in enumerate(calendar.ignore_holidays):
+        if name not in known:
+            problems.append(
+                loaded.doc.problem(
+                    ("calendar", "ignore_holidays", index),
+                    f"'{name}' is not a public holiday name (known: {', '.join(sorted(known))}).",
+                )
+            )
+    return problems
+
+
+def check_organization(files: Files) -> list[Problem]:
+    scope = _value(files, "scope.yaml")
+    if scope is None:
+        return []
+    organization: model.Organization = scope["organization"]
+    try:
+        ZoneInfo(organization.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return [
+            files["scope.yaml"].doc.problem(
+                ("organization", "timezone"), f"Unknown time zone '{organization.timezone}'."
+            )
+        ]
+    return []
+
+
+CHECKS: tuple[Callable[[Files], list[Problem]], ...] = (
+    check_organization,
+    check_advisors,
+    check_resources,
+    check_budgets,
+    check_stakeholders,
+    check_taxonomy_names,
+    check_expectations,
+)
+
+
+def run_all(files: Files) -> list[Problem]:
+    problems: list[Problem] = []
+    for check in CHECKS:
+        problems += check(files)
+    return problems

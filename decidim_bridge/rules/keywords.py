@@ -1,0 +1,166 @@
+"""Dutch keyword matching: folding, word forms and compounds, with evidence for every hit.
+
+Rules are written by municipal staff as a word plus its declared forms (``hek``: ``hekken``,
+``hekje``). Nothing is guessed: Dutch inflection is irregular and guessing turns ``hek`` into
+``heks``. Compounds are matched on the *head*, because Dutch compounds are right-headed: a
+``dranghek`` is a kind of ``hek``, a ``buurtmoestuin`` a kind of ``moestuin``. A word may
+also be allowed at the *start* of a compound (``moestuinproject``) when that is unambiguous;
+``hek`` is not (``hekel``, ``heksen``). Each part left over must be at least
+``min_part`` letters long, and words listed under ``exclude`` never match (``transport`` is
+not about ``sport``). Text and keywords are compared lower-cased with accents folded.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+
+COMPOUND_MODES = ("end", "both", "none")
+
+_APOSTROPHES = re.compile(r"(?<=\w)['’`](?=\w)")
+_WORD = re.compile(r"[a-z0-9]+")
+_HYPHENATED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents (``café`` -> ``cafe``, ``geïnteresseerd``) and apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _APOSTROPHES.sub("", stripped)
+
+
+def tokenize(text: str) -> list[str]:
+    """The folded words of ``text`` in order. ``speel-tuin`` gives ``speel``, ``tuin``."""
+    return _WORD.findall(fold(text))
+
+
+def hyphen_joins(text: str) -> list[str]:
+    """Hyphenated words written together (``buurt-moestuin`` -> ``buurtmoestuin``)."""
+    return [m.replace("-", "") for m in _HYPHENATED.findall(fold(text))]
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One keyword as the rule files declare it (all words already folded)."""
+
+    label: str
+    forms: tuple[str, ...]  # the word itself first, then its declared forms
+    compounds: str = "end"
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def is_phrase(self) -> bool:
+        return " " in self.label.strip()
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Evidence that a keyword occurs: which owner, which keyword, the word, where, how."""
+
+    owner: Hashable
+    keyword: str
+    word: str
+    where: str
+    how: str  # "word" | "form" | "compound" | "phrase"
+
+
+class KeywordIndex:
+    """All keywords of all rule files in one index, so a text is scanned once."""
+
+    def __init__(self, min_part: int = 3) -> None:
+        self.min_part = min_part
+        self._exact: dict[str, list[tuple[Hashable, Keyword, str]]] = {}
+        self._heads: dict[str, list[tuple[Hashable, Keyword]]] = {}
+        self._starts: dict[str, list[tuple[Hashable, Keyword]]] = {}
+        self._phrases: dict[str, list[tuple[tuple[str, ...], Hashable, Keyword]]] = {}
+        self._head_lengths: list[int] = []
+        self._start_lengths: list[int] = []
+        self.size = 0
+
+    def add(self, owner: Hashable, keyword: Keyword) -> None:
+        self.size += 1
+        for position, form in enumerate(keyword.forms):
+            words = tuple(form.split())
+            if len(words) > 1:
+                self._phrases.setdefault(words[0], []).append((words, owner, keyword))
+                continue
+            how = "word" if position == 0 else "form"
+            self._exact.setdefault(form, []).append((owner, keyword, how))
+            if len(form) < self.min_part or keyword.compounds == "none":
+                continue
+            self._heads.setdefault(form, []).append((owner, keyword))
+            if len(form) not in self._head_lengths:
+                self._head_lengths = sorted([*self._head_lengths, len(form)])
+            if keyword.compounds == "both":
+                self._starts.setdefault(form, []).append((owner, keyword))
+                if len(form) not in self._start_lengths:
+                    self._start_lengths = sorted([*self._start_lengths, len(form)])
+
+    def match_word(
+        self, word: str, where: str, out: list[Hit], seen: set[tuple[Hashable, str]]
+    ) -> None:
+        """Append the hits of one folded word.
+
+        Per owner only the most specific keyword counts (``buurtmoestuin`` is evidence for
+        ``moestuin``, not also for ``tuin``), and each owner/keyword pair counts once.
+        """
+        found: dict[Hashable, tuple[Keyword, str]] = {}
+
+        def consider(owner: Hashable, keyword: Keyword, how: str) -> None:
+            if word in keyword.exclude:
+                return
+            best = found.get(owner)
+            if best is None or len(keyword.label) > len(best[0].label):
+                found[owner] = (keyword, how)
+
+        for owner, keyword, how in self._exact.get(word, ()):
+            consider(owner, keyword, how)
+        length = len(word)
+        limit = length - self.min_part
+        for size in self._head_lengths:
+            if size > limit:
+                break
+            for owner, keyword in self._heads.get(word[length - size :], ()):
+                consider(owner, keyword, "compound")
+        for size in self._start_lengths:
+            if size > limit:
+                break
+            for owner, keyword in self._starts.get(word[:size], ()):
+                consider(owner, keyword, "compound")
+        for owner, (keyword, how) in found.items():
+            key = (owner, keyword.label)
+            if key not in seen:
+                seen.add(key)
+                out.append(Hit(owner, keyword.label, word, where, how))
+
+    def find(self, text: str, where: str) -> list[Hit]:
+        """Every keyword hit in ``text``, in reading order, labelled with ``where``."""
+        words = tokenize(text)
+        out: list[Hit] = []
+        seen: set[tuple[Hashable, str]] = set()
+        done: set[str] = set()
+        for index, word in enumerate(words):
+            for phrase, owner, keyword in self._phrases.get(word, ()):
+                if tuple(words[index : index + len(phrase)]) == phrase:
+                    key = (owner, keyword.label)
+                    if key not in seen:
+                        seen.add(key)
+                        out.append(Hit(owner, keyword.label, " ".join(phrase), where, "phrase"))
+            if word in done:
+                continue
+            done.add(word)
+            self.match_word(word, where, out, seen)
+        for joined in hyphen_joins(text):
+            if joined not in done:
+                done.add(joined)
+                self.match_word(joined, where, out, seen)
+        return out
+
+
+def build_index(entries: Iterable[tuple[Hashable, Keyword]], min_part: int = 3) -> KeywordIndex:
+    index = KeywordIndex(min_part=min_part)
+    for owner, keyword in entries:
+        index.add(owner, keyword)
+    return index

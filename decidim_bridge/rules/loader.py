@@ -1,0 +1,180 @@
+"""Load the mappings folder: the one module that reads rule files from disk.
+
+``check(directory)`` returns the validated ``Mappings`` (or None) and *every* problem
+found, each with file, line and field; ``load(directory)`` raises ``MappingError`` carrying
+that list. Per-file schema errors, cross-file references and texts are all checked in one
+pass, so a rule owner sees everything that is wrong at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from decidim_bridge.errors import MappingError
+from decidim_bridge.rules import crosscheck, model, schemas, textcheck
+from decidim_bridge.rules.crosscheck import Files, Loaded
+from decidim_bridge.rules.yamlsource import Problem, SourceDocument, parse
+
+TEXTS_DIR = "texts"
+
+
+def _vocabulary() -> list[str]:
+    names: set[str] = set()
+
+    def walk(schema: Schema) -> None:
+        for name, field in schema.fields.items():
+            names.add(field.data_key or name)
+            inner = getattr(field, "inner", None) or getattr(field, "value_field", None)
+            nested = getattr(inner, "schema", None) or getattr(field, "schema", None)
+            if isinstance(nested, Schema):
+                walk(nested)
+
+    for schema_cls in schemas.FILE_SCHEMAS.values():
+        walk(schema_cls())
+    walk(schemas.TextsFileSchema())
+    names.update({"word", "forms", "compounds", "exclude"})
+    return sorted(names)
+
+
+def flatten(
+    messages: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """marshmallow's nested error dict -> ``(path, message)`` pairs."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key in ("_schema", "value", "key"):  # schema-level, or a Dict field's value/key
+                yield from flatten(value, path)
+            else:
+                yield from flatten(value, (*path, key))
+    elif isinstance(messages, list):
+        for message in messages:
+            yield from flatten(message, path)
+    else:
+        yield path, str(messages)
+
+
+def _schema_problems(
+    doc: SourceDocument, error: ValidationError, vocabulary: list[str]
+) -> list[Problem]:
+    problems = []
+    for path, message in flatten(error.messages):
+        if message == "Unknown field." and path and isinstance(path[-1], str):
+            close = difflib.get_close_matches(path[-1], vocabulary, n=1, cutoff=0.75)
+            if close:
+                message = f"Unknown field. Did you mean '{close[0]}'?"
+        problems.append(doc.problem(path, message))
+    return problems
+
+
+def _load_file(
+    path: Path, name: str, schema: Schema, vocabulary: list[str]
+) -> tuple[Loaded, list[Problem]]:
+    if not path.is_file():
+        doc = SourceDocument(name, None)
+        return Loaded(doc, None), [Problem(name, None, "", "File is missing.")]
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        doc = SourceDocument(name, None)
+        return Loaded(doc, None), [Problem(name, None, "", f"Cannot read the file: {exc}.")]
+    doc, problems = parse(text, name)
+    if problems and doc.data is None:
+        return Loaded(doc, None), problems
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(name, 1, "", "The file must contain keys such as 'advisors:'."))
+        return Loaded(doc, None), problems
+    try:
+        value = schema.load(doc.data)
+    except ValidationError as exc:
+        return Loaded(doc, None), problems + _schema_problems(doc, exc, vocabulary)
+    return Loaded(doc, None if problems else value), problems
+
+
+def check(directory: str | Path) -> tuple[model.Mappings | None, list[Problem]]:
+    """Validate every file in ``directory``; the mappings only when nothing is wrong."""
+    root = Path(directory)
+    if not root.is_dir():
+        return None, [Problem(str(root), None, "", "Not a directory.")]
+    vocabulary = _vocabulary()
+    files: Files = {}
+    problems: list[Problem] = []
+    digest = hashlib.sha256()
+    for name, schema_cls in schemas.FILE_SCHEMAS.items():
+        loaded, found = _load_file(root / name, name, schema_cls(), vocabulary)
+        files[name] = loaded
+        problems += found
+        if (root / name).is_file():
+            digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    texts: dict[str, model.LocaleTexts] = {}
+    text_files = sorted((root / TEXTS_DIR).glob("*.yaml")) if (root / TEXTS_DIR).is_dir() else []
+    for path in text_files:
+        name = f"{TEXTS_DIR}/{path.name}"
+        loaded, found = _load_file(path, name, schemas.TextsFileSchema(), vocabulary)
+        problems += found
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+        if loaded.value is not None:
+            found = textcheck.check_texts(loaded.doc, loaded.value, path.stem)
+            problems += found
+            if not found:
+                texts[path.stem] = loaded.value
+    problems += crosscheck.run_all(files)
+    scope = files["scope.yaml"].value
+    if scope is not None:
+        organization = scope["organization"]
+        for locale in organization.locales:
+            if not (root / TEXTS_DIR / f"{locale}.yaml").is_file():
+                problems.append(
+                    Problem(
+                        f"{TEXTS_DIR}/{locale}.yaml",
+                        None,
+                        "",
+                        f"File is missing: scope.yaml lists locale '{locale}'.",
+                    )
+                )
+    if problems:
+        return None, problems
+    return _assemble(files, texts, root, digest.hexdigest()), []
+
+
+def _assemble(
+    files: Files, texts: dict[str, model.LocaleTexts], root: Path, digest: str
+) -> model.Mappings:
+    scope = files["scope.yaml"].value
+    themes = files["themes.yaml"].value
+    advisors = files["advisors.yaml"].value
+    mappings = model.Mappings(
+        organization=scope["organization"],
+        scope=model.Scope(act_on=tuple(scope["act_on"]), ignore=tuple(scope["ignore"])),
+        districts=tuple(files["districts.yaml"].value["districts"]),
+        themes=tuple(themes["themes"]),
+        matching=themes["matching"],
+        advisors=model.AdvisorTeam(
+            advisors=tuple(advisors["advisors"]), coordinator_id=advisors["coordinator"]
+        ),
+        resources=tuple(files["resources.yaml"].value["resources"]),
+        budgets=tuple(files["budgets.yaml"].value["budgets"]),
+        stakeholders=tuple(files["stakeholders.yaml"].value["stakeholders"]),
+        expectations=files["expectations.yaml"].value,
+        service_purchase=files["service_purchase.yaml"].value,
+        texts=texts,
+        source=str(root),
+        digest=digest,
+    )
+    return model.derive(mappings)
+
+
+def load(directory: str | Path) -> model.Mappings:
+    """The validated mappings, or ``MappingError`` listing every problem."""
+    mappings, problems = check(directory)
+    if mappings is None:
+        raise MappingError(
+            f"{len(problems)} problem(s) in the mappings in {directory}",
+            errors=[p.as_dict() for p in problems],
+        )
+    return mappings

@@ -1,0 +1,436 @@
+"""The validated rule files as plain, frozen data: what the plan engine reads.
+
+Nothing here knows about YAML or marshmallow. ``Localized`` texts are ``{locale: text}``;
+``Keyword`` words are already folded. Ids are the short names the files use to refer to
+each other (``noord``, ``groen``, ``a-de-vries``). Money is kept in euro cents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from decidim_bridge.rules.keywords import Keyword, KeywordIndex
+
+Localized = dict[str, str]
+
+#: The participation ladder: how much say residents get, from least to most.
+SAY_LEVELS = ("inform", "consult", "advise", "co-create", "co-decide", "decide")
+STAGES = ("open", "accepted", "rejected", "withdrawn")
+INFORM_MOMENTS = ("published", "accepted", "rejected", "withdrawn", "digest")
+STAKEHOLDER_KINDS = (
+    "wijkraad",
+    "buurtvereniging",
+    "sleutelfiguur",
+    "department",
+    "wethouder",
+    "council_committee",
+)
+#: Stakeholders that live outside the municipality (introductions need their consent).
+EXTERNAL_KINDS = ("wijkraad", "buurtvereniging", "sleutelfiguur")
+RESOURCE_KINDS = ("land", "room", "tool", "fencing", "printer", "material", "equipment")
+
+#: Decidim space classes by the short names the scope file uses.
+SPACE_TYPES = {
+    "participatory_process": "Decidim::ParticipatoryProcess",
+    "assembly": "Decidim::Assembly",
+    "conference": "Decidim::Conference",
+    "initiative": "Decidim::Initiative",
+}
+
+
+def localize(texts: Localized, locale: str, fallback: str) -> str:
+    """The text in ``locale``, else in the fallback locale, else any text there is."""
+    if texts.get(locale):
+        return texts[locale]
+    if texts.get(fallback):
+        return texts[fallback]
+    return next((value for value in texts.values() if value), "")
+
+
+def normalize_space_type(value: str | None) -> str | None:
+    """``Decidim::ParticipatoryProcess`` or ``participatory_processes`` -> the short name."""
+    if not value:
+        return None
+    name = value.rsplit("::", 1)[-1]
+    flat = "".join(ch for ch in name.lower() if ch.isalnum())
+    for short in SPACE_TYPES:
+        base = short.replace("_", "")
+        if flat in (base, base + "s", base + "es") or flat == base[:-1] + "es":
+            return short
+    return flat
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    host: str
+    default_locale: str
+    locales: tuple[str, ...]
+    timezone: str = "Europe/Amsterdam"
+
+
+@dataclass(frozen=True)
+class SpaceRule:
+    """One participatory space (and optionally some of its components) in scope.yaml."""
+
+    name: str
+    space_type: str | None
+    space_id: str | None
+    slug: str | None
+    components: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def key(self) -> str:
+        """How expectations.yaml refers to this space: its slug, else ``<type>-<id>``."""
+        return self.slug or f"{self.space_type}-{self.space_id}"
+
+    def matches(
+        self,
+        space_type: str | None,
+        space_id: str | None,
+        space_slug: str | None,
+        component_id: str | None,
+    ) -> bool | None:
+        """True/False when the given facts decide it; None when they are not enough."""
+        if self.space_type and space_type and normalize_space_type(space_type) != self.space_type:
+            return False
+        same_space: bool | None = None
+        if self.slug and space_slug:
+            same_space = self.slug == space_slug
+        elif self.space_id and space_id:
+            same_space = self.space_id == str(space_id)
+        if same_space is False:
+            return False
+        if self.components:
+            if component_id is None:
+                return None
+            return str(component_id) in self.components
+        return same_space
+
+
+@dataclass(frozen=True)
+class ScopeDecision:
+    in_scope: bool | None  # None: the event does not say enough; decide on the proposal
+    reason: str
+    rule: SpaceRule | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    act_on: tuple[SpaceRule, ...]
+    ignore: tuple[SpaceRule, ...] = ()
+
+    def decide(
+        self,
+        *,
+        space_type: str | None,
+        space_id: str | None,
+        space_slug: str | None,
+        component_id: str | None,
+    ) -> ScopeDecision:
+        """Whether the bridge plans proposals of this space/component, and why."""
+        facts = (space_type, space_id, space_slug, component_id)
+        unknown = False
+        for rule in self.act_on:
+            verdict = rule.matches(*facts)
+            if verdict:
+                return ScopeDecision(True, f"in scope: {rule.name}", rule)
+            unknown = unknown or verdict is None
+        for rule in self.ignore:
+            if rule.matches(*facts):
+                return ScopeDecision(False, f"out of scope: {rule.name} ({rule.reason})", rule)
+        if unknown:
+            return ScopeDecision(None, "the event does not name the space or component")
+        where = space_slug or space_id or "?"
+        return ScopeDecision(
+            False, f"out of scope: space {where}, component {component_id or '?'} not listed"
+        )
+
+
+@dataclass(frozen=True)
+class PostcodeRange:
+    low: int
+    high: int
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, int) and self.low <= value <= self.high
+
+    def __str__(self) -> str:
+        return f"{self.low}-{self.high}" if self.low != self.high else str(self.low)
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    taxonomy_names: tuple[str, ...]  # folded
+    postcodes: tuple[PostcodeRange, ...]
+    places: tuple[Keyword, ...] = ()
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    name: Localized
+    taxonomy_names: tuple[str, ...]  # folded
+    keywords: tuple[Keyword, ...]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How keyword and taxonomy evidence is weighed (themes.yaml, ``matching:``)."""
+
+    title_weight: int = 3
+    body_weight: int = 1
+    taxonomy_weight: int = 10
+    min_score: int = 2
+    min_part: int = 3
+    max_themes: int = 3
+
+
+@dataclass(frozen=True)
+class Absence:
+    start: date
+    end: date
+    reason: str = ""
+
+    def overlaps(self, first: date, last: date) -> bool:
+        return self.start <= last and first <= self.end
+
+
+@dataclass(frozen=True)
+class Advisor:
+    id: str
+    name: str
+    email: str
+    themes: tuple[str, ...]
+    districts: tuple[str, ...]  # empty: every district
+    capacity: int
+    phone: str | None = None
+    absences: tuple[Absence, ...] = ()
+
+    def covers_district(self, district: str | None) -> bool:
+        return not self.districts or (district is not None and district in self.districts)
+
+    def absence_between(self, first: date, last: date) -> Absence | None:
+        return next((a for a in self.absences if a.overlaps(first, last)), None)
+
+
+@dataclass(frozen=True)
+class AdvisorTeam:
+    advisors: tuple[Advisor, ...]
+    coordinator_id: str
+
+    @property
+    def coordinator(self) -> Advisor:
+        return next(a for a in self.advisors if a.id == self.coordinator_id)
+
+
+@dataclass(frozen=True)
+class Resource:
+    id: str
+    name: Localized
+    kind: str
+    group: str
+    quantity: int
+    unit: Localized
+    per_initiative: int
+    districts: tuple[str, ...]  # empty: everywhere
+    lead_time_days: int
+    hold_days: int
+    department: str
+    conditions: tuple[Localized, ...]
+    keywords: tuple[Keyword, ...]
+    themes: tuple[str, ...] = ()  # when given: only for initiatives with one of these themes
+
+
+@dataclass(frozen=True)
+class Budget:
+    id: str
+    name: Localized
+    year: int
+    districts: tuple[str, ...]  # empty: the whole municipality
+    themes: tuple[str, ...]  # empty: every theme
+    total_cents: int
+    max_per_initiative_cents: int
+    default_hold_cents: int
+    hold_days: int
+    decider: Localized
+    conditions: tuple[Localized, ...]
+    not_for: tuple[Keyword, ...] = ()
+    department: str | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Stakeholder:
+    id: str
+    name: str
+    kind: str
+    districts: tuple[str, ...]  # empty: the whole municipality
+    themes: tuple[str, ...] | None  # None: every theme; empty: only through offered items
+    contact: Contact
+    introduce: bool
+    inform_on: tuple[str, ...]
+    role: Localized
+
+    @property
+    def external(self) -> bool:
+        return self.kind in EXTERNAL_KINDS
+
+
+@dataclass(frozen=True)
+class ExpectationRule:
+    key: str
+    say: str
+    say_text: Localized
+    decider: Localized
+    time_investment: Localized
+    results: Localized
+    first_contact_days: int
+    decision_days: int
+
+
+@dataclass(frozen=True)
+class ClosingDay:
+    start: date
+    end: date
+    name: str
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    country: str = "NL"
+    subdivision: str | None = None
+    ignore_holidays: tuple[str, ...] = ()
+    closing_days: tuple[ClosingDay, ...] = ()
+    timezone: str = "Europe/Amsterdam"
+
+
+@dataclass(frozen=True)
+class Expectations:
+    default: ExpectationRule
+    processes: dict[str, ExpectationRule]
+    calendar: CalendarRules
+
+    def for_space(self, key: str | None) -> ExpectationRule:
+        return self.processes.get(key or "", self.default)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    text: Localized
+
+
+@dataclass(frozen=True)
+class ServicePurchaseRules:
+    """Right to Challenge (uitdaagrecht): when an initiative offers a service to buy."""
+
+    enabled: bool
+    signals: tuple[Keyword, ...]
+    min_signals: int
+    excluded_tasks: tuple[Keyword, ...]
+    criteria: tuple[Criterion, ...]
+    contact: Contact
+    decider: Localized
+    decision_days: int
+
+
+@dataclass(frozen=True)
+class LocaleTexts:
+    locale: str
+    months: tuple[str, ...]
+    weekdays: tuple[str, ...]
+    labels: dict[str, dict[str, str]]
+    reasons: dict[str, str]
+    checklist: dict[str, str]
+    money_format: str = "€ {amount}"
+
+
+@dataclass(frozen=True)
+class Mappings:
+    """Everything in the mappings folder, validated. Lookups are built once, at load."""
+
+    organization: Organization
+    scope: Scope
+    districts: tuple[District, ...]
+    themes: tuple[Theme, ...]
+    matching: Matching
+    advisors: AdvisorTeam
+    resources: tuple[Resource, ...]
+    budgets: tuple[Budget, ...]
+    stakeholders: tuple[Stakeholder, ...]
+    expectations: Expectations
+    service_purchase: ServicePurchaseRules
+    texts: dict[str, LocaleTexts]
+    source: str = ""
+    digest: str = ""
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def district(self, district_id: str | None) -> District | None:
+        return self.derived["districts"].get(district_id) if district_id else None
+
+    def theme(self, theme_id: str) -> Theme:
+        return self.derived["themes"][theme_id]
+
+    def advisor(self, advisor_id: str) -> Advisor | None:
+        return self.derived["advisors"].get(advisor_id)
+
+    def resource(self, resource_id: str) -> Resource | None:
+        return self.derived["resources"].get(resource_id)
+
+    def budget(self, budget_id: str) -> Budget | None:
+        return self.derived["budgets"].get(budget_id)
+
+    def stakeholder(self, stakeholder_id: str) -> Stakeholder | None:
+        return self.derived["stakeholders"].get(stakeholder_id)
+
+    @property
+    def keyword_index(self) -> KeywordIndex:
+        index: KeywordIndex = self.derived["keyword_index"]
+        return index
+
+
+def derive(mappings: Mappings) -> Mappings:
+    """Fill ``mappings.derived``: id lookups and the one keyword index over every file."""
+    from decidim_bridge.rules.keywords import build_index
+
+    entries: list[tuple[Any, Keyword]] = []
+    for theme in mappings.themes:
+        entries += [(("theme", theme.id), kw) for kw in theme.keywords]
+    for district in mappings.districts:
+        entries += [(("district", district.id), kw) for kw in district.places]
+    for resource in mappings.resources:
+        entries += [(("resource", resource.id), kw) for kw in resource.keywords]
+    for budget in mappings.budgets:
+        entries += [(("budget-not-for", budget.id), kw) for kw in budget.not_for]
+    rtc = mappings.service_purchase
+    entries += [(("service-signal", kw.label), kw) for kw in rtc.signals]
+    entries += [(("service-excluded", kw.label), kw) for kw in rtc.excluded_tasks]
+    derived = mappings.derived
+    derived["keyword_index"] = build_index(entries, min_part=mappings.matching.min_part)
+    derived["districts"] = {d.id: d for d in mappings.districts}
+    derived["themes"] = {t.id: t for t in mappings.themes}
+    derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}
+    derived["resources"] = {r.id: r for r in mappings.resources}
+    derived["budgets"] = {b.id: b for b in mappings.budgets}
+    derived["stakeholders"] = {s.id: s for s in mappings.stakeholders}
+    taxonomy: dict[str, tuple[str, str]] = {}
+    for district in mappings.districts:
+        for name in district.taxonomy_names:
+            taxonomy[name] = ("district", district.id)
+    for theme in mappings.themes:
+        for name in theme.taxonomy_names:
+            taxonomy.setdefault(name, ("theme", theme.id))
+    derived["taxonomy"] = taxonomy
+    return mappings

@@ -1,0 +1,73 @@
+"""Checks for ``texts/<locale>.yaml``: every label, reason line and checklist line.
+
+Patterns (reasons, checklist) are ``str.format`` strings and may only use the placeholders
+``textspec`` lists for them.
+"""
+
+from __future__ import annotations
+
+import string
+
+from decidim_bridge.rules import textspec
+from decidim_bridge.rules.model import LocaleTexts
+from decidim_bridge.rules.yamlsource import Problem, SourceDocument
+
+
+def placeholders(pattern: str) -> set[str]:
+    """The named fields of a ``str.format`` pattern; raises ``ValueError`` when malformed."""
+    names = set()
+    for _, name, _, _ in string.Formatter().parse(pattern):
+        if name is None:
+            continue
+        if not name or not name.isidentifier():
+            raise ValueError(f"placeholder '{{{name}}}' must be a name such as {{theme}}")
+        names.add(name)
+    return names
+
+
+def _patterns(
+    doc: SourceDocument,
+    section: str,
+    given: dict[str, str],
+    spec: dict[str, tuple[str, ...]],
+) -> list[Problem]:
+    problems = []
+    for key in spec:
+        if key not in given:
+            problems.append(doc.problem((section,), f"Missing '{key}'."))
+    for key, pattern in given.items():
+        if key not in spec:
+            problems.append(doc.problem((section, key), "Unknown key (not used by the bridge)."))
+            continue
+        try:
+            used = placeholders(pattern)
+        except ValueError as exc:
+            problems.append(doc.problem((section, key), f"Bad pattern: {exc}."))
+            continue
+        for name in sorted(used - set(spec[key])):
+            allowed = ", ".join("{" + a + "}" for a in spec[key]) or "none"
+            problems.append(
+                doc.problem((section, key), f"Unknown placeholder {{{name}}} (allowed: {allowed}).")
+            )
+    return problems
+
+
+def check_texts(doc: SourceDocument, texts: LocaleTexts, expected_locale: str) -> list[Problem]:
+    problems: list[Problem] = []
+    if texts.locale != expected_locale:
+        problems.append(
+            doc.problem(
+                ("locale",), f"Says '{texts.locale}' but the file is for '{expected_locale}'."
+            )
+        )
+    for group, keys in textspec.LABELS.items():
+        given = texts.labels.get(group)
+        if given is None:
+            problems.append(doc.problem(("labels",), f"Missing label group '{group}'."))
+            continue
+        for key in keys:
+            if key not in given:
+                problems.append(doc.problem(("labels", group), f"Missing label '{key}'."))
+    problems += _patterns(doc, "reasons", texts.reasons, textspec.REASONS)
+    problems += _patterns(doc, "checklist", texts.checklist, textspec.CHECKLIST)
+    return problems
