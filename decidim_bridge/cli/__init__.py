@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "decidim_bridge.cli.writeback",
     "decidim_bridge.cli.sandbox",
     "decidim_bridge.cli.decidim",
+    "decidim_bridge.cli.plan",
 )
 
 
