@@ -90,7 +90,7 @@ def inbox_section(data: AccountData) -> Section | None:
             outcome = "error: " + str(row["last_error"]).splitlines()[0]
         lines.append(
             f"  {row['id']:>4} {row['status']:8} {short_type(row['event_type']):26} "
-            f"{row['subject']:16} {clip(outcome, 40)}"
+            f"{row['subject']:16} {clip(outcome, 52)}"
         )
     return Section("What the bridge received (its inbox)", lines)
 
@@ -189,8 +189,9 @@ def render(
             continue
         number += 1
         out.append("")
-        out.append(f"{number}. {section.title}")
-        out.append("-" * min(WIDTH, len(section.title) + 3))
+        heading = f"{number}. {section.title}"
+        out.append(heading)
+        out.append("-" * min(WIDTH, len(heading)))
         out.extend(section.lines)
     if data.notes:
         out.append("")

@@ -92,6 +92,8 @@ def prepare(schema: GraphQLSchema, payload: Any) -> Prepared:
     operation = _operation(document, operation_name)
     if operation is not None:
         prepared.target = operation.operation.value
+        if operation.name is not None:
+            prepared.operation_name = operation.name.value
         prepared.root_fields = tuple(
             s.name.value for s in operation.selection_set.selections if hasattr(s, "name")
         )

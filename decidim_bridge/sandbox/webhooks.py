@@ -164,6 +164,18 @@ class WebhookEmitter:
             self._cond.notify_all()
         return delivery
 
+    def redeliver(self, msg_id: str) -> Delivery:
+        """Send a message again under the same ``webhook-id`` (a sender's retry after a lost
+        answer); the receiver should report it as a duplicate."""
+        with self._cond:
+            delivery = next(d for d in self._deliveries if d.msg_id == msg_id)
+            delivery.status = "pending"
+            delivery.next_attempt_at = self.clock()
+            heapq.heappush(self._queue, _Due(delivery.next_attempt_at, next(self._seq), delivery))
+            self._ensure_thread()
+            self._cond.notify_all()
+            return delivery
+
     # --- inspection ----------------------------------------------------------------------
 
     def deliveries(self) -> list[Delivery]:

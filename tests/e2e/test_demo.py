@@ -1,0 +1,66 @@
+"""Smoke test of ``decidim-bridge demo --no-serve``: four processes, the replay, the account."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
+
+from decidim_bridge.sandbox.seed import read_seed
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_demo_replays_the_seed_through_the_bridge_and_prints_an_account(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
+    instance = tmp_path / "demo"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from decidim_bridge.cli import main; main()",
+            "demo",
+            "--no-serve",
+            "--instance-dir",
+            str(instance),
+            "--sandbox-port",
+            str(_free_port()),
+            "--bridge-port",
+            str(_free_port()),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    output = result.stdout
+    assert result.returncode == 0, output + result.stderr
+    published = [p["id"] for p in read_seed()["proposals"] if p["published"] and not p["hidden"]]
+    assert f"proposal_published: {len(published)}" in output
+    sections = re.findall(r"^\d\. (.+)$", output, flags=re.MULTILINE)
+    assert sections[:3] == [
+        "Events Decidim sent (sandbox webhooks)",
+        "What the bridge received (its inbox)",
+        "What the bridge asked Decidim (API requests)",
+    ]
+    assert "What the bridge wrote back to Decidim" in sections
+    inbox = output.split("What the bridge received (its inbox)")[1].split("\n3. ")[0]
+    for proposal_id in published:
+        assert f"proposal:{proposal_id} " in inbox
+    counts = next(line for line in inbox.splitlines() if re.fullmatch(r"(\w+: \d+\s*)+", line))
+    assert "pending" not in counts and "running" not in counts
+    assert "delivered HTTP 202" in output and "failed" not in output.split("\n2. ")[0]
+    assert "bridge readiness" in output and "Replay finished in" in output
+    assert (instance / "bridge.sqlite3").exists()
+    assert sorted(p.name for p in (instance / "logs").iterdir())[:2] == ["sandbox.log", "web.log"]
