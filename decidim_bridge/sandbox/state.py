@@ -23,7 +23,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.faults import FaultPlan
@@ -273,7 +275,9 @@ class SandboxState:
         return f"{self.proposal_url(proposal)}?commentId={comment.id}#comment_{comment.id}"
 
     def reference(self, proposal: Proposal) -> str:
-        month = time.strftime("%Y-%m", time.gmtime(proposal.created_at))
+        """Decidim's reference: organization prefix, resource kind, creation month, id."""
+        zone = ZoneInfo(self.organization.time_zone)
+        month = datetime.fromtimestamp(proposal.created_at, zone).strftime("%Y-%m")
         return f"{self.organization.reference_prefix}-PROP-{month}-{proposal.id}"
 
     # --- writes through the API ----------------------------------------------------------

@@ -497,11 +497,9 @@ def paginate(
     before: str | None,
     node: Callable[[Any], Any],
 ) -> ConnectionView:
-    """A Relay connection page the way graphql-ruby cuts it, ``first``/``last`` capped at
-    ``max_per_page`` (graphql-ruby lowers a larger value silently; no error)."""
-    for name, value in (("first", first), ("last", last)):
-        if value is not None and value < 0:
-            raise GraphQLError(f"Argument '{name}' on Field 'proposals' cannot be less than zero")
+    """A Relay connection page the way graphql-ruby cuts it: ``first``/``last`` above
+    ``max_per_page`` are lowered to it and negative ones raised to 0, silently (graphql-ruby's
+    ``limit_pagination_argument``); without either, a full page."""
     cap = ctx.max_per_page
     after_pos = decode_cursor(after)
     before_pos = decode_cursor(before)
@@ -510,9 +508,9 @@ def paginate(
     if first is None and last is None:
         first = cap
     if first is not None:
-        first = min(first, cap)
+        first = max(0, min(first, cap))
     if last is not None:
-        last = min(last, cap)
+        last = max(0, min(last, cap))
     lo, hi = start, end
     if first is not None:
         hi = min(hi, lo + first)

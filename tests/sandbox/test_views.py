@@ -93,6 +93,12 @@ def test_first_above_50_is_lowered_to_50_without_error(sbx, state):
     assert len(_ids(default)) == 50
 
 
+def test_negative_first_gives_an_empty_page_without_error(sbx):
+    response = gql(sbx, PAGE, {"component": "11", "first": -3})
+    assert "errors" not in response.json
+    assert _ids(response) == []
+
+
 def test_pages_follow_the_cursor(sbx, state):
     _many_proposals(state, 60)
     seen: list[int] = []
