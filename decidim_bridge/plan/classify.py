@@ -3,7 +3,8 @@
 District, strongest evidence first: a Decidim taxonomy (or scope/category) named like a
 wijk, then the postcode in the address, then a postcode in the text, then place names.
 Themes are scored: a taxonomy counts ``taxonomy_weight``, each keyword in the title
-``title_weight`` and in the text ``body_weight``. Themes reaching ``min_score`` count;
+``title_weight`` and in the text ``body_weight``; words that are place names do not count
+for themes. Themes reaching ``min_score`` count;
 the highest is the main theme (ties: file order).
 """
 
@@ -96,8 +97,17 @@ def classify(proposal: Proposal, text: ProposalText, mappings: Mappings) -> Clas
                 where=where,
             )
             candidates.append((district_id, evidence, reason))
+    # A word that names a place is evidence for the wijk only (Noorderpark is no park).
+    place_words = {
+        word
+        for hit in text.hits
+        if hit.owner[0] == "district"  # type: ignore[index]
+        for word in hit.word.split()
+    }
     for hit in text.hits:
         kind, item_id = hit.owner  # type: ignore[misc]
+        if kind == "theme" and hit.word in place_words:
+            continue
         if kind == "district":
             evidence = Evidence("place", hit.where, hit.word, hit.keyword)
             reason = make_reason(

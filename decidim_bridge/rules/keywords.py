@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 
 COMPOUND_MODES = ("end", "both", "none")
@@ -67,10 +67,18 @@ class Hit:
 
 
 class KeywordIndex:
-    """All keywords of all rule files in one index, so a text is scanned once."""
+    """All keywords of all rule files in one index, so a text is scanned once.
 
-    def __init__(self, min_part: int = 3) -> None:
+    ``rivalry`` groups owners that compete for a word (e.g. themes): within a group, a
+    keyword contained in a longer keyword matched by the same word loses, so
+    ``speeltuin`` is evidence for the ``speeltuin`` theme and not for ``tuin``.
+    """
+
+    def __init__(
+        self, min_part: int = 3, rivalry: Callable[[Hashable], Hashable | None] | None = None
+    ) -> None:
         self.min_part = min_part
+        self.rivalry = rivalry
         self._exact: dict[str, list[tuple[Hashable, Keyword, str]]] = {}
         self._heads: dict[str, list[tuple[Hashable, Keyword]]] = {}
         self._starts: dict[str, list[tuple[Hashable, Keyword]]] = {}
@@ -129,11 +137,30 @@ class KeywordIndex:
                 break
             for owner, keyword in self._starts.get(word[:size], ()):
                 consider(owner, keyword, "compound")
+        if self.rivalry is not None and len(found) > 1:
+            self._drop_contained(found)
         for owner, (keyword, how) in found.items():
             key = (owner, keyword.label)
             if key not in seen:
                 seen.add(key)
                 out.append(Hit(owner, keyword.label, word, where, how))
+
+    def _drop_contained(self, found: dict[Hashable, tuple[Keyword, str]]) -> None:
+        assert self.rivalry is not None
+        losers = [
+            owner
+            for owner, (keyword, _) in found.items()
+            if self.rivalry(owner) is not None
+            and any(
+                other != owner
+                and self.rivalry(other) == self.rivalry(owner)
+                and len(rival.label) > len(keyword.label)
+                and keyword.label in rival.label
+                for other, (rival, _) in found.items()
+            )
+        ]
+        for owner in losers:
+            del found[owner]
 
     def find(self, text: str, where: str) -> list[Hit]:
         """Every keyword hit in ``text``, in reading order, labelled with ``where``."""
@@ -159,8 +186,12 @@ class KeywordIndex:
         return out
 
 
-def build_index(entries: Iterable[tuple[Hashable, Keyword]], min_part: int = 3) -> KeywordIndex:
-    index = KeywordIndex(min_part=min_part)
+def build_index(
+    entries: Iterable[tuple[Hashable, Keyword]],
+    min_part: int = 3,
+    rivalry: Callable[[Hashable], Hashable | None] | None = None,
+) -> KeywordIndex:
+    index = KeywordIndex(min_part=min_part, rivalry=rivalry)
     for owner, keyword in entries:
         index.add(owner, keyword)
     return index

@@ -57,7 +57,8 @@ def normalize_space_type(value: str | None) -> str | None:
     flat = "".join(ch for ch in name.lower() if ch.isalnum())
     for short in SPACE_TYPES:
         base = short.replace("_", "")
-        if flat in (base, base + "s", base + "es") or flat == base[:-1] + "es":
+        plural = base[:-1] + "ies" if base.endswith("y") else base + "es"
+        if flat in (base, base + "s", plural):
             return short
     return flat
 
@@ -213,7 +214,8 @@ class Advisor:
     absences: tuple[Absence, ...] = ()
 
     def covers_district(self, district: str | None) -> bool:
-        return not self.districts or (district is not None and district in self.districts)
+        """Unknown district (None): anyone may take it; the plan is flagged for it."""
+        return not self.districts or district is None or district in self.districts
 
     def absence_between(self, first: date, last: date) -> Absence | None:
         return next((a for a in self.absences if a.overlaps(first, last)), None)
@@ -401,6 +403,11 @@ class Mappings:
         return index
 
 
+def _theme_rivalry(owner: Any) -> str | None:
+    """Themes compete for a word; catalogue items, places and signals do not."""
+    return "theme" if owner[0] == "theme" else None
+
+
 def derive(mappings: Mappings) -> Mappings:
     """Fill ``mappings.derived``: id lookups and the one keyword index over every file."""
     from decidim_bridge.rules.keywords import build_index
@@ -418,7 +425,9 @@ def derive(mappings: Mappings) -> Mappings:
     entries += [(("service-signal", kw.label), kw) for kw in rtc.signals]
     entries += [(("service-excluded", kw.label), kw) for kw in rtc.excluded_tasks]
     derived = mappings.derived
-    derived["keyword_index"] = build_index(entries, min_part=mappings.matching.min_part)
+    derived["keyword_index"] = build_index(
+        entries, min_part=mappings.matching.min_part, rivalry=_theme_rivalry
+    )
     derived["districts"] = {d.id: d for d in mappings.districts}
     derived["themes"] = {t.id: t for t in mappings.themes}
     derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}

@@ -49,12 +49,19 @@ def _text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(min=1), **kwargs)
 
 
+def _id_of(item: Any) -> Any:
+    """An item's id whether it loaded (model object) or not (raw dict, when invalid)."""
+    return item.get("id") if isinstance(item, dict) else getattr(item, "id", None)
+
+
 def _unique_ids(items: list[Any]) -> dict[Any, Any]:
     """Errors for items whose ``id`` an earlier item already uses (objects or dicts)."""
     seen: dict[str, int] = {}
     problems: dict[Any, Any] = {}
     for index, item in enumerate(items):
-        key = item["id"] if isinstance(item, dict) else item.id
+        key = _id_of(item)
+        if key is None or not isinstance(key, (str, int)):
+            continue
         if key in seen:
             problems[index] = {"id": [f"'{key}' is already used by item {seen[key]}."]}
         else:
@@ -156,11 +163,14 @@ class DistrictsFileSchema(_Strict):
     @validates_schema(skip_on_field_errors=False)
     def _unique(self, data: dict[str, Any], **kwargs: Any) -> None:
         problems = _unique_ids(data.get("districts", []))
-        items = data.get("districts", [])
+        items = [d if isinstance(d, model.District) else None for d in data.get("districts", [])]
         for i, first in enumerate(items):
             for j in range(i + 1, len(items)):
+                second = items[j]
+                if first is None or second is None:
+                    continue
                 for a in first.postcodes:
-                    for b in items[j].postcodes:
+                    for b in second.postcodes:
                         if a.low <= b.high and b.low <= a.high:
                             problems.setdefault(j, {})["postcodes"] = [
                                 f"Range {b} overlaps {a} of district '{first.id}'."
@@ -259,7 +269,7 @@ class AdvisorsFileSchema(_Strict):
     def _unique(self, data: dict[str, Any], **kwargs: Any) -> None:
         if problems := _unique_ids(data.get("advisors", [])):
             raise ValidationError(problems, "advisors")
-        ids = {a.id for a in data.get("advisors", [])}
+        ids = {_id_of(a) for a in data.get("advisors", [])}
         if data.get("coordinator") and ids and data["coordinator"] not in ids:
             raise ValidationError(
                 f"'{data['coordinator']}' is not one of the advisors below.", "coordinator"

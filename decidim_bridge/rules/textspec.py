@@ -115,5 +115,5 @@ LABELS: dict[str, tuple[str, ...]] = {
     "practice": ("1", "2", "3", "4"),
     "status": ("todo", "done", "overdue", "n/a"),
     "kind": ("land", "room", "tool", "fencing", "printer", "material", "equipment"),
-    "words": ("and", "none", "unknown_district", "everywhere"),
+    "words": ("and", "none", "unknown_district"),
 }

@@ -87,6 +87,8 @@ def parse(text: str, file: str) -> tuple[SourceDocument, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = f"YAML syntax error: {exc.problem or exc.context}"
+        if exc.context and exc.context_mark is not None and exc.problem_mark is not None:
+            message += f" ({exc.context} that starts on line {exc.context_mark.line + 1})"
         return SourceDocument(file, None), [Problem(file, line, "", message)]
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked errors are rare
         return SourceDocument(file, None), [Problem(file, None, "", f"YAML error: {exc}")]

@@ -578,6 +578,26 @@ def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVers
     return _load_version(conn, tenant, proposal_id, head)
 
 
+def current_versions(
+    conn: Connection, tenant: str, *, stage: str | None = None
+) -> list[PlanVersion]:
+    """The current version of every planned proposal of ``tenant`` (optionally in ``stage``),
+    e.g. for the periodic check of promised dates."""
+    query = select(plan_versions).join(
+        plan_heads,
+        and_(
+            plan_heads.c.tenant == plan_versions.c.tenant,
+            plan_heads.c.proposal_id == plan_versions.c.proposal_id,
+            plan_heads.c.version == plan_versions.c.version,
+        ),
+    )
+    query = query.where(plan_heads.c.tenant == tenant)
+    if stage is not None:
+        query = query.where(plan_heads.c.stage == stage)
+    rows = conn.execute(query.order_by(plan_versions.c.id))
+    return [_version_from_row(r) for r in rows]
+
+
 def versions(conn: Connection, tenant: str, proposal_id: str) -> list[PlanVersion]:
     rows = conn.execute(
         select(plan_versions)

@@ -1,0 +1,108 @@
+"""Tests for decidim_bridge.cli.plan: check-mappings, plan try, plan show, plan holds."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from plan_support import MAPPINGS, at, example_mappings, make_proposal
+
+from decidim_bridge.cli.plan import check_mappings, plan
+from decidim_bridge.store import plans as store
+
+EXAMPLE = MAPPINGS / "examples" / "buurtmoestuin-noord.json"
+
+
+@pytest.fixture
+def env(monkeypatch, settings, db):
+    monkeypatch.setenv("DECIDIM_BRIDGE_INSTANCE_DIR", str(settings.instance_dir))
+    monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", db.url)
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
+    return db
+
+
+def test_check_mappings_ok():
+    result = CliRunner().invoke(check_mappings, [str(MAPPINGS)])
+    assert result.exit_code == 0, result.output
+    assert "OK (5 districts, 6 themes, 10 advisors" in result.output
+
+
+def test_check_mappings_prints_every_problem_and_fails(tmp_path):
+    broken = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, broken)
+    advisors = broken / "advisors.yaml"
+    advisors.write_text(advisors.read_text().replace("capacity: 8", "capacity: lots", 1))
+    example = broken / "examples" / "broken.json"
+    example.write_text('{"id": 1}')
+    budgets = broken / "budgets.yaml"
+    budgets.write_text(budgets.read_text().replace("year: 2026", "jaar: 2026", 1))
+    result = CliRunner().invoke(check_mappings, [str(broken)])
+    assert result.exit_code == 1
+    assert "advisors.yaml:" in result.output and "Not a valid integer" in result.output
+    assert "budgets.yaml:" in result.output and "jaar: Unknown field" in result.output
+    assert "problem(s) in" in result.output
+
+
+def test_check_mappings_runs_the_examples(tmp_path):
+    copy = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, copy)
+    (copy / "examples" / "broken.json").write_text('{"id": 1, "title": "x"}')
+    result = CliRunner().invoke(check_mappings, [str(copy)])
+    assert result.exit_code == 1
+    assert "examples/broken.json" in result.output
+
+
+def test_plan_try_prints_reasons_and_stores_nothing(env):
+    result = CliRunner().invoke(
+        plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00", "--locale", "en"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "scope: in scope: Wijkinitiatieven" in result.output
+    assert "lead: Anouk de Vries — district Noord" in result.output
+    assert "first contact within 5 working days" in result.output
+    with env.read() as conn:
+        assert store.current_version(conn, "localhost", "1042") is None
+
+
+def test_plan_try_json(env):
+    result = CliRunner().invoke(plan, ["try", str(EXAMPLE), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["classification"]["district_id"] == "noord"
+
+
+def test_plan_try_rejects_bad_files(env, tmp_path):
+    bad = tmp_path / "p.json"
+    bad.write_text('{"title": "zonder id"}')
+    result = CliRunner().invoke(plan, ["try", str(bad)])
+    assert result.exit_code == 1 and "does not match" in result.output
+
+
+def test_plan_show_history_and_holds(env):
+    mappings = example_mappings()
+    for version, state in enumerate((None, "accepted"), start=1):
+        with env.begin() as conn:
+            store.save_plan(
+                conn,
+                tenant="localhost",
+                proposal=make_proposal(state=state),
+                mappings=mappings,
+                now=at("2027-04-20T11:00:00+02:00") + version,
+                space_key="wijkinitiatieven",
+                event_type="decidim.events.proposals.proposal_published",
+            )
+    runner = CliRunner()
+    shown = runner.invoke(plan, ["show", "42"])
+    assert shown.exit_code == 0, shown.output
+    assert "version 2 of 2" in shown.output and "trekker: Anouk de Vries" in shown.output
+    assert "confirmed" in shown.output
+    history = runner.invoke(plan, ["show", "42", "--history"])
+    assert "stage: open -> accepted" in history.output
+    first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
+    assert json.loads(first.output)["stage"] == "open"
+    missing = runner.invoke(plan, ["show", "999"])
+    assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
+    holds = runner.invoke(plan, ["holds"])
+    assert "perceel-kievitlaan" in holds.output and "reserved / capacity" in holds.output

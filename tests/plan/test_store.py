@@ -1,0 +1,254 @@
+"""Tests for decidim_bridge.store.plans: versions, holds, loads, lifecycle, expiry, and
+two PostgreSQL workers racing for the last item or the last place in an advisor's list."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+
+from plan_support import at, make_proposal
+from sqlalchemy import update
+
+from decidim_bridge.pipeline import release_expired_holds
+from decidim_bridge.store import plans as store
+
+NOW = at("2027-04-20T11:00:00+02:00")
+DAY = 86400.0
+MOESTUIN = "Buurtmoestuin in de Vogelwijk"  # wants the one plot on Kievitlaan
+
+
+def save(db, mappings, proposal, now=NOW, tenant="localhost"):
+    with db.begin() as conn:
+        return store.save_plan(
+            conn,
+            tenant=tenant,
+            proposal=proposal,
+            mappings=mappings,
+            now=now,
+            space_key="wijkinitiatieven",
+        )
+
+
+def reserved(db, kind, item, tenant="localhost"):
+    with db.read() as conn:
+        return store.stock(conn, tenant)[(kind, item)][1]
+
+
+def loads(db, tenant="localhost"):
+    with db.read() as conn:
+        return store.loads(conn, tenant)
+
+
+def statuses(db, proposal_id, tenant="localhost"):
+    with db.read() as conn:
+        return {(h.kind, h.item_id): h.status for h in store.holds(conn, tenant, proposal_id)}
+
+
+def offer(stored, resource_id):
+    return next(o for o in stored.plan.resources if o.resource_id == resource_id)
+
+
+class TestVersions:
+    def test_first_plan_then_nothing_new_for_the_same_input(self, db, mappings):
+        first = save(db, mappings, make_proposal(MOESTUIN))
+        assert (first.version, first.created) == (1, True)
+        assert first.changes[0].kind == "created"
+        again = save(db, mappings, make_proposal(MOESTUIN), now=NOW + 3600)
+        assert (again.version, again.created, again.changes) == (1, False, ())
+        with db.read() as conn:
+            assert [v.version for v in store.versions(conn, "localhost", "42")] == [1]
+
+    def test_irrelevant_edit_makes_no_version(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, "Met de buren."))
+        edited = save(db, mappings, make_proposal(MOESTUIN, "Met al onze buren!"), now=NOW + 60)
+        assert not edited.created
+
+    def test_relevant_edit_makes_a_version_with_changes(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN))
+        edited = save(
+            db, mappings, make_proposal(MOESTUIN, "Ook flyers voor de buren."), now=NOW + 60
+        )
+        assert (edited.version, edited.created) == (2, True)
+        assert "resources drukwerk: added" in {c.text for c in edited.changes}
+        assert reserved(db, "resource", "drukwerk") == 1
+        with db.read() as conn:
+            current = store.current_version(conn, "localhost", "42")
+        assert current.version == 2 and current.plan == edited.plan
+        assert current.changes == edited.changes
+
+
+class TestHoldsAndLoads:
+    def test_plan_holds_stock_and_counts_the_lead(self, db, mappings):
+        stored = save(db, mappings, make_proposal(MOESTUIN))
+        assert reserved(db, "resource", "perceel-kievitlaan") == 1
+        assert reserved(db, "budget", "wijkbudget-noord-2027") == 50_000
+        assert loads(db)["a-de-vries"] == 1
+        assert set(statuses(db, "42").values()) == {"held"}
+        assert len(statuses(db, "42")) == len(stored.plan.holds)
+
+    def test_exhaustion_and_release(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, proposal_id="1"))
+        second = save(db, mappings, make_proposal(MOESTUIN, proposal_id="2"))
+        assert offer(second, "perceel-kievitlaan").status == "unavailable"
+        assert reserved(db, "resource", "perceel-kievitlaan") == 1
+        save(db, mappings, make_proposal(MOESTUIN, proposal_id="1", state="rejected"))
+        assert reserved(db, "resource", "perceel-kievitlaan") == 0
+        again = save(db, mappings, make_proposal(MOESTUIN, proposal_id="2"), now=NOW + 60)
+        assert offer(again, "perceel-kievitlaan").status == "held"
+        assert reserved(db, "resource", "perceel-kievitlaan") == 1
+
+    def test_accept_confirms_then_withdraw_releases_everything(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, "€ 800"))
+        accepted = save(db, mappings, make_proposal(MOESTUIN, "€ 800", state="accepted"))
+        assert set(statuses(db, "42").values()) == {"confirmed"}
+        assert all(h.expires_at is None for h in accepted.plan.holds)
+        assert reserved(db, "budget", "wijkbudget-noord-2027") == 80_000
+        assert loads(db)["a-de-vries"] == 1
+        save(db, mappings, make_proposal(MOESTUIN, "€ 800", state="accepted", withdrawn=True))
+        assert set(statuses(db, "42").values()) == {"released"}
+        assert reserved(db, "budget", "wijkbudget-noord-2027") == 0
+        assert reserved(db, "resource", "perceel-kievitlaan") == 0
+        assert loads(db)["a-de-vries"] == 0
+
+    def test_changed_amount_moves_only_the_difference(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, "€ 800"))
+        save(db, mappings, make_proposal(MOESTUIN, "€ 1.200"), now=NOW + 60)
+        assert reserved(db, "budget", "wijkbudget-noord-2027") == 120_000
+        with db.read() as conn:
+            budget = [h for h in store.holds(conn, "localhost", "42") if h.kind == "budget"]
+        assert [(h.quantity, h.status) for h in budget] == [(120_000, "held")]
+
+    def test_full_advisor_sends_the_next_to_the_coordinator(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, proposal_id="1"))
+        with db.begin() as conn:
+            conn.execute(
+                update(store.advisor_loads)
+                .where(store.advisor_loads.c.advisor_id == "a-de-vries")
+                .values(open_count=8)
+            )
+        second = save(db, mappings, make_proposal(MOESTUIN, proposal_id="2"))
+        assert second.plan.assignment.fallback
+        assert loads(db)["c-bakker"] == 1 and loads(db)["a-de-vries"] == 8
+
+    def test_capacity_change_in_the_rules_is_followed(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN))
+        fewer = replace(
+            mappings,
+            resources=tuple(
+                replace(r, quantity=0) if r.id == "drukwerk" else r for r in mappings.resources
+            ),
+            derived={},
+        )
+        from decidim_bridge.rules.model import derive
+
+        stored = save(
+            db, derive(fewer), make_proposal(MOESTUIN, "flyers", proposal_id="9"), now=NOW + 60
+        )
+        assert offer(stored, "drukwerk").status == "unavailable"
+
+
+class TestExpiry:
+    def test_lapsed_holds_are_released_and_free_for_others(self, db, mappings):
+        first = save(db, mappings, make_proposal(MOESTUIN, proposal_id="1"))
+        expiry = offer(first, "perceel-kievitlaan").hold.expires_at
+        assert release_expired_holds(db, "localhost", expiry - 1) == 0
+        released = release_expired_holds(db, "localhost", expiry + 1)
+        assert released == len(first.plan.holds)
+        assert set(statuses(db, "1").values()) == {"expired"}
+        assert reserved(db, "resource", "perceel-kievitlaan") == 0
+        second = save(db, mappings, make_proposal(MOESTUIN, proposal_id="2"), now=expiry + 2)
+        assert offer(second, "perceel-kievitlaan").status == "held"
+
+    def test_confirmed_holds_do_not_lapse(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN, state="accepted"))
+        assert release_expired_holds(db, "localhost", NOW + 365 * DAY) == 0
+        assert set(statuses(db, "42").values()) == {"confirmed"}
+
+    def test_expiring_twice_releases_once(self, db, mappings):
+        first = save(db, mappings, make_proposal(MOESTUIN))
+        later = NOW + 200 * DAY
+        with db.read() as conn:
+            ids = store.expired_hold_ids(conn, "localhost", later)
+        with db.begin() as conn:
+            assert store.expire_hold(conn, ids[0], later)
+        with db.begin() as conn:
+            assert not store.expire_hold(conn, ids[0], later)
+        assert len(ids) == len(first.plan.holds)
+
+
+class TestTenants:
+    def test_tenants_do_not_share_stock(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN), tenant="a.example")
+        other = save(db, mappings, make_proposal(MOESTUIN), tenant="b.example")
+        assert offer(other, "perceel-kievitlaan").status == "held"
+
+
+def _race(pg_db, mappings, monkeypatch, proposals):
+    """Two workers plan at the same time: both read the state before either writes.
+
+    The stock and load rows exist already (as after the first plan of an organization).
+    """
+    with pg_db.begin() as conn:
+        store.sync_reference_rows(conn, "race.example", mappings)
+    barrier = threading.Barrier(len(proposals), timeout=10)
+    real_build = store.build_plan
+    first_attempt: set[int] = set()
+
+    def build_in_step(*args, **kwargs):
+        plan = real_build(*args, **kwargs)
+        ident = threading.get_ident()
+        if ident not in first_attempt:
+            first_attempt.add(ident)
+            barrier.wait()
+        return plan
+
+    monkeypatch.setattr(store, "build_plan", build_in_step)
+    results: dict[str, store.StoredPlan] = {}
+    errors: list[BaseException] = []
+
+    def work(proposal):
+        try:
+            results[proposal.id] = save(pg_db, mappings, proposal, tenant="race.example")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(p,)) for p in proposals]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert not errors, errors
+    return results
+
+
+def test_postgres_race_for_the_last_item_exactly_one_wins(pg_db, mappings, monkeypatch):
+    proposals = [make_proposal(MOESTUIN, proposal_id=str(n)) for n in (1, 2)]
+    results = _race(pg_db, mappings, monkeypatch, proposals)
+    outcomes = sorted(offer(r, "perceel-kievitlaan").status for r in results.values())
+    assert outcomes == ["held", "unavailable"]
+    assert sorted(r.attempts for r in results.values()) == [1, 2]
+    assert reserved(pg_db, "resource", "perceel-kievitlaan", "race.example") == 1
+    with pg_db.read() as conn:
+        active = [
+            h
+            for h in store.holds(conn, "race.example")
+            if h.item_id == "perceel-kievitlaan" and h.status == "held"
+        ]
+    assert len(active) == 1
+
+
+def test_postgres_race_for_the_last_place_of_an_advisor(pg_db, mappings, monkeypatch):
+    tenant = "race.example"
+    with pg_db.begin() as conn:
+        store.sync_reference_rows(conn, tenant, mappings)
+    with pg_db.begin() as conn:
+        conn.execute(
+            update(store.advisor_loads)
+            .where(store.advisor_loads.c.advisor_id == "a-de-vries")
+            .values(open_count=7)
+        )
+    proposals = [make_proposal("Geveltuinen in de Vogelwijk", proposal_id=n) for n in ("1", "2")]
+    results = _race(pg_db, mappings, monkeypatch, proposals)
+    leads = sorted(r.plan.assignment.lead.advisor_id for r in results.values())
+    assert leads == ["a-de-vries", "c-bakker"]
+    assert loads(pg_db, tenant)["a-de-vries"] == 8 and loads(pg_db, tenant)["c-bakker"] == 1

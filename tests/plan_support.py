@@ -1,0 +1,55 @@
+"""Helpers for support-plan tests: the example rules, proposals and moments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy
+from decidim_bridge.rules import Mappings, load
+
+REPO = Path(__file__).resolve().parent.parent
+MAPPINGS = REPO / "mappings"
+PLAN_DATA = Path(__file__).resolve().parent / "data" / "plan"
+SPACE = ParticipatorySpace("Decidim::ParticipatoryProcess", "1", "wijkinitiatieven")
+
+
+@lru_cache(maxsize=1)
+def example_mappings() -> Mappings:
+    """The example municipality's rules, loaded once per test run."""
+    return load(MAPPINGS)
+
+
+def fresh_mappings() -> Mappings:
+    """A separate copy (its caches are not shared with other tests)."""
+    return load(MAPPINGS)
+
+
+def at(moment: str) -> float:
+    """Epoch seconds of an ISO 8601 moment with offset."""
+    return datetime.fromisoformat(moment).timestamp()
+
+
+def make_proposal(
+    title: str = "Buurtmoestuin in de Vogelwijk",
+    body: str = "",
+    *,
+    proposal_id: str = "42",
+    address: str | None = None,
+    taxonomies: tuple[str, ...] = (),
+    published: str = "2027-04-20T10:00:00+02:00",
+    **fields: Any,
+) -> Proposal:
+    return Proposal(
+        id=proposal_id,
+        component_id="11",
+        space=SPACE,
+        title={"nl": title},
+        body={"nl": body},
+        address=address,
+        taxonomies=tuple(Taxonomy(str(i), {"nl": n}) for i, n in enumerate(taxonomies)),
+        published_at=datetime.fromisoformat(published),
+        **fields,
+    )

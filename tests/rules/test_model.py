@@ -1,0 +1,58 @@
+"""Tests for decidim_bridge.rules.model: scope decisions and small helpers."""
+
+from __future__ import annotations
+
+import pytest
+from plan_support import example_mappings
+
+from decidim_bridge.rules.model import localize, normalize_space_type
+
+
+@pytest.mark.parametrize(
+    ("facts", "in_scope", "reason"),
+    [
+        (
+            ("Decidim::ParticipatoryProcess", "1", "wijkinitiatieven", "11"),
+            True,
+            "Wijkinitiatieven",
+        ),
+        ((None, None, None, "11"), True, "Wijkinitiatieven"),
+        (("participatory_processes", "1", None, "11"), True, "Wijkinitiatieven"),
+        (("Decidim::ParticipatoryProcess", "2", "begroting-2027", "21"), False, "Begroting 2027"),
+        (("Decidim::Assembly", "3", "wijkraad-noord", "31"), False, "Wijkraad Noord"),
+        (("Decidim::ParticipatoryProcess", "1", "wijkinitiatieven", "12"), False, "not listed"),
+        (("Decidim::Assembly", "1", "wijkinitiatieven", "11"), False, "not listed"),
+        (("Decidim::ParticipatoryProcess", "9", "elders", None), False, "not listed"),
+        (("Decidim::ParticipatoryProcess", "1", "wijkinitiatieven", None), None, "does not name"),
+        ((None, None, None, None), None, "does not name"),
+    ],
+)
+def test_scope_decisions(facts, in_scope, reason):
+    space_type, space_id, slug, component = facts
+    decision = example_mappings().scope.decide(
+        space_type=space_type, space_id=space_id, space_slug=slug, component_id=component
+    )
+    assert decision.in_scope is in_scope
+    assert reason in decision.reason
+
+
+def test_ignored_spaces_say_why():
+    decision = example_mappings().scope.decide(
+        space_type="Decidim::ParticipatoryProcess",
+        space_id="2",
+        space_slug="begroting-2027",
+        component_id="21",
+    )
+    assert "geen burgerinitiatieven" in decision.reason
+
+
+def test_space_type_names():
+    assert normalize_space_type("Decidim::ParticipatoryProcess") == "participatory_process"
+    assert normalize_space_type("assemblies") == "assembly"
+    assert normalize_space_type(None) is None
+
+
+def test_localize_falls_back():
+    assert localize({"nl": "hek", "en": "fence"}, "en", "nl") == "fence"
+    assert localize({"nl": "hek"}, "de", "nl") == "hek"
+    assert localize({"*": "Lindeburg"}, "en", "nl") == "Lindeburg"

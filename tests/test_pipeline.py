@@ -1,0 +1,196 @@
+"""Tests for decidim_bridge.pipeline: proposal events through the worker into stored plans."""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from dataclasses import replace
+
+import pytest
+from conftest import dumps, envelope
+from plan_support import PLAN_DATA, at, example_mappings
+
+from decidim_bridge import pipeline
+from decidim_bridge.handlers import default_handlers
+from decidim_bridge.plan.proposal_json import proposal_from_json
+from decidim_bridge.services import Services
+from decidim_bridge.store import inbox
+from decidim_bridge.store import plans as plans_store
+from decidim_bridge.worker import Worker
+
+PUBLISHED = "decidim.events.proposals.proposal_published"
+ACCEPTED = "decidim.events.proposals.proposal_accepted"
+NOW = at("2027-04-20T11:00:00+02:00")
+
+
+def payload(name: str = "moestuin-noord") -> dict:
+    return json.loads((PLAN_DATA / "proposals" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def put(db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=None):
+    data = proposal or payload()
+    body = envelope(event_type=event_type, proposal_id=data["id"], extra={"proposal": data})
+    body["component"] = None if component is None else {"id": component, "manifest": "proposals"}
+    body["participatory_space"] = space or {
+        "type": "Decidim::ParticipatoryProcess",
+        "id": 1,
+        "slug": "wijkinitiatieven",
+    }
+    with db.begin() as conn:
+        return inbox.store_delivery(
+            conn,
+            tenant="localhost",
+            source="decidim",
+            delivery_key=key,
+            event_type=event_type,
+            subject=f"proposal:{data['id']}",
+            body=dumps(body).decode(),
+            body_sha256="0" * 64,
+            now=NOW,
+        ).id
+
+
+def row(db, row_id):
+    with db.read() as conn:
+        return inbox.get(conn, row_id)
+
+
+class FakeDecidim:
+    def __init__(self, proposals):
+        self.proposals = proposals
+        self.calls = []
+
+    def fetch_proposal(self, proposal_id, component_id):
+        self.calls.append((str(proposal_id), str(component_id)))
+        return self.proposals.get(str(proposal_id))
+
+
+@pytest.fixture
+def worker(db, settings):
+    def make(decidim=None, now=NOW):
+        services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+        return Worker(db, settings, default_handlers(), services=services, clock=lambda: now)
+
+    return make
+
+
+def test_published_event_is_planned_and_finished_in_one_go(db, worker):
+    row_id = put(db, "a")
+    assert worker().run_once()
+    done = row(db, row_id)
+    assert done.status == "done"
+    assert done.outcome.startswith("planned: version 1, open, lead a-de-vries")
+    with db.read() as conn:
+        current = plans_store.current_version(conn, "localhost", "1042")
+        held = plans_store.holds(conn, "localhost", "1042", "held")
+    assert current.event_type == PUBLISHED and current.plan.budget.amount_cents == 75_000
+    assert len(held) == len(current.plan.holds) > 0
+
+
+def test_same_proposal_again_is_unchanged(db, worker):
+    put(db, "a")
+    second = put(db, "b", event_type="decidim.events.proposals.proposal_updated")
+    runner = worker()
+    runner.run_once()
+    runner.run_once()
+    assert row(db, second).outcome == "unchanged: plan version 1"
+
+
+def test_accepted_event_confirms_the_holds(db, worker):
+    put(db, "a")
+    accepted = payload()
+    accepted.update(state="accepted", answered_at="2027-05-10T10:00:00+02:00")
+    put(db, "b", event_type=ACCEPTED, proposal=accepted)
+    runner = worker()
+    runner.run_once()
+    runner.run_once()
+    with db.read() as conn:
+        statuses = {h.status for h in plans_store.holds(conn, "localhost", "1042")}
+        current = plans_store.current_version(conn, "localhost", "1042")
+    assert statuses == {"confirmed"}
+    assert current.version == 2 and current.plan.expectations.tracking == "on_time"
+
+
+def test_out_of_scope_event_is_ignored_with_the_reason(db, worker):
+    before = _samples("out_of_scope")
+    row_id = put(
+        db,
+        "a",
+        proposal=payload("begroting-idee"),
+        component=21,
+        space={"type": "Decidim::ParticipatoryProcess", "id": 2, "slug": "begroting-2027"},
+    )
+    worker().run_once()
+    ignored = row(db, row_id)
+    assert ignored.status == "ignored"
+    assert "Begroting 2027" in ignored.outcome and "geen burgerinitiatieven" in ignored.outcome
+    with db.read() as conn:
+        assert plans_store.current_version(conn, "localhost", "2107") is None
+    assert _samples("out_of_scope") == before + 1
+
+
+def test_scope_decided_on_the_proposal_when_the_event_does_not_say(db, worker):
+    data = payload("begroting-idee")
+    row_id = put(db, "a", proposal=data, component=None, space={"type": None})
+    decidim = FakeDecidim({"2107": proposal_from_json(data)})
+    worker(decidim).run_once()
+    assert row(db, row_id).status == "ignored"
+    assert decidim.calls == [("2107", "21")]
+
+
+def test_proposal_is_fetched_from_decidim_when_a_client_is_configured(db, worker):
+    fetched = proposal_from_json(payload())
+    fetched = replace(fetched, title={"nl": "Moestuin (zoals Decidim hem nu kent)"})
+    decidim = FakeDecidim({"1042": fetched})
+    row_id = put(db, "a")
+    worker(decidim).run_once()
+    assert row(db, row_id).status == "done"
+    assert decidim.calls == [("1042", "11")]
+    with db.read() as conn:
+        assert plans_store.current_version(conn, "localhost", "1042").plan.title.startswith(
+            "Moestuin (zoals"
+        )
+
+
+def test_proposal_no_longer_visible_is_ignored(db, worker):
+    row_id = put(db, "a")
+    worker(FakeDecidim({})).run_once()
+    assert row(db, row_id).status == "ignored"
+    assert "not found" in row(db, row_id).outcome
+
+
+def test_without_client_or_payload_the_event_is_retried(db, worker):
+    data = payload()
+    row_id = put(db, "a", proposal=data)
+    with db.begin() as conn:  # strip the payload from the stored body
+        stored = inbox.get(conn, row_id)
+        body = json.loads(stored.body)
+        body["extra"] = {}
+        conn.execute(
+            inbox.inbox.update().where(inbox.inbox.c.id == row_id).values(body=json.dumps(body))
+        )
+    worker().run_once()
+    failed = row(db, row_id)
+    assert failed.status == "pending" and "DecidimUnavailable" in failed.last_error
+
+
+def test_lapsed_holds_are_released_before_planning(db, worker):
+    put(db, "a")
+    worker().run_once()
+    with db.read() as conn:
+        expiry = max(h.expires_at for h in plans_store.holds(conn, "localhost", "1042"))
+    other = deepcopy(payload())
+    other["id"] = "1043"
+    put(db, "b", proposal=other)
+    worker(now=expiry + 1).run_once()
+    with db.read() as conn:
+        first = {h.status for h in plans_store.holds(conn, "localhost", "1042")}
+        second = plans_store.current_version(conn, "localhost", "1043").plan
+    assert first == {"expired"}
+    plot = next(o for o in second.resources if o.resource_id == "perceel-kievitlaan")
+    assert plot.status == "held"
+
+
+def _samples(result: str) -> float:
+    value = pipeline.PLANS.labels(result=result)._value.get()
+    return float(value)
