@@ -60,6 +60,9 @@ class FakeDecidim:
         self.proposals = proposals
         self.calls = []
 
+    def capabilities(self):
+        return None  # what this Decidim can write: unknown, comments only
+
     def fetch_proposal(self, proposal_id, component_id):
         self.calls.append((str(proposal_id), str(component_id)))
         return self.proposals.get(str(proposal_id))

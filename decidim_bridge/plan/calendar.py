@@ -16,6 +16,7 @@ import holidays
 from decidim_bridge.rules.model import CalendarRules
 
 _MAX_DAYS = 3660  # no promise reaches further than ten years
+_MEMO_LIMIT = 50_000
 
 
 class WorkCalendar:
@@ -26,6 +27,7 @@ class WorkCalendar:
         self.zone = ZoneInfo(rules.timezone)
         self._closed: dict[int, dict[date, str]] = {}
         self._ignored = set(rules.ignore_holidays)
+        self._added: dict[tuple[date, int], date] = {}
 
     def _year(self, year: int) -> dict[date, str]:
         closed = self._closed.get(year)
@@ -63,6 +65,15 @@ class WorkCalendar:
 
     def add_working_days(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (``start`` itself never counts)."""
+        key = (start, days)
+        found = self._added.get(key)
+        if found is None:
+            if len(self._added) >= _MEMO_LIMIT:
+                self._added.clear()
+            found = self._added[key] = self._count_forward(start, days)
+        return found
+
+    def _count_forward(self, start: date, days: int) -> date:
         day, counted = start, 0
         for _ in range(_MAX_DAYS):
             if counted >= days:

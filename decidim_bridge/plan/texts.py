@@ -18,6 +18,7 @@ from decidim_bridge.rules.model import LocaleTexts, Mappings, localize
 #: Thousands and decimal separators per language (Dutch style for anything not listed).
 _SEPARATORS = {"en": (",", ".")}
 _LABEL_ARGS = ("where", "stage", "moment", "say")
+_RENDER_CACHE_LIMIT = 100_000
 _ID_KINDS = ("theme", "district", "advisor", "resource", "budget", "stakeholder")
 
 
@@ -115,14 +116,32 @@ def render_pattern(
     return pattern.format(**words)
 
 
+def _frozen(value: Any) -> Any:
+    return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
+
+
+def _cached(
+    section: str, key: str, args: dict[str, Any], mappings: Mappings, locale: str
+) -> str:
+    """Rendered patterns are remembered per rules object: plans repeat the same lines."""
+    cache: dict[Any, str] = mappings.derived.setdefault("rendered", {})
+    memo_key = (section, locale, key, tuple(sorted((k, _frozen(v)) for k, v in args.items())))
+    text = cache.get(memo_key)
+    if text is None:
+        texts = texts_for(mappings, locale)
+        pattern = texts.reasons[key] if section == "reasons" else texts.checklist[key]
+        if len(cache) >= _RENDER_CACHE_LIMIT:
+            cache.clear()
+        text = cache[memo_key] = render_pattern(pattern, args, mappings, texts)
+    return text
+
+
 def reason_text(code: str, args: dict[str, Any], mappings: Mappings, locale: str) -> str:
-    texts = texts_for(mappings, locale)
-    return render_pattern(texts.reasons[code], args, mappings, texts)
+    return _cached("reasons", code, args, mappings, locale)
 
 
 def checklist_text(key: str, args: dict[str, Any], mappings: Mappings, locale: str) -> str:
-    texts = texts_for(mappings, locale)
-    return render_pattern(texts.checklist[key], args, mappings, texts)
+    return _cached("checklist", key, args, mappings, locale)
 
 
 def make_reason(mappings: Mappings, code: str, **args: Any) -> Reason:

@@ -26,7 +26,10 @@ _HYPHENATED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 
 def fold(text: str) -> str:
     """Lower-case, strip accents (``café`` -> ``cafe``, ``geïnteresseerd``) and apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    lowered = text.casefold()
+    if lowered.isascii():
+        return _APOSTROPHES.sub("", lowered) if "'" in lowered or "`" in lowered else lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return _APOSTROPHES.sub("", stripped)
 

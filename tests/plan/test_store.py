@@ -77,6 +77,17 @@ class TestVersions:
         assert current.changes == edited.changes
 
 
+    def test_current_versions_by_stage(self, db, mappings):
+        save(db, mappings, make_proposal(proposal_id="1"))
+        save(db, mappings, make_proposal(proposal_id="2"))
+        save(db, mappings, make_proposal(proposal_id="2", state="rejected"), now=NOW + 60)
+        with db.read() as conn:
+            everything = store.current_versions(conn, "localhost")
+            still_open = store.current_versions(conn, "localhost", stage="open")
+        assert [(v.proposal_id, v.version) for v in everything] == [("1", 1), ("2", 2)]
+        assert [v.proposal_id for v in still_open] == ["1"]
+
+
 class TestHoldsAndLoads:
     def test_plan_holds_stock_and_counts_the_lead(self, db, mappings):
         stored = save(db, mappings, make_proposal(MOESTUIN))
