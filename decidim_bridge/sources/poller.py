@@ -242,6 +242,8 @@ class Poller:
     ) -> None:
         """One page: compare, store the events and the new copies in one transaction."""
         component_id = target.component_id
+        # Offset paging can repeat a proposal when others disappear meanwhile; keep one.
+        chunk = list({str(p.id): p for p in chunk}.values())
         now = self.clock()
         with self.db.begin() as conn:
             previous = poller_store.load_seen(

@@ -272,3 +272,17 @@ def test_on_postgresql_too(pg_db, decidim):
         "decidim.events.proposals.proposal_published",
     ]
     assert sweep(pg_db, decidim) == []
+
+
+def test_a_proposal_repeated_within_a_page_is_handled_once(pg_db, decidim):
+    decidim.add(count=3)
+    original = decidim.iter_proposals
+
+    def repeating(component_id: str, *, order: Any = None) -> Iterator[Proposal]:
+        items = list(original(component_id, order=order))
+        return iter([*items, items[-1]])
+
+    decidim.iter_proposals = repeating  # type: ignore[method-assign]
+    (report,) = make_poller(pg_db, decidim).sweep_all(backfill=True)
+    assert (report.proposals, report.events, report.already_stored) == (3, {"published": 3}, 0)
+    assert len(events(pg_db)) == 3
