@@ -89,14 +89,13 @@ def _matched_resources(
         kind, item_id = hit.owner  # type: ignore[misc]
         if kind == "resource" and item_id not in found:
             found[item_id] = Evidence("keyword", hit.where, hit.word, hit.keyword)
+    order: dict[str, int] = mappings.derived["resource_order"]
     groups: dict[str, list[tuple[Resource, Evidence]]] = {}
-    for resource in mappings.resources:
-        evidence = found.get(resource.id)
-        if evidence is None:
-            continue
+    for resource_id in sorted(found, key=order.__getitem__):
+        resource = mappings.derived["resources"][resource_id]
         if resource.themes and not themes.intersection(resource.themes):
             continue
-        groups.setdefault(resource.group, []).append((resource, evidence))
+        groups.setdefault(resource.group, []).append((resource, found[resource_id]))
     return groups
 
 

@@ -22,13 +22,23 @@ T = TypeVar("T")
 VOLATILE_FIELDS = ("computed_at", "mappings_digest")
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def to_data(value: Any) -> Any:
     """Dataclasses -> dicts, tuples -> lists (recursively)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    names = _FIELD_NAMES.get(kind, ())
+    if names == ():
+        is_class = dataclasses.is_dataclass(kind)
+        names = _FIELD_NAMES[kind] = (
+            tuple(f.name for f in dataclasses.fields(kind)) if is_class else None
+        )
+    if names is not None:
+        return {name: to_data(getattr(value, name)) for name in names}
+    if kind is tuple or kind is list:
         return [to_data(v) for v in value]
-    if isinstance(value, dict):
+    if kind is dict:
         return {str(k): to_data(v) for k, v in value.items()}
     return value
 
@@ -63,8 +73,12 @@ def from_data(cls: Any, data: Any) -> Any:
     return data
 
 
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def plan_to_json(plan: Plan) -> str:
-    return json.dumps(to_data(plan), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _dumps(to_data(plan))
 
 
 def plan_from_json(text: str) -> Plan:
@@ -82,5 +96,13 @@ def content(plan: Plan) -> dict[str, Any]:
 
 def fingerprint(plan: Plan) -> str:
     """SHA-256 over the canonical JSON of ``content(plan)``."""
-    canonical = json.dumps(content(plan), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_dumps(content(plan)).encode("utf-8")).hexdigest()
+
+
+def document(plan: Plan) -> tuple[str, str]:
+    """``(plan_to_json(plan), fingerprint(plan))`` with one conversion (the store's need)."""
+    data = to_data(plan)
+    text = _dumps(data)
+    for name in VOLATILE_FIELDS:
+        data.pop(name, None)
+    return text, hashlib.sha256(_dumps(data).encode("utf-8")).hexdigest()

@@ -35,13 +35,12 @@ _HANDED_OUT = ("held", "confirmed")
 
 def _reason(
     stakeholder: Stakeholder,
-    classification: Classification,
+    district: str | None,
+    themes: tuple[str, ...],
     mappings: Mappings,
 ) -> Reason | None:
-    district = classification.district_id
     if stakeholder.districts and (district is None or district not in stakeholder.districts):
         return None
-    themes = classification.theme_ids
     if stakeholder.themes is None:
         shared = None
     else:
@@ -95,9 +94,17 @@ def link_stakeholders(
                     mappings, "stakeholder.budget", stakeholder=department, budget=budget.budget_id
                 ),
             )
+    district, themes = classification.district_id, classification.theme_ids
+    by_district: dict[str | None, list[int]] = mappings.derived["stakeholders_by_district"]
+    positions = set(by_district.get(None, ()))
+    if district is not None:
+        positions.update(by_district.get(district, ()))
+    order = mappings.derived["stakeholder_order"]
+    positions.update(order[s] for s in handing_out if s in order)
     links: list[StakeholderLink] = []
-    for stakeholder in mappings.stakeholders:
-        reason = _reason(stakeholder, classification, mappings) or handing_out.get(stakeholder.id)
+    for position in sorted(positions):
+        stakeholder = mappings.stakeholders[position]
+        reason = _reason(stakeholder, district, themes, mappings) or handing_out.get(stakeholder.id)
         if reason is None:
             continue
         if stakeholder.external and stakeholder.introduce:

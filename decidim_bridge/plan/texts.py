@@ -120,13 +120,15 @@ def _frozen(value: Any) -> Any:
     return tuple(_frozen(v) for v in value) if isinstance(value, list) else value
 
 
-def _cached(
-    section: str, key: str, args: dict[str, Any], mappings: Mappings, locale: str
-) -> str:
+def _cached(section: str, key: str, args: dict[str, Any], mappings: Mappings, locale: str) -> str:
     """Rendered patterns are remembered per rules object: plans repeat the same lines."""
     cache: dict[Any, str] = mappings.derived.setdefault("rendered", {})
-    memo_key = (section, locale, key, tuple(sorted((k, _frozen(v)) for k, v in args.items())))
-    text = cache.get(memo_key)
+    try:
+        memo_key: Any = (section, locale, key, *args.items())
+        text = cache.get(memo_key)
+    except TypeError:  # a list argument: not hashable as it is
+        memo_key = (section, locale, key, *((k, _frozen(v)) for k, v in args.items()))
+        text = cache.get(memo_key)
     if text is None:
         texts = texts_for(mappings, locale)
         pattern = texts.reasons[key] if section == "reasons" else texts.checklist[key]
@@ -145,6 +147,22 @@ def checklist_text(key: str, args: dict[str, Any], mappings: Mappings, locale: s
 
 
 def make_reason(mappings: Mappings, code: str, **args: Any) -> Reason:
-    """A reason with its text in the organization's default language."""
-    locale = mappings.organization.default_locale
-    return Reason(code, args, reason_text(code, args, mappings, locale))
+    """A reason with its text in the organization's default language.
+
+    Plans repeat the same lines (the same advisor, item, date), so texts are remembered
+    per rules object under the call's own argument order.
+    """
+    cache: dict[Any, str] = mappings.derived.setdefault("reason_texts", {})
+    try:
+        key: Any = (code, *args.items())
+        text = cache.get(key)
+    except TypeError:  # a list argument: not hashable as it is
+        key = (code, *((k, _frozen(v)) for k, v in args.items()))
+        text = cache.get(key)
+    if text is None:
+        if len(cache) >= _RENDER_CACHE_LIMIT:
+            cache.clear()
+        locale = mappings.organization.default_locale
+        texts = texts_for(mappings, locale)
+        text = cache[key] = render_pattern(texts.reasons[code], args, mappings, texts)
+    return Reason(code, args, text)

@@ -24,14 +24,32 @@ _WORD = re.compile(r"[a-z0-9]+")
 _HYPHENATED = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 
 
+def _latin_table() -> dict[int, str]:
+    """Accented Latin letters -> their base letters (the common case, without NFKD)."""
+    table = {}
+    for code in range(0x80, 0x250):
+        decomposed = unicodedata.normalize("NFKD", chr(code))
+        base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        if base != chr(code):
+            table[code] = base
+    return table
+
+
+_LATIN = _latin_table()
+_BEYOND_LATIN = re.compile("[^\x00-\u024f]")
+
+
 def fold(text: str) -> str:
     """Lower-case, strip accents (``café`` -> ``cafe``, ``geïnteresseerd``) and apostrophes."""
     lowered = text.casefold()
-    if lowered.isascii():
-        return _APOSTROPHES.sub("", lowered) if "'" in lowered or "`" in lowered else lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _APOSTROPHES.sub("", stripped)
+    if not lowered.isascii():
+        lowered = lowered.translate(_LATIN)
+        if any(ch.isalpha() for ch in _BEYOND_LATIN.findall(lowered)):
+            decomposed = unicodedata.normalize("NFKD", lowered)
+            lowered = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if "'" in lowered or "`" in lowered or "’" in lowered:
+        return _APOSTROPHES.sub("", lowered)
+    return lowered
 
 
 def tokenize(text: str) -> list[str]:

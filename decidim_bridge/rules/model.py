@@ -432,8 +432,15 @@ def derive(mappings: Mappings) -> Mappings:
     derived["themes"] = {t.id: t for t in mappings.themes}
     derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}
     derived["resources"] = {r.id: r for r in mappings.resources}
+    derived["resource_order"] = {r.id: i for i, r in enumerate(mappings.resources)}
     derived["budgets"] = {b.id: b for b in mappings.budgets}
     derived["stakeholders"] = {s.id: s for s in mappings.stakeholders}
+    by_district: dict[str | None, list[int]] = {}
+    for position, stakeholder in enumerate(mappings.stakeholders):
+        for district_id in stakeholder.districts or (None,):
+            by_district.setdefault(district_id, []).append(position)
+    derived["stakeholders_by_district"] = by_district
+    derived["stakeholder_order"] = {s.id: i for i, s in enumerate(mappings.stakeholders)}
     taxonomy: dict[str, tuple[str, str]] = {}
     for district in mappings.districts:
         for name in district.taxonomy_names:

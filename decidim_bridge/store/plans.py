@@ -44,7 +44,7 @@ from decidim_bridge.errors import StoreUnavailable
 from decidim_bridge.plan.diff import Change, diff
 from decidim_bridge.plan.engine import build_plan
 from decidim_bridge.plan.model import CONFIRMED, HELD, Hold, Plan
-from decidim_bridge.plan.serialize import fingerprint, plan_from_json, plan_to_json, to_data
+from decidim_bridge.plan.serialize import document, plan_from_json, to_data
 from decidim_bridge.plan.state import Availability, PlanningState
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
@@ -467,7 +467,7 @@ def _record(
     now: float,
     attempts: int,
 ) -> StoredPlan:
-    digest = fingerprint(plan)
+    text, digest = document(plan)
     if head.version and head.fingerprint == digest and previous is not None:
         return StoredPlan(plan.proposal_id, head.version, False, previous, previous, (), attempts)
     changes = diff(previous, plan)
@@ -481,7 +481,7 @@ def _record(
             fingerprint=digest,
             stage=plan.stage,
             event_type=event_type,
-            plan=plan_to_json(plan),
+            plan=text,
             changes=json.dumps(to_data(changes), ensure_ascii=False),
         )
     )

@@ -14,7 +14,7 @@ from decidim_bridge.plan import build_plan, stage_of
 from decidim_bridge.plan.diff import diff
 from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.plan.report import plan_report
-from decidim_bridge.plan.serialize import fingerprint, plan_from_json, plan_to_json
+from decidim_bridge.plan.serialize import document, fingerprint, plan_from_json, plan_to_json
 from decidim_bridge.plan.state import PlanningState
 
 NOW = at("2027-04-20T11:00:00+02:00")
@@ -70,6 +70,10 @@ class TestWholePlan:
         plan = build_plan(example, mappings, NOW, space_key="wijkinitiatieven")
         again = plan_from_json(plan_to_json(plan))
         assert again == plan
+
+    def test_document_is_json_and_fingerprint_at_once(self, mappings, example):
+        plan = build_plan(example, mappings, NOW, space_key="wijkinitiatieven")
+        assert document(plan) == (plan_to_json(plan), fingerprint(plan))
 
     def test_fingerprint_ignores_when_it_was_computed(self, mappings, example):
         plan = build_plan(example, mappings, NOW, space_key="wijkinitiatieven")

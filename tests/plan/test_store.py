@@ -76,7 +76,6 @@ class TestVersions:
         assert current.version == 2 and current.plan == edited.plan
         assert current.changes == edited.changes
 
-
     def test_current_versions_by_stage(self, db, mappings):
         save(db, mappings, make_proposal(proposal_id="1"))
         save(db, mappings, make_proposal(proposal_id="2"))
