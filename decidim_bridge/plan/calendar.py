@@ -28,6 +28,7 @@ class WorkCalendar:
         self._closed: dict[int, dict[date, str]] = {}
         self._ignored = set(rules.ignore_holidays)
         self._added: dict[tuple[date, int], date] = {}
+        self._off: dict[tuple[date, date], list[tuple[date, str]]] = {}
 
     def _year(self, year: int) -> dict[date, str]:
         closed = self._closed.get(year)
@@ -85,6 +86,15 @@ class WorkCalendar:
 
     def days_off_between(self, start: date, end: date) -> list[tuple[date, str]]:
         """Holidays and closing days (not weekends) after ``start`` up to ``end``."""
+        key = (start, end)
+        found = self._off.get(key)
+        if found is None:
+            if len(self._off) >= _MEMO_LIMIT:
+                self._off.clear()
+            found = self._off[key] = self._days_off(start, end)
+        return list(found)
+
+    def _days_off(self, start: date, end: date) -> list[tuple[date, str]]:
         out = []
         day = start + timedelta(days=1)
         while day <= end:

@@ -95,8 +95,11 @@ def link_stakeholders(
                 ),
             )
     district, themes = classification.district_id, classification.theme_ids
-    by_district: dict[str | None, list[int]] = mappings.derived["stakeholders_by_district"]
-    positions = set(by_district.get(None, ()))
+    by_district: dict[str, list[int]] = mappings.derived["stakeholders_by_district"]
+    by_theme: dict[str | None, list[int]] = mappings.derived["stakeholders_by_theme"]
+    positions = set(by_theme.get(None, ()))
+    for theme in themes:
+        positions.update(by_theme.get(theme, ()))
     if district is not None:
         positions.update(by_district.get(district, ()))
     order = mappings.derived["stakeholder_order"]

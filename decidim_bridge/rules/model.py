@@ -435,11 +435,20 @@ def derive(mappings: Mappings) -> Mappings:
     derived["resource_order"] = {r.id: i for i, r in enumerate(mappings.resources)}
     derived["budgets"] = {b.id: b for b in mappings.budgets}
     derived["stakeholders"] = {s.id: s for s in mappings.stakeholders}
-    by_district: dict[str | None, list[int]] = {}
+    # Where to look for stakeholders: by wijk, or (town-wide ones) by theme.
+    by_district: dict[str, list[int]] = {}
+    by_theme: dict[str | None, list[int]] = {}
     for position, stakeholder in enumerate(mappings.stakeholders):
-        for district_id in stakeholder.districts or (None,):
-            by_district.setdefault(district_id, []).append(position)
+        if stakeholder.districts:
+            for district_id in stakeholder.districts:
+                by_district.setdefault(district_id, []).append(position)
+        elif stakeholder.themes is None:
+            by_theme.setdefault(None, []).append(position)
+        else:
+            for theme_id in stakeholder.themes:
+                by_theme.setdefault(theme_id, []).append(position)
     derived["stakeholders_by_district"] = by_district
+    derived["stakeholders_by_theme"] = by_theme
     derived["stakeholder_order"] = {s.id: i for i, s in enumerate(mappings.stakeholders)}
     taxonomy: dict[str, tuple[str, str]] = {}
     for district in mappings.districts:

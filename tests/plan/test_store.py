@@ -247,6 +247,24 @@ def test_postgres_race_for_the_last_item_exactly_one_wins(pg_db, mappings, monke
     assert len(active) == 1
 
 
+def test_postgres_race_for_the_last_set_of_fences(pg_db, mappings, monkeypatch):
+    fences = "Hekken om het speelveld"
+    with pg_db.begin() as conn:  # someone else already has one of the two sets
+        store.save_plan(
+            conn,
+            tenant="race.example",
+            proposal=make_proposal(fences, proposal_id="0"),
+            mappings=mappings,
+            now=NOW,
+        )
+    proposals = [make_proposal(fences, proposal_id=n) for n in ("1", "2")]
+    results = _race(pg_db, mappings, monkeypatch, proposals)
+    outcomes = sorted(offer(r, "bouwhekken").status for r in results.values())
+    assert outcomes == ["held", "unavailable"]
+    assert sorted(r.attempts for r in results.values()) == [1, 2]  # the loser re-planned
+    assert reserved(pg_db, "resource", "bouwhekken", "race.example") == 2
+
+
 def test_postgres_race_for_the_last_place_of_an_advisor(pg_db, mappings, monkeypatch):
     tenant = "race.example"
     with pg_db.begin() as conn:
