@@ -13,27 +13,16 @@ import click
 
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
-from decidim_bridge.errors import BridgeError, MappingError
+from decidim_bridge.errors import BridgeError
 from decidim_bridge.rules import Mappings, Problem, check
 from decidim_bridge.rules.loader import load as load_mappings
 
 
 def _message_template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
-    """The write-back's message templates (``messages/``) are rule files too: check them."""
-    if not (directory / "messages").is_dir():
-        return []
-    try:
-        from decidim_bridge.writeback.templates import load_templates
-    except ImportError:  # an installation without write-back
-        return []
-    try:
-        load_templates(directory / "messages", default_locale=mappings.organization.default_locale)
-    except MappingError as exc:
-        return [
-            Problem(e.get("file", "messages"), e.get("line"), e.get("field") or "", e["message"])
-            for e in (exc.errors or [])
-        ]
-    return []
+    """The messages (``texts/<locale>/*.md``) are rule files too: render them all."""
+    from decidim_bridge.writeback.checks import message_problems
+
+    return message_problems(directory, mappings)
 
 
 def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from decidim_bridge.writeback.formatting import localized
-from decidim_bridge.writeback.view import PlanView
+from decidim_bridge.writeback.view import PlanView, localized
 
 
 def _texts(values: Any, locale: str, default: str) -> list[str]:

@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from decidim_bridge.writeback.changes import Change
-from decidim_bridge.writeback.formatting import localized
 from decidim_bridge.writeback.keys import marker
 from decidim_bridge.writeback.links_to_decidim import admin_url, public_url
 from decidim_bridge.writeback.templates import MessageTemplates, Rendered
-from decidim_bridge.writeback.view import PlanView
+from decidim_bridge.writeback.view import PlanView, localized
 
-#: The template names write-back uses (each in ``mappings/messages/<locale>/<name>.md``).
+#: The template names write-back uses (each in ``mappings/texts/<locale>/<name>.md``).
 COMMENT_TEMPLATES = ("comment", "comment_update", "comment_accepted")
 ANSWER_TEMPLATE = "answer"
 MAIL_TEMPLATES = ("advisor_plan", "advisor_status", "introduction", "notice", "reminder")
@@ -31,14 +31,27 @@ class Links:
     decidim_url: str
 
     def public(self, view: PlanView) -> str:
+        """The proposal's page as Decidim reports it, else built from the space."""
+        reported = view.extra.get("public_url")
+        if isinstance(reported, str) and reported.startswith(("http://", "https://")):
+            return reported
         return public_url(self.decidim_url, view.space, view.proposal_id)
 
     def admin(self, view: PlanView) -> str:
-        return admin_url(self.decidim_url, view.space, view.proposal_id)
+        """The proposal's admin page, on the host residents use (the API may be reached
+        under an internal name)."""
+        return admin_url(self._base(view), view.space, view.proposal_id)
+
+    def _base(self, view: PlanView) -> str:
+        reported = view.extra.get("public_url")
+        if isinstance(reported, str) and reported.startswith(("http://", "https://")):
+            parts = urlsplit(reported)
+            return f"{parts.scheme}://{parts.netloc}"
+        return self.decidim_url
 
 
 def context(view: PlanView, links: Links, default_locale: str, **extra: Any) -> dict[str, Any]:
-    """Everything a template may use; see ``mappings/messages/README.md``."""
+    """Everything a template may use; see ``mappings/texts/README.md``."""
     partners = []
     seen: set[str] = set()
     for s in view.stakeholders:

@@ -1,17 +1,26 @@
-"""The editable message templates in ``mappings/messages/<locale>/<name>.md``.
+"""The editable message templates in ``mappings/texts/<locale>/<name>.md``.
 
-One file per message and locale, written in Markdown with Jinja placeholders, so that
-municipal staff edit a single readable text: Decidim renders comments as Markdown, the
-answer and the HTML part of mails are produced from the same source, and the plain-text
-part of a mail is the Markdown itself. A mail template starts with a ``Subject:`` line.
+One folder holds every text people read: ``texts/<locale>.yaml`` has the words (month and
+weekday names, how amounts are written, labels, reasons, checklist lines) and
+``texts/<locale>/*.md`` the messages (comments, answers, mails) built from them. A message
+is Markdown with Jinja placeholders, so municipal staff edit one readable text: Decidim
+renders comments as Markdown, the answer and the HTML part of mails are produced from the
+same source, and the plain-text part of a mail is the Markdown itself. A mail template
+starts with a ``Subject:`` line. The filters ``date``, ``money`` and ``words`` write dates,
+amounts and lists with the words of ``texts/<locale>.yaml``, so there is one place to
+change them.
 
 Templates run in Jinja's sandbox with strict undefined variables: a typo in a placeholder
-is an error when the templates are checked, not a blank in a resident's message.
+is an error when the templates are checked (``decidim-bridge check-mappings`` renders them
+all), not a blank in a resident's message.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +30,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from decidim_bridge.errors import MappingError
-from decidim_bridge.writeback.formatting import format_date, format_money, join_words, localized
+from decidim_bridge.plan.texts import format_money, join_and, label
+from decidim_bridge.rules.model import LocaleTexts, Mappings
+from decidim_bridge.writeback.view import localized
 
+#: Where the templates live, below the mappings folder (next to the words files).
+TEXTS_DIR = "texts"
 SUFFIX = ".md"
 _SUBJECT = "subject:"
 
@@ -43,19 +56,56 @@ def markdown_to_html(text: str) -> str:
     return _markdown.render(text).strip()
 
 
+def as_date(value: date | datetime | str | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _words_for(ctx: Context) -> LocaleTexts | None:
+    words: Mapping[str, LocaleTexts] = ctx["_words"]
+    return words.get(ctx["locale"]) or words.get(ctx["default_locale"])
+
+
 @pass_context
 def _date(ctx: Context, value: Any, weekday: bool = True) -> str:
-    return format_date(value, ctx["locale"], weekday=weekday)
+    """``dinsdag 8 december 2026`` (``weekday=False``: ``8 december 2026``)."""
+    day = as_date(value)
+    if day is None:
+        return ""
+    texts = _words_for(ctx)
+    if texts is None:
+        return day.isoformat()
+    text = f"{day.day} {texts.months[day.month - 1]} {day.year}"
+    return f"{texts.weekdays[day.weekday()]} {text}" if weekday else text
 
 
 @pass_context
 def _money(ctx: Context, value: Any) -> str:
-    return format_money(value, ctx["locale"])
+    """An amount in euros (number or text) as ``€ 1.500`` / ``€ 12,50``."""
+    if value is None or value == "":
+        return ""
+    try:
+        euros = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    cents = int((euros * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    texts = _words_for(ctx)
+    if texts is None:
+        return f"€ {euros:.2f}"
+    return format_money(cents, texts)
 
 
 @pass_context
-def _words(ctx: Context, value: Any) -> str:
-    return join_words(value, ctx["locale"])
+def _join(ctx: Context, value: Any) -> str:
+    """``a, b en c`` with the word for "and" from the words file."""
+    items = [str(i) for i in value if str(i)]
+    texts = _words_for(ctx)
+    return join_and(items, label(texts, "words", "and") if texts else "&")
 
 
 @pass_context
@@ -71,25 +121,32 @@ def _environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(date=_date, money=_money, words=_words, t=_translated)
+    env.filters.update(date=_date, money=_money, words=_join, t=_translated)
     return env
 
 
 class MessageTemplates:
     """Compiled templates by (locale, name); rendering falls back to the default locale."""
 
-    def __init__(self, sources: dict[tuple[str, str], str], *, default_locale: str = "nl"):
+    def __init__(
+        self,
+        sources: dict[tuple[str, str], str],
+        *,
+        default_locale: str = "nl",
+        words: Mapping[str, LocaleTexts] | None = None,
+    ):
         self.default_locale = default_locale
+        self.words = dict(words or {})
         self._env = _environment()
         self._compiled: dict[tuple[str, str], Any] = {}
         problems: list[dict[str, Any]] = []
         for (locale, name), source in sorted(sources.items()):
             try:
-                self._compiled[(locale, name)] = self._env.from_string(source)
+                self._compiled[(locale, name)] = self._compile(source)
             except TemplateSyntaxError as exc:
                 problems.append(
                     {
-                        "file": f"messages/{locale}/{name}{SUFFIX}",
+                        "file": f"{TEXTS_DIR}/{locale}/{name}{SUFFIX}",
                         "line": exc.lineno,
                         "field": None,
                         "message": exc.message or "template syntax error",
@@ -97,6 +154,16 @@ class MessageTemplates:
                 )
         if problems:
             raise MappingError("message templates are invalid", errors=problems)
+
+    def _compile(self, source: str) -> tuple[Any, Any]:
+        """(subject, body) templates. The ``Subject:`` line is its own template, so a block
+        tag at its end cannot swallow the line break; the body keeps the file's line
+        numbers (it starts with the empty line the subject left)."""
+        first, newline, rest = source.partition("\n")
+        if first.lower().startswith(_SUBJECT):
+            subject = self._env.from_string(first[len(_SUBJECT) :])
+            return subject, self._env.from_string(newline + rest)
+        return None, self._env.from_string(source)
 
     @property
     def locales(self) -> list[str]:
@@ -111,34 +178,51 @@ class MessageTemplates:
     def render(self, name: str, locale: str, context: dict[str, Any]) -> Rendered:
         """Render ``name`` in ``locale`` (or the default locale when it has no such file)."""
         use = locale if (locale, name) in self._compiled else self.default_locale
-        template = self._compiled.get((use, name))
-        if template is None:
+        templates = self._compiled.get((use, name))
+        if templates is None:
             raise MappingError(
                 f"no message template {name!r}",
                 errors=[
                     {
-                        "file": f"messages/{self.default_locale}/{name}{SUFFIX}",
+                        "file": f"{TEXTS_DIR}/{self.default_locale}/{name}{SUFFIX}",
                         "line": None,
                         "field": None,
                         "message": "template missing",
                     }
                 ],
             )
+        values = {**context, "locale": use, "default_locale": self.default_locale}
+        values["_words"] = self.words
+        subject_template, body_template = templates
         try:
-            output = template.render(**context, locale=use, default_locale=self.default_locale)
+            subject = (
+                " ".join(subject_template.render(**values).split()) if subject_template else ""
+            )
+            body = _tidy(body_template.render(**values))
         except TemplateError as exc:
             raise MappingError(
                 f"message template {use}/{name} failed: {exc}",
                 errors=[
                     {
-                        "file": f"messages/{use}/{name}{SUFFIX}",
-                        "line": getattr(exc, "lineno", None),
+                        "file": f"{TEXTS_DIR}/{use}/{name}{SUFFIX}",
+                        "line": getattr(exc, "lineno", None) or _template_line(exc),
                         "field": None,
                         "message": str(exc),
                     }
                 ],
             ) from exc
-        return split_subject(_tidy(output))
+        return Rendered(subject=subject, text=body, html=markdown_to_html(body))
+
+
+def _template_line(exc: BaseException) -> int | None:
+    """The template line a rendering error happened on (Jinja keeps it in the traceback)."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
 
 
 def _tidy(text: str) -> str:
@@ -152,25 +236,18 @@ def _tidy(text: str) -> str:
     return "\n".join(out).strip()
 
 
-def split_subject(text: str) -> Rendered:
-    subject = ""
-    body = text
-    first, _, rest = text.partition("\n")
-    if first.lower().startswith(_SUBJECT):
-        subject = first[len(_SUBJECT) :].strip()
-        body = rest.strip()
-    return Rendered(subject=subject, text=body, html=markdown_to_html(body))
-
-
-def load_templates(directory: Path, *, default_locale: str = "nl") -> MessageTemplates:
-    """Read every ``<locale>/<name>.md`` below ``directory``; raises ``MappingError``."""
+def load_templates(directory: Path, mappings: Mappings) -> MessageTemplates:
+    """Read every ``<locale>/<name>.md`` below ``directory`` (the mappings' ``texts``
+    folder), with the words of ``mappings``; raises ``MappingError``."""
     if not directory.is_dir():
         raise MappingError(
-            f"message templates folder {directory} does not exist",
+            f"texts folder {directory} does not exist",
             errors=[{"file": str(directory), "line": None, "field": None, "message": "missing"}],
         )
     sources: dict[tuple[str, str], str] = {}
     for path in sorted(directory.glob(f"*/*{SUFFIX}")):
+        if path.name.lower() == "readme.md":
+            continue
         try:
             sources[(path.parent.name, path.stem)] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
@@ -178,4 +255,26 @@ def load_templates(directory: Path, *, default_locale: str = "nl") -> MessageTem
                 f"cannot read {path}",
                 errors=[{"file": str(path), "line": None, "field": None, "message": str(exc)}],
             ) from exc
-    return MessageTemplates(sources, default_locale=default_locale)
+    return MessageTemplates(
+        sources, default_locale=mappings.organization.default_locale, words=mappings.texts
+    )
+
+
+_CACHE: dict[tuple[str, str, float], MessageTemplates] = {}
+
+
+def message_templates(mappings: Mappings) -> MessageTemplates:
+    """The templates of ``mappings`` (read once; again when a file or the words change)."""
+    directory = Path(mappings.source) / TEXTS_DIR
+    try:
+        stamp = max((p.stat().st_mtime for p in directory.glob(f"*/*{SUFFIX}")), default=0.0)
+    except OSError:
+        stamp = 0.0
+    key = (str(directory), mappings.digest, stamp)
+    found = _CACHE.get(key)
+    if found is None:
+        found = load_templates(directory, mappings)
+        if len(_CACHE) >= 8:
+            _CACHE.clear()
+        _CACHE[key] = found
+    return found

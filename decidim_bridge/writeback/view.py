@@ -1,8 +1,9 @@
 """What write-back needs to know about one plan version: plain, frozen data.
 
 The support-plan engine has its own, richer model; ``adapter.view_from_plan`` maps it to
-this view, so texts and effect planning depend only on the facts they show. Texts that
-may exist in several locales are ``{locale: text}`` maps or plain strings.
+this view (with names, e-mail addresses and conditions from the mappings), so texts and
+effect planning depend only on the facts they show. Texts that may exist in several
+locales are ``{locale: text}`` maps or plain strings; ``localized`` picks one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,23 @@ Text = str | dict[str, str]
 
 #: Proposal states after which the bridge no longer writes an ``evaluating`` answer.
 FINAL_STATES = frozenset({"accepted", "rejected", "withdrawn"})
+
+
+def localized(value: Any, locale: str, default_locale: str = "nl") -> str:
+    """Text from a ``{locale: text}`` map (or a plain string), falling back sensibly."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        for key in (locale, locale.split("-")[0], default_locale):
+            if value.get(key):
+                return str(value[key])
+        for key in sorted(value):
+            if value[key] and not str(key).startswith("machine_translations"):
+                return str(value[key])
+        return ""
+    return str(value)
 
 
 @dataclass(frozen=True)
