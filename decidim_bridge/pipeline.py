@@ -6,8 +6,10 @@
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``plan.proposal_json``); with neither the event is retried later.
 3. Lapsed holds of the organization are released (each in its own small transaction).
-4. ``store_support_plan`` plans and stores the version, holds and loads, and the inbox row
-   is finished, all in one transaction.
+4. ``store_support_plan`` plans and stores the version, holds and loads, records the
+   writes the new version implies in the outbox (``writeback.hook``; what Decidim can
+   write is asked before the transaction opens), and the inbox row is finished, all in
+   one transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.rules.model import ScopeDecision
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
+from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 
 if TYPE_CHECKING:
     from decidim_bridge.worker import WorkContext
@@ -62,6 +65,9 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         return _finish_ignored(ctx, decision.reason, "out_of_scope")
     tenant = ctx.row.tenant
     release_expired_holds(ctx.db, tenant, ctx.clock())
+    writeback = prepare_writeback(
+        ctx.settings, mappings, decidim=getattr(ctx.services, "decidim", None), now=ctx.clock()
+    )
     with ctx.db.begin() as conn:
         stored = store_support_plan(
             conn,
@@ -72,6 +78,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
             space_key=decision.rule.key if decision.rule else None,
             event=event,
             services=ctx.services,
+            writeback=writeback,
         )
         outcome = _outcome(stored)
         ctx.finish(conn, outcome)
@@ -89,12 +96,13 @@ def store_support_plan(
     space_key: str | None,
     event: Event | None = None,
     services: Any = None,
+    writeback: WriteBack | None = None,
 ) -> plans_store.StoredPlan:
     """The store step: plan version, holds and advisor load in the caller's transaction.
 
     Everything that must commit together with a plan version belongs here.
     """
-    return plans_store.save_plan(
+    stored = plans_store.save_plan(
         conn,
         tenant=tenant,
         proposal=proposal,
@@ -103,6 +111,9 @@ def store_support_plan(
         space_key=space_key,
         event_type=event.type if event is not None else None,
     )
+    if writeback is not None:
+        writeback.record(conn, stored, tenant=tenant, proposal=proposal, now=now)
+    return stored
 
 
 def fetch_proposal(event: Event, ctx: WorkContext, mappings: Mappings) -> Proposal | None:

@@ -103,11 +103,13 @@ def reminders() -> None:
     Run it periodically (e.g. daily from cron or a Kubernetes CronJob).
     """
     from decidim_bridge.decidim.client import DecidimClient
+    from decidim_bridge.rules import load as load_mappings
     from decidim_bridge.writeback.reminders import run_reminders
 
     settings, db = settings_and_db()
+    mappings = load_mappings(settings.mappings_dir)
     decidim = DecidimClient.from_settings(settings, db).limited(wait=True)
-    result = run_reminders(db, settings, decidim=decidim)
+    result = run_reminders(db, settings, mappings, decidim=decidim)
     click.echo(
         f"checked {result.checked} open plan(s): {result.planned} reminder(s) planned, "
         f"{result.skipped} skipped"

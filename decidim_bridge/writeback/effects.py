@@ -15,7 +15,11 @@ Rules, in short:
   update mail to the advisors.
 - accepted → a comment confirming what was reserved (if anything), status mail to the
   advisors, notices to stakeholders who want to hear it; rejected/withdrawn → status mail
-  and notices only. These happen once per proposal and state.
+  and notices only. These happen once per proposal and state. A proposal the bridge first
+  sees when it is already decided gets no public write: nobody was told anything before;
+  when accepted, the advisors hear what was confirmed.
+- a new version in which nothing changed that advisors act on (only checklist ticks or
+  wording) sends them nothing.
 - ``after-approval`` publication: public writes are recorded as ``held`` and the lead's
   mail carries the signed approve/hold links.
 """
@@ -30,7 +34,6 @@ from typing import Any
 
 from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.changes import diff, resident_facts
-from decidim_bridge.writeback.formatting import localized
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
 from decidim_bridge.writeback.render import (
     Links,
@@ -39,7 +42,7 @@ from decidim_bridge.writeback.render import (
     render_mail,
 )
 from decidim_bridge.writeback.templates import MessageTemplates
-from decidim_bridge.writeback.view import FINAL_STATES, PlanView, StakeholderLink
+from decidim_bridge.writeback.view import FINAL_STATES, PlanView, StakeholderLink, localized
 
 COMMENT = "decidim_comment"
 ANSWER = "decidim_answer"
@@ -187,6 +190,8 @@ def plan_effects(
     builder = _Builder(view, options, templates)
     state = view.state or None
     if state in FINAL_STATES:
+        if previous is None and state != "accepted":
+            return []
         _lifecycle(builder, state, previous, link_maker)
     else:
         _open(builder, previous, published, link_maker)
@@ -279,7 +284,7 @@ def _advisor_mails(
     lines = list(view.changes) or [
         localized(c.name or c.kind, b.options.default_locale) for c in changes if c.kind != "first"
     ]
-    if update and not lines and previous == view:
+    if update and not lines:
         return
     approval = None
     if needs_approval and link_maker is not None:
@@ -353,7 +358,7 @@ def _lifecycle(
             previous.active_budgets if previous else ()
         )
     public_planned = False
-    if state == "accepted" and options.can_comment and (items or money):
+    if state == "accepted" and options.can_comment and (items or money) and previous is not None:
         key, ref = b.key(ONCE, f"{COMMENT}:accepted")
         body = render_comment(
             b.templates,
@@ -379,7 +384,9 @@ def _lifecycle(
             },
         )
         public_planned = True
-    informed = [s.name for s in view.stakeholders if s.email and _wants(s, state)]
+    informed = [
+        s.name for s in view.stakeholders if s.email and _wants(s, state) and previous is not None
+    ]
     approval = None
     if held and public_planned and link_maker is not None:
         approval = link_maker(view, view.lead.email)
@@ -399,4 +406,5 @@ def _lifecycle(
             informed=informed,
             approval=approval if is_lead else None,
         )
-    _introductions_and_notices(b, state)
+    if previous is not None:
+        _introductions_and_notices(b, state)

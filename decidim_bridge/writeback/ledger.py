@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import time
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.effects import (
     ANSWER,
@@ -28,48 +27,25 @@ from decidim_bridge.writeback.effects import (
     Published,
     plan_effects,
 )
-from decidim_bridge.writeback.templates import MessageTemplates, load_templates
+from decidim_bridge.writeback.templates import MessageTemplates
 from decidim_bridge.writeback.view import FINAL_STATES, PlanView
 
-MESSAGES_DIR = "messages"
 
-
-@lru_cache(maxsize=8)
-def _templates(directory: str, default_locale: str, _mtime: float) -> MessageTemplates:
-    return load_templates(Path(directory), default_locale=default_locale)
-
-
-def message_templates(settings: Settings, default_locale: str = "nl") -> MessageTemplates:
-    """The templates under ``<mappings>/messages`` (reloaded when the folder changes)."""
-    directory = Path(settings.mappings_dir) / MESSAGES_DIR
-    try:
-        stamp = max((p.stat().st_mtime for p in directory.glob("*/*.md")), default=0.0)
-    except OSError:
-        stamp = 0.0
-    return _templates(str(directory), default_locale, stamp)
-
-
-def options_for(
-    settings: Settings,
-    capabilities: Any = None,
-    *,
-    default_locale: str = "nl",
-    locales: tuple[str, ...] | None = None,
-    templates: MessageTemplates | None = None,
-) -> Options:
-    """Options from settings and the instance's capabilities (None: comments only).
+def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None) -> Options:
+    """Options from settings, the organization's languages and the instance's capabilities
+    (None: comments only).
 
     Call it before opening the plan transaction: detecting capabilities may ask Decidim.
     """
     can_comment = bool(getattr(capabilities, "can_comment", True))
     can_answer = bool(getattr(capabilities, "can_answer", False)) and settings.write_answers
-    if locales is None:
-        known = templates.locales if templates is not None else [default_locale]
-        locales = (default_locale, *[x for x in known if x != default_locale])
+    organization = mappings.organization
+    default_locale = organization.default_locale
+    locales = (default_locale, *[x for x in organization.locales if x != default_locale])
     return Options(
         decidim_url=settings.decidim_url,
         default_locale=default_locale,
-        locales=tuple(locales),
+        locales=locales,
         can_comment=can_comment,
         can_answer=can_answer,
         publication_mode=settings.publication_mode,

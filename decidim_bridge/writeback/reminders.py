@@ -19,18 +19,20 @@ from zoneinfo import ZoneInfo
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import DecidimError, NotFound
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import NewEffect
+from decidim_bridge.writeback.adapter import open_plan_views
 from decidim_bridge.writeback.effects import MAIL
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
-from decidim_bridge.writeback.ledger import message_templates, options_for
+from decidim_bridge.writeback.ledger import options_for
 from decidim_bridge.writeback.reconcile import plain
 from decidim_bridge.writeback.render import Links, render_mail
+from decidim_bridge.writeback.templates import message_templates
 from decidim_bridge.writeback.view import FINAL_STATES, PlanView
 
 log = logging.getLogger(__name__)
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def due_milestones(
@@ -67,28 +69,25 @@ class ReminderRun:
     skipped: int
 
 
-ViewsProvider = Callable[[Database, Settings], list[PlanView]]
+ViewsProvider = Callable[[Database, Settings, Mappings], list[PlanView]]
 
 
 def run_reminders(
     db: Database,
     settings: Settings,
+    mappings: Mappings,
     *,
     decidim: Any,
-    views: ViewsProvider | None = None,
+    views: ViewsProvider = open_plan_views,
     now: float | None = None,
 ) -> ReminderRun:
     """Check every open plan; plan one reminder mail per passed promise (at most once)."""
     moment = time.time() if now is None else now
-    today = datetime.fromtimestamp(moment, AMSTERDAM).date()
-    if views is None:
-        from decidim_bridge.writeback.adapter import open_plan_views
-
-        views = open_plan_views
-    templates = message_templates(settings)
-    options = options_for(settings, templates=templates)
+    today = datetime.fromtimestamp(moment, ZoneInfo(mappings.organization.timezone)).date()
+    templates = message_templates(mappings)
+    options = options_for(settings, mappings)
     planned = skipped = 0
-    candidates = views(db, settings)
+    candidates = views(db, settings, mappings)
     for view in candidates:
         possible = [
             m for m in ("first_contact", "decision") if getattr(view.expectations, f"{m}_by")

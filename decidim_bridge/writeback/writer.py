@@ -101,11 +101,9 @@ class Writer:
         self.checkpoint = checkpoint
         self.stop_event = threading.Event()
         self.decidim_paused_until = 0.0
-        # Long enough that a slow request of this writer ends before another takes over.
-        self.lease_seconds = max(
-            settings.worker_lease_seconds,
-            2 * (settings.http_connect_timeout + settings.http_read_timeout) + 10,
-        )
+        # The lease is renewed while a write runs (``_LeaseKeeper``), so a slow request never
+        # lets another writer take the row over; after a crash it lapses within this time.
+        self.lease_seconds = settings.worker_lease_seconds
 
     # --- one step ----------------------------------------------------------------------
 
@@ -125,10 +123,14 @@ class Writer:
         if not rows:
             return False
         row = rows[0]
+        keeper = _LeaseKeeper(self.db, row.id, self.owner, self.lease_seconds, self.clock)
+        keeper.start()
         try:
             self._execute(row)
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
+        finally:
+            keeper.stop()
         return True
 
     def drain(self, *, max_rows: int = 10_000) -> int:
@@ -347,6 +349,45 @@ class Writer:
 
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
+
+
+class _LeaseKeeper:
+    """Renews a claimed row's lease every third of the lease time while its write runs."""
+
+    def __init__(
+        self,
+        db: Database,
+        row_id: int,
+        owner: str,
+        lease_seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._db = db
+        self._row_id = row_id
+        self._owner = owner
+        self._lease = lease_seconds
+        self._clock = clock
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, daemon=True, name=f"outbox-lease-{row_id}"
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._lease / 3):
+            try:
+                with self._db.begin() as conn:
+                    store.extend_lease(
+                        conn, self._row_id, owner=self._owner, until=self._clock() + self._lease
+                    )
+            except (LeaseLost, StoreUnavailable):
+                return
 
 
 class _Permanent(BridgeError):

@@ -1,0 +1,92 @@
+"""The pipeline's hook: record a new plan version's writes in the same transaction.
+
+``prepare_writeback`` runs before the plan transaction opens: it may ask Decidim what it
+can write (capabilities, detected once per client) and reads the message templates and the
+link secret. ``WriteBack.record`` then runs inside the transaction that stores the plan
+version, so a version is never committed without its writes, nor the other way round; it
+only renders texts and inserts outbox rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from decidim_bridge.config import Settings
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.store.plans import StoredPlan
+from decidim_bridge.writeback.adapter import view_from_plan
+from decidim_bridge.writeback.approvals import make_link_maker
+from decidim_bridge.writeback.effects import LinkMaker, Options
+from decidim_bridge.writeback.ledger import options_for, record_writes
+from decidim_bridge.writeback.templates import MessageTemplates, message_templates
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """Everything ``record`` needs, computed outside the plan transaction."""
+
+    mappings: Mappings
+    options: Options
+    templates: MessageTemplates
+    link_maker: LinkMaker | None = None
+
+    def record(
+        self,
+        conn: Connection,
+        stored: StoredPlan,
+        *,
+        tenant: str,
+        proposal: Proposal | None,
+        now: float,
+    ) -> list[int]:
+        """Record the writes of a newly stored version; returns the new outbox row ids.
+
+        An unchanged plan records nothing: its writes were recorded with it.
+        """
+        if not stored.created:
+            return []
+        view = view_from_plan(
+            stored.plan,
+            self.mappings,
+            tenant=tenant,
+            version=stored.version,
+            proposal=proposal,
+            changes=stored.changes,
+        )
+        previous = None
+        if stored.previous is not None:
+            previous = view_from_plan(
+                stored.previous, self.mappings, tenant=tenant, version=stored.version - 1
+            )
+        return record_writes(
+            conn,
+            view,
+            previous=previous,
+            options=self.options,
+            templates=self.templates,
+            link_maker=self.link_maker,
+            current_answer=dict(proposal.answer) if proposal is not None else None,
+            now=now,
+        )
+
+
+def prepare_writeback(
+    settings: Settings, mappings: Mappings, *, decidim: Any = None, now: float
+) -> WriteBack:
+    """Options from the settings and what this Decidim offers (``decidim``: the client, or
+    None when the bridge has none: comments only), templates, and approval links when
+    publication waits for the lead advisor's approval."""
+    capabilities = decidim.capabilities() if decidim is not None else None
+    link_maker = None
+    if settings.publication_mode == "after-approval":
+        link_maker = make_link_maker(settings, now=now)
+    return WriteBack(
+        mappings=mappings,
+        options=options_for(settings, mappings, capabilities),
+        templates=message_templates(mappings),
+        link_maker=link_maker,
+    )
