@@ -7,13 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import REPO
 from writeback.fakes import FakeDecidim
 
 from decidim_bridge.config import Settings
 from decidim_bridge.mail import FileBackend
+from decidim_bridge.rules import Mappings
+from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.store import Database
-from decidim_bridge.writeback.ledger import message_templates, options_for, record_writes
-from decidim_bridge.writeback.templates import MessageTemplates
+from decidim_bridge.writeback.ledger import options_for, record_writes
+from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 from decidim_bridge.writeback.view import PlanView
 from decidim_bridge.writeback.writer import Writer
 
@@ -36,9 +39,14 @@ def clock() -> Clock:
     return Clock()
 
 
+@pytest.fixture(scope="session")
+def mappings() -> Mappings:
+    return load_mappings(REPO / "mappings")
+
+
 @pytest.fixture
-def templates(settings: Settings) -> MessageTemplates:
-    return message_templates(settings)
+def templates(mappings: Mappings) -> MessageTemplates:
+    return message_templates(mappings)
 
 
 @pytest.fixture
@@ -66,7 +74,11 @@ def writer(db: Database, settings: Settings, fake: FakeDecidim, clock: Clock) ->
 
 @pytest.fixture
 def plan(
-    db: Database, settings: Settings, templates: MessageTemplates, clock: Clock
+    db: Database,
+    settings: Settings,
+    mappings: Mappings,
+    templates: MessageTemplates,
+    clock: Clock,
 ) -> Callable[..., list[int]]:
     """Record the writes of a view like the plan engine does (its own transaction)."""
 
@@ -80,7 +92,7 @@ def plan(
     ) -> list[int]:
         caps = type("Caps", (), {"can_comment": True, "can_answer": can_answer})()
         use = settings if not setting_overrides else _with(settings, **setting_overrides)
-        options = options_for(use, caps, templates=templates)
+        options = options_for(use, mappings, caps)
         with db.begin() as conn:
             return record_writes(
                 conn,

@@ -1,0 +1,103 @@
+"""The pipeline's store step records a new plan version and its writes together."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from plan_support import at, make_proposal
+
+from decidim_bridge.errors import MappingError
+from decidim_bridge.pipeline import store_support_plan
+from decidim_bridge.store import outbox as outbox_store
+from decidim_bridge.store import plans as plans_store
+from decidim_bridge.writeback.hook import prepare_writeback
+from decidim_bridge.writeback.templates import MessageTemplates
+
+NOW = at("2027-04-20T11:00:00+02:00")
+MOESTUIN = "Buurtmoestuin in de Vogelwijk"
+
+
+def store(db, settings, mappings, proposal, now=NOW, writeback=None, decidim=None):
+    writeback = writeback or prepare_writeback(settings, mappings, decidim=decidim, now=now)
+    with db.begin() as conn:
+        return store_support_plan(
+            conn,
+            tenant="localhost",
+            proposal=proposal,
+            mappings=mappings,
+            now=now,
+            space_key="wijkinitiatieven",
+            writeback=writeback,
+        )
+
+
+def rows(db):
+    with db.read() as conn:
+        return list(reversed(outbox_store.list_rows(conn, limit=1000)))
+
+
+class _Capabilities:
+    can_comment = True
+    can_answer = True
+
+    def capabilities(self):
+        return self
+
+
+def test_a_new_version_records_its_writes_and_an_unchanged_one_nothing(db, settings, mappings):
+    proposal = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    stored = store(db, settings, mappings, proposal, decidim=_Capabilities())
+    first = rows(db)
+    kinds = [(r.kind, r.purpose) for r in first]
+    assert kinds[:3] == [
+        ("decidim_comment", "initiators"),
+        ("decidim_answer", "answer"),
+        ("mail", "advisor"),
+    ]
+    assert {r.plan_version for r in first} == {stored.version} == {1}
+    lead = stored.plan.assignment.lead
+    comment = first[0].data["body"]
+    assert f"**Uw contactpersoon** is {lead.name}" in comment
+    answer = first[1].data["answer_content"]
+    assert set(answer) == {"nl", "en"} and answer["en"].startswith("<p>Thank you")
+
+    again = store(db, settings, mappings, proposal, now=NOW + 3600, decidim=_Capabilities())
+    assert not again.created
+    assert len(rows(db)) == len(first)
+
+
+def test_without_a_decidim_client_only_comments_are_planned(db, settings, mappings):
+    store(db, settings, mappings, make_proposal(MOESTUIN, taxonomies=("Noord", "Groen")))
+    assert "decidim_answer" not in {r.kind for r in rows(db)}
+    assert "decidim_comment" in {r.kind for r in rows(db)}
+
+
+def test_a_write_that_cannot_be_recorded_leaves_no_plan_version(db, settings, mappings):
+    writeback = prepare_writeback(settings, mappings, now=NOW)
+    broken = replace(writeback, templates=MessageTemplates({}, words=mappings.texts))
+    proposal = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    with pytest.raises(MappingError):
+        store(db, settings, mappings, proposal, writeback=broken)
+    with db.read() as conn:
+        assert plans_store.current_version(conn, "localhost", proposal.id) is None
+        assert plans_store.holds(conn, "localhost", proposal.id) == []
+    assert rows(db) == []
+
+
+def test_accepted_confirms_holds_and_plans_the_lifecycle_writes_once(db, settings, mappings):
+    proposal = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    store(db, settings, mappings, proposal)
+    accepted = replace(proposal, state="accepted", answered_at=proposal.published_at)
+    stored = store(db, settings, mappings, accepted, now=NOW + 3600)
+    assert {h.status for h in stored.plan.holds} == {"confirmed"}
+    later = [r for r in rows(db) if r.plan_version == stored.version]
+    purposes = sorted({r.purpose for r in later})
+    assert purposes == ["accepted", "notice-accepted", "status-accepted"]
+    assert later[0].data["body"].startswith("Goed nieuws: uw initiatief is aangenomen!")
+    withdrawn = replace(accepted, withdrawn=True)
+    stored = store(db, settings, mappings, withdrawn, now=NOW + 7200)
+    assert stored.plan.holds == ()
+    last = [r for r in rows(db) if r.plan_version == stored.version]
+    assert {r.kind for r in last} == {"mail"}  # nothing public on a withdrawal
+    assert "status-withdrawn" in {r.purpose for r in last}

@@ -1,0 +1,74 @@
+"""The periodic check on stored plans: a passed promise reminds the lead once."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from plan_support import at, make_proposal
+from writeback.fakes import FakeDecidim
+
+from decidim_bridge.pipeline import store_support_plan
+from decidim_bridge.store import outbox as outbox_store
+from decidim_bridge.writeback.hook import prepare_writeback
+from decidim_bridge.writeback.reminders import run_reminders
+
+NOW = at("2027-04-20T11:00:00+02:00")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def _plan(db, settings, mappings, proposal):
+    writeback = prepare_writeback(settings, mappings, now=NOW)
+    with db.begin() as conn:
+        return store_support_plan(
+            conn,
+            tenant=settings.tenant,
+            proposal=proposal,
+            mappings=mappings,
+            now=NOW,
+            space_key="wijkinitiatieven",
+            writeback=writeback,
+        )
+
+
+def _day_after(iso: str) -> float:
+    day = datetime.fromisoformat(iso).date()
+    return datetime.combine(day, time(9), AMSTERDAM).timestamp() + 86400
+
+
+def _reminders(db):
+    with db.read() as conn:
+        rows = outbox_store.list_rows(conn, limit=1000)
+    return [r for r in rows if r.purpose.startswith("reminder-")]
+
+
+def test_a_passed_first_contact_date_reminds_the_lead_once(db, settings, mappings):
+    stored = _plan(db, settings, mappings, make_proposal(taxonomies=("Noord", "Groen")))
+    _plan(db, settings, mappings, make_proposal("Straatfeest", proposal_id="43", withdrawn=True))
+    decidim = FakeDecidim()
+    due = _day_after(stored.plan.expectations.first_contact_by)
+
+    early = run_reminders(db, settings, mappings, decidim=decidim, now=due - 2 * 86400)
+    assert (early.checked, early.planned) == (1, 0)  # the withdrawn one is not checked
+
+    result = run_reminders(db, settings, mappings, decidim=decidim, now=due)
+    assert (result.checked, result.planned) == (1, 1)
+    (reminder,) = _reminders(db)
+    lead = stored.plan.assignment.lead
+    assert (reminder.recipient, reminder.purpose) == (lead.email, "reminder-first_contact")
+    assert reminder.data["subject"].startswith("Herinnering: eerste contact over")
+    assert (
+        "/admin/participatory_processes/wijkinitiatieven/components/11/manage/proposals/42"
+        in (reminder.data["text"])
+    )
+    assert run_reminders(db, settings, mappings, decidim=decidim, now=due + 86400).planned == 0
+    assert len(_reminders(db)) == 1
+
+
+def test_an_answer_by_a_person_keeps_the_first_contact_promise(db, settings, mappings):
+    stored = _plan(db, settings, mappings, make_proposal(taxonomies=("Noord", "Groen")))
+    decidim = FakeDecidim()
+    decidim.proposal("42").state = "evaluating"
+    decidim.proposal("42").answer = {"nl": "We hebben u gebeld en spreken volgende week af."}
+    due = _day_after(stored.plan.expectations.first_contact_by)
+    assert run_reminders(db, settings, mappings, decidim=decidim, now=due).planned == 0
