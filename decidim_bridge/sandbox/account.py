@@ -28,6 +28,9 @@ class AccountData:
     api_comments: list[dict[str, Any]] = field(default_factory=list)
     tables: dict[str, int] = field(default_factory=dict)
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    #: Mails the bridge handed to its file backend: ``to``, ``subject``, ``file``.
+    mails: list[dict[str, Any]] = field(default_factory=list)
+    mail_dir: str = ""
     urls: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
@@ -128,43 +131,94 @@ def tables_section(data: AccountData) -> Section | None:
 
 
 def outbox_section(data: AccountData) -> Section | None:
+    """Counts per kind of write and status; only writes that are not done are listed."""
     if not data.outbox:
         return None
     counts = Counter(str(r.get("status")) for r in data.outbox)
     lines = ["  ".join(f"{s}: {n}" for s, n in sorted(counts.items()))]
+    kinds = Counter(
+        (str(r.get("kind", "")), str(r.get("purpose", "")), str(r.get("status", "")))
+        for r in data.outbox
+    )
+    for (kind, purpose, status), count in sorted(kinds.items()):
+        lines.append(f"  {kind:16} {purpose:22} {status:10} x{count}")
     for r in data.outbox:
+        if r.get("status") in ("done", "superseded"):
+            continue
+        error = str(r.get("last_error") or "").splitlines()[:1]
         lines.append(
             f"  {r.get('id', ''):>4} {r.get('status', '')!s:10} {r.get('kind', '')!s:16} "
-            f"{r.get('purpose', '')!s:22} proposal {r.get('proposal_id', '')}"
+            f"proposal {r.get('proposal_id', '')}  {clip(error[0], 50) if error else ''}".rstrip()
         )
     return Section("What the bridge planned to write (its outbox)", lines)
 
 
 def written_back_section(data: AccountData) -> Section | None:
+    """Per proposal its answer and comments; the first comment in full, as residents see it."""
     lines: list[str] = []
+    answered = 0
     for proposal in data.proposals:
         if proposal.get("answered_by_api_user") is None:
             continue
         if proposal.get("internal_state") in (None, "not_answered"):
             continue
+        answered += 1
         answer = (proposal.get("answer") or {}).get("nl", "")
         lines.append(
             f"  #{proposal['id']} answer: {proposal['internal_state']}"
             f" (shown: {proposal.get('state') or 'not published'})  {clip(answer, 60)}"
         )
-    for comment in data.api_comments:
+    commented = {str(c["proposal_id"]) for c in data.api_comments}
+    for index, comment in enumerate(data.api_comments):
         body = comment.get("body") or {}
         text = _MARKER.sub("", str(body.get("nl") or next(iter(body.values()), ""))).strip()
-        lines.append(f"  #{comment['proposal_id']} comment {comment['id']}:")
-        for paragraph in [p for p in text.split("\n") if p.strip()][:4]:
+        paragraphs = [p for p in text.split("\n") if p.strip()]
+        title = clip(data.title(comment["proposal_id"]), 50)
+        if index > 0:
+            first = paragraphs[0] if paragraphs else ""
+            lines.append(f"  #{comment['proposal_id']} comment {comment['id']}: {clip(first, 70)}")
+            continue
+        lines.append(f"  #{comment['proposal_id']} comment {comment['id']}: ({title})")
+        for paragraph in paragraphs:
             lines.extend(
                 textwrap.wrap(
                     paragraph, WIDTH - 8, initial_indent="      ", subsequent_indent="      "
                 )
             )
     if not lines:
-        lines = ["  (nothing written back to Decidim yet)"]
-    return Section("What the bridge wrote back to Decidim", lines)
+        return Section(
+            "What the bridge wrote back to Decidim", ["  (nothing written back to Decidim yet)"]
+        )
+    summary = (
+        f"{len(data.api_comments)} comment(s) on {len(commented)} proposal(s), {answered} answer(s)"
+    )
+    return Section("What the bridge wrote back to Decidim", [summary, *lines])
+
+
+def _mail_kind(mail: dict[str, Any]) -> str:
+    return str(mail.get("subject", "")).split(":")[0].strip()
+
+
+def mail_section(data: AccountData, per_kind: int = 3) -> Section | None:
+    """The mails in the file backend: how many of each kind, a few of each, where they are."""
+    if not data.mails:
+        return None
+    kinds = Counter(_mail_kind(m) for m in data.mails)
+    addresses = {str(m.get("to", "")) for m in data.mails}
+    lines = [
+        f"{len(data.mails)} mail(s) to {len(addresses)} address(es): "
+        + ", ".join(f"{kind} {count}" for kind, count in sorted(kinds.items()))
+    ]
+    for kind, count in sorted(kinds.items()):
+        of_kind = [m for m in data.mails if _mail_kind(m) == kind]
+        for mail in of_kind[:per_kind]:
+            to, subject = str(mail.get("to", "")), str(mail.get("subject", ""))
+            lines.append(f"  {clip(to, 36):36} {clip(subject, 60)}")
+        if count > per_kind:
+            lines.append(f"  {'':36} ... and {count - per_kind} more like this")
+    if data.mail_dir:
+        lines.append(f"  (.eml files in {data.mail_dir}: open them with any mail program)")
+    return Section("What the bridge mailed (advisors, stakeholders)", lines)
 
 
 SECTIONS: list[Callable[[AccountData], Section | None]] = [
@@ -174,6 +228,7 @@ SECTIONS: list[Callable[[AccountData], Section | None]] = [
     tables_section,
     outbox_section,
     written_back_section,
+    mail_section,
 ]
 
 

@@ -25,6 +25,8 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import policy as email_policy
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 
@@ -341,6 +343,11 @@ class Demo:
         finally:
             database.dispose()
         data.outbox = outbox_rows
+        mail_dir = load_settings(environ=env).mail_dir
+        if mail_dir is not None:
+            data.mails = _mails(mail_dir)
+            data.mail_dir = str(mail_dir)
+            data.urls["mail"] = str(mail_dir)
         return data
 
 
@@ -372,6 +379,24 @@ def _bridge_activity(database: Database) -> tuple[bool, tuple[Any, ...]]:
             conn.execute(text("SELECT status, COUNT(*) FROM inbox GROUP BY status")).all()
         )
     return bool(open_inbox or due_writes), (counts, statuses)
+
+
+def _mails(directory: Path) -> list[dict[str, Any]]:
+    """To and Subject of every ``.eml`` file the bridge's file backend wrote, by subject."""
+    found = []
+    for path in sorted(directory.glob("*.eml")):
+        with path.open("rb") as handle:
+            headers = BytesHeaderParser(policy=email_policy.default).parse(handle)
+        to = headers["To"]
+        addresses = [a.addr_spec for a in getattr(to, "addresses", ())]
+        found.append(
+            {
+                "to": ", ".join(addresses) or str(to or ""),
+                "subject": " ".join(str(headers["Subject"] or "").split()),
+                "file": path.name,
+            }
+        )
+    return sorted(found, key=lambda m: (m["subject"], m["to"]))
 
 
 def _bridge_records(

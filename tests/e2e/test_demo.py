@@ -1,4 +1,5 @@
-"""Smoke test of ``decidim-bridge demo --no-serve``: four processes, the replay, the account."""
+"""Smoke test of ``decidim-bridge demo --no-serve``: four processes, the replay, the account,
+and what was written back (comments, answers, mails)."""
 
 from __future__ import annotations
 
@@ -64,3 +65,25 @@ def test_demo_replays_the_seed_through_the_bridge_and_prints_an_account(tmp_path
     assert "bridge readiness" in output and "Replay finished in" in output
     assert (instance / "bridge.sqlite3").exists()
     assert sorted(p.name for p in (instance / "logs").iterdir())[:2] == ["sandbox.log", "web.log"]
+
+    # Written back: one comment and one answer on every initiative in scope, in Dutch.
+    in_scope = [
+        p["id"]
+        for p in read_seed()["proposals"]
+        if p["published"] and not p["hidden"] and p["component_id"] == 11 and not p["withdrawn_at"]
+    ]
+    written = output.split("What the bridge wrote back to Decidim")[1].split("\n7. ")[0]
+    count = len(in_scope)
+    assert f"{count} comment(s) on {count} proposal(s), {count} answer(s)" in written
+    for proposal_id in in_scope:
+        assert f"#{proposal_id} answer: evaluating (shown: evaluating)" in written
+        assert re.search(rf"#{proposal_id} comment \d+: ", written)
+    assert "Bedankt voor uw initiatief!" in written and "**Uw contactpersoon** is " in written
+    outbox = output.split("What the bridge planned to write (its outbox)")[1].split("\n6. ")[0]
+    assert re.search(r"^done: \d+$", outbox, flags=re.MULTILINE)  # nothing dead or waiting
+    # ... and the mails in the instance folder, as the account says.
+    mails = sorted((instance / "mail").glob("*.eml"))
+    mailed = output.split("What the bridge mailed (advisors, stakeholders)")[1]
+    assert re.search(rf"^{len(mails)} mail\(s\) to \d+ address\(es\): ", mailed, re.MULTILINE)
+    assert len(mails) > count and "Nieuw burgerinitiatief" in mailed
+    assert str(instance / "mail") in mailed

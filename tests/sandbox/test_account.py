@@ -46,3 +46,31 @@ def test_new_sections_can_be_added():
 
     text = render(_data(), sections=[plans])
     assert text.splitlines()[1:4] == ["1. Support plans", "-" * 16, "  3 events"]
+
+
+def test_the_mails_and_the_outbox_are_summed_up_by_kind():
+    data = _data()
+    data.mails = [
+        {"to": f"a{i}@x.example", "subject": f"Kennismaking: initiatief {i}"} for i in range(5)
+    ] + [{"to": "lead@x.example", "subject": "Nieuw burgerinitiatief: Moestuin"}]
+    data.mail_dir = "/srv/instance/mail"
+    data.outbox = [
+        {"id": 1, "status": "done", "kind": "mail", "purpose": "advisor", "proposal_id": "101"},
+        {"id": 2, "status": "done", "kind": "mail", "purpose": "advisor", "proposal_id": "102"},
+        {
+            "id": 3,
+            "status": "dead",
+            "kind": "decidim_comment",
+            "purpose": "initiators",
+            "proposal_id": "101",
+            "last_error": "GraphQLError: comments are closed\ndetails",
+        },
+    ]
+    text = render(data)
+    assert "6 mail(s) to 6 address(es): Kennismaking 5, Nieuw burgerinitiatief 1" in text
+    assert "... and 2 more like this" in text
+    assert "lead@x.example" in text and "(.eml files in /srv/instance/mail" in text
+    assert "mail             advisor                done       x2" in text
+    assert "3 dead       decidim_comment  proposal 101  GraphQLError: comments are closed" in text
+    outbox = text.split("(its outbox)")[1].split("\n6. ")[0]
+    assert "    1 done" not in outbox  # done writes are counted, not listed
