@@ -172,10 +172,15 @@ def writeback_stack(
     *,
     clock: FakeClock | None = None,
     mappings_dir: Path | None = None,
+    sandbox_clock: FakeClock | None = None,
     sandbox_options: dict[str, Any] | None = None,
     **setting_overrides: Any,
 ) -> Iterator[Stack]:
-    """Sandbox + bridge web app + an in-process worker and writer over one SQLite file."""
+    """Sandbox + bridge web app + an in-process worker and writer over one SQLite file.
+
+    ``sandbox_clock``: the sandbox alone on another time (e.g. proposals published weeks
+    ago), the bridge on ``clock`` or real time.
+    """
     base = load_settings(
         environ={},
         instance_dir=instance_dir,
@@ -192,7 +197,7 @@ def writeback_stack(
             running_sandbox(
                 webhook_url=f"{bridge.url}/webhooks/decidim",
                 webhook_secret=SECRET,
-                clock=clock or time.time,
+                clock=sandbox_clock or clock or time.time,
                 **{"rate_limit": 1000, **(sandbox_options or {})},
             )
         )

@@ -7,6 +7,8 @@ wanted it, which its initiators then read in an update.
 
 from __future__ import annotations
 
+import time
+
 from writeback_support import text_of, writeback_stack
 
 NOORD, GROEN = 3, 11
@@ -119,3 +121,50 @@ def test_withdrawn_releases_the_holds_for_the_next_plan_of_another_initiative(tm
         assert len(comments) == 2
         assert comments[1].startswith("Er is iets veranderd in de hulp van de gemeente")
         assert "Nieuw: 1 × Braakliggend perceel aan de Kievitlaan" in comments[1]
+
+
+def test_the_reminders_command_reminds_the_lead_of_passed_promises_once(tmp_path):
+    from click.testing import CliRunner
+    from sandbox_support import FakeClock
+
+    from decidim_bridge.cli import cli
+    from decidim_bridge.cli import writeback as writeback_commands
+
+    if "reminders" not in cli.commands:
+        writeback_commands.register(cli)
+    # The initiative was published two months ago; nobody answered it in Decidim since.
+    past = FakeClock(time.time() - 60 * 86400)
+    with writeback_stack(tmp_path, sandbox_clock=past) as stack:
+        proposal = _create(
+            stack, "Moestuin op het grasveld aan de Kievitlaan", "Een moestuin voor de buurt."
+        )
+        settings = stack.settings
+        env = {
+            "DECIDIM_BRIDGE_DATABASE_URL": settings.database_url,
+            "DECIDIM_BRIDGE_DECIDIM_URL": settings.decidim_url,
+            "DECIDIM_BRIDGE_DECIDIM_API_KEY": settings.decidim_api_key or "",
+            "DECIDIM_BRIDGE_DECIDIM_API_SECRET": settings.decidim_api_secret or "",
+            "DECIDIM_BRIDGE_TENANT": settings.tenant,
+            "DECIDIM_BRIDGE_MAPPINGS_DIR": str(settings.mappings_dir),
+            "DECIDIM_BRIDGE_INSTANCE_DIR": str(settings.instance_dir),
+            "DECIDIM_BRIDGE_LOG_FORMAT": "text",
+        }
+        runner = CliRunner()
+        first = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
+        assert first.exit_code == 0, first.output
+        assert "checked 1 open plan(s): 2 reminder(s) planned, 0 skipped" in first.output
+        again = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
+        assert "checked 1 open plan(s): 0 reminder(s) planned" in again.output
+
+        stack.write()
+        lead = stack.current_plan(proposal).plan.assignment.lead
+        subjects = sorted(
+            str(m["Subject"])
+            for m in stack.mails()
+            if m["To"].addresses[0].addr_spec == lead.email
+            and str(m["Subject"]).startswith("Herinnering")
+        )
+        assert [s.split(":")[1].strip().split(" over ")[0] for s in subjects] == [
+            "besluit",
+            "eerste contact",
+        ]
