@@ -68,6 +68,7 @@ class Settings:
     ref_prefix: str = "LB"
     comment_max_length: int = 1000
     reconcile_delay: float = 30.0
+    group_commit: bool = True
 
     def __post_init__(self) -> None:
         # Derived defaults that depend on other settings.
@@ -168,6 +169,7 @@ class _EnvSchema(Schema):
     ref_prefix = fields.String(validate=validate.Regexp(r"^[A-Z0-9]{1,6}$"))
     comment_max_length = fields.Integer(validate=validate.Range(min=200, max=100000))
     reconcile_delay = fields.Float(validate=validate.Range(min=0, max=3600))
+    group_commit = _Bool()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -60,6 +61,43 @@ class StoreResult:
     body_mismatch: bool = False
 
 
+@dataclass(frozen=True)
+class NewDelivery:
+    """A verified delivery to insert (the arguments of ``store_delivery``)."""
+
+    tenant: str
+    source: str
+    delivery_key: str
+    event_type: str
+    subject: str
+    body: str
+    body_sha256: str
+    now: float
+    status: str = "pending"
+    outcome: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.tenant, self.source, self.delivery_key)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant,
+            "source": self.source,
+            "delivery_key": self.delivery_key,
+            "event_type": self.event_type,
+            "subject": self.subject,
+            "body": self.body,
+            "body_sha256": self.body_sha256,
+            "received_at": self.now,
+            "status": self.status,
+            "outcome": self.outcome,
+            "attempts": 0,
+            "next_attempt_at": self.now,
+            "finished_at": self.now if self.status != "pending" else None,
+        }
+
+
 def store_delivery(
     conn: Connection,
     *,
@@ -75,7 +113,7 @@ def store_delivery(
     outcome: str | None = None,
 ) -> StoreResult:
     """Insert a delivery once; a second delivery with the same key is reported as duplicate."""
-    values = dict(
+    delivery = NewDelivery(
         tenant=tenant,
         source=source,
         delivery_key=delivery_key,
@@ -83,33 +121,67 @@ def store_delivery(
         subject=subject,
         body=body,
         body_sha256=body_sha256,
-        received_at=now,
+        now=now,
         status=status,
         outcome=outcome,
-        attempts=0,
-        next_attempt_at=now,
-        finished_at=now if status != "pending" else None,
     )
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = (
+    return store_deliveries(conn, [delivery])[0]
+
+
+@cache
+def _insert_statement(dialect_name: str) -> Any:
+    # Built once: constructing an INSERT per row costs more CPU than executing it.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (
         dialect.insert(inbox)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=["tenant", "source", "delivery_key"])
-        .returning(inbox.c.id)
+        .returning(inbox.c.id, inbox.c.tenant, inbox.c.source, inbox.c.delivery_key)
     )
-    new_id = conn.execute(stmt).scalar()
-    if new_id is not None:
-        return StoreResult(id=int(new_id), duplicate=False)
-    existing = conn.execute(
-        select(inbox.c.id, inbox.c.body_sha256).where(
-            inbox.c.tenant == tenant,
-            inbox.c.source == source,
-            inbox.c.delivery_key == delivery_key,
+
+
+def store_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> list[StoreResult]:
+    """Insert many deliveries with one statement; one result per delivery, in order.
+
+    The first delivery of a key is new (unless the key is already stored); a later one with
+    the same key, in this call or before, is a duplicate of that row.
+    """
+    first_of: dict[tuple[str, str, str], int] = {}
+    for index, delivery in enumerate(deliveries):
+        first_of.setdefault(delivery.key, index)
+    inserted: dict[tuple[str, str, str], int] = {}
+    if first_of:
+        rows = conn.execute(
+            _insert_statement(conn.dialect.name),
+            [deliveries[index].values() for index in first_of.values()],
         )
-    ).one()
-    return StoreResult(
-        id=int(existing.id), duplicate=True, body_mismatch=existing.body_sha256 != body_sha256
-    )
+        inserted = {(r.tenant, r.source, r.delivery_key): int(r.id) for r in rows}
+    results: list[StoreResult] = []
+    for index, delivery in enumerate(deliveries):
+        if delivery.key in inserted:
+            first = first_of[delivery.key]
+            results.append(
+                StoreResult(
+                    id=inserted[delivery.key],
+                    duplicate=index != first,
+                    body_mismatch=delivery.body_sha256 != deliveries[first].body_sha256,
+                )
+            )
+            continue
+        existing = conn.execute(
+            select(inbox.c.id, inbox.c.body_sha256).where(
+                inbox.c.tenant == delivery.tenant,
+                inbox.c.source == delivery.source,
+                inbox.c.delivery_key == delivery.delivery_key,
+            )
+        ).one()
+        results.append(
+            StoreResult(
+                id=int(existing.id),
+                duplicate=True,
+                body_mismatch=existing.body_sha256 != delivery.body_sha256,
+            )
+        )
+    return results
 
 
 def _claimable(now: float, tenant: str | None) -> Any:

@@ -11,10 +11,11 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from decidim_bridge import metrics
-from decidim_bridge.app import bridge_state, error_response
+from decidim_bridge.app import BridgeState, bridge_state, error_response
 from decidim_bridge.errors import (
     MalformedPayload,
     PayloadTooLarge,
@@ -23,11 +24,13 @@ from decidim_bridge.errors import (
     StoreUnavailable,
     WebhookError,
 )
-from decidim_bridge.intake import SOURCES, accept_delivery
+from decidim_bridge.intake import SOURCES, Delivery, accept_delivery
 from decidim_bridge.store import inbox as inbox_store
+from decidim_bridge.store.group_commit import GroupCommitter
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)
+_COMMITTER = "group_committer"
 
 _OUTCOME_BY_ERROR = {
     SignatureError: "bad_signature",
@@ -58,20 +61,7 @@ def receive(source: str) -> Response:
             now=state.clock(),
             tolerance=state.settings.timestamp_tolerance,
         )
-        with state.db.begin() as conn:
-            result = inbox_store.store_delivery(
-                conn,
-                tenant=state.settings.tenant,
-                source=source,
-                delivery_key=delivery.delivery_key,
-                event_type=delivery.event.type,
-                subject=delivery.event.subject,
-                body=delivery.body,
-                body_sha256=delivery.body_sha256,
-                now=state.clock(),
-                status=delivery.status,
-                outcome=delivery.outcome,
-            )
+        result = _store(state, delivery, now=state.clock())
     except WebhookError as error:
         outcome = next((o for cls, o in _OUTCOME_BY_ERROR.items() if isinstance(error, cls)), "bad")
         metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
@@ -114,6 +104,35 @@ def receive(source: str) -> Response:
     log.info("delivery stored", extra={**extra, "outcome": outcome})
     metrics.WEBHOOK_ACK_SECONDS.labels(source=source).observe(time.perf_counter() - started)
     return response
+
+
+def _store(state: BridgeState, delivery: Delivery, *, now: float) -> inbox_store.StoreResult:
+    """Insert the delivery and commit, through the group committer when it is enabled."""
+    new = inbox_store.NewDelivery(
+        tenant=state.settings.tenant,
+        source=delivery.source,
+        delivery_key=delivery.delivery_key,
+        event_type=delivery.event.type,
+        subject=delivery.event.subject,
+        body=delivery.body,
+        body_sha256=delivery.body_sha256,
+        now=now,
+        status=delivery.status,
+        outcome=delivery.outcome,
+    )
+    committer: GroupCommitter[inbox_store.NewDelivery, inbox_store.StoreResult] | None
+    committer = state.extras.get(_COMMITTER)
+    if committer is not None:
+        return committer.submit(new)
+    with state.db.begin() as conn:
+        return inbox_store.store_deliveries(conn, [new])[0]
+
+
+@blueprint.record_once
+def _attach_group_committer(setup: BlueprintSetupState) -> None:
+    state = bridge_state(setup.app)
+    if state.settings.group_commit:
+        state.extras[_COMMITTER] = GroupCommitter(state.db, inbox_store.store_deliveries)
 
 
 def _read_body(limit: int) -> bytes:
