@@ -101,3 +101,16 @@ def test_accepted_confirms_holds_and_plans_the_lifecycle_writes_once(db, setting
     last = [r for r in rows(db) if r.plan_version == stored.version]
     assert {r.kind for r in last} == {"mail"}  # nothing public on a withdrawal
     assert "status-withdrawn" in {r.purpose for r in last}
+
+
+def test_after_approval_holds_public_writes_and_mails_the_lead_signed_links(db, settings, mappings):
+    strict = replace(settings, publication_mode="after-approval", public_url="https://b.example")
+    proposal = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    stored = store(db, strict, mappings, proposal, decidim=_Capabilities())
+    public = [r for r in rows(db) if r.public]
+    assert {r.status for r in public} == {"held"} and len(public) == 2
+    lead = stored.plan.assignment.lead
+    (mail,) = [r for r in rows(db) if r.recipient == lead.email and r.purpose == "advisor"]
+    text = mail.data["text"]
+    assert "**Uw akkoord is nodig.**" in text
+    assert text.count("https://b.example/approvals/") == 2
