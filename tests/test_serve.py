@@ -128,8 +128,13 @@ def test_worker_stops_gracefully_on_sigterm(env):
         stderr=subprocess.STDOUT,
         text=True,
     )
-    time.sleep(2)
+    # Signal only once the worker says it runs (its SIGTERM handler is installed by then).
+    lines = []
+    for line in worker.stdout:
+        lines.append(line)
+        if "worker started" in line:
+            break
     worker.send_signal(signal.SIGTERM)
     output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0
-    assert "worker stopped" in output
+    assert "worker stopped" in "".join(lines) + output
