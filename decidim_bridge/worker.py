@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import socket
 import threading
 import time
@@ -26,9 +25,10 @@ from sqlalchemy.engine import Connection
 from decidim_bridge import metrics
 from decidim_bridge.backoff import backoff_delay
 from decidim_bridge.config import Settings
-from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost, StoreUnavailable
+from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost
 from decidim_bridge.handlers import IGNORED_EVENT_TYPES, Handler
 from decidim_bridge.intake.delivery import parse_stored
+from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.inbox import InboxRow
@@ -60,8 +60,10 @@ def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class Worker:
+class Worker(ClaimLoop):
     """Claims and handles inbox rows until stopped."""
+
+    loop_name = "worker"
 
     def __init__(
         self,
@@ -81,6 +83,7 @@ class Worker:
         self.services = services
         self.owner = owner or default_owner()
         self.clock = clock
+        self.poll_interval = settings.worker_poll_interval
         self.stop_event = threading.Event()
 
     # --- one step ----------------------------------------------------------------------
@@ -117,22 +120,21 @@ class Worker:
             clock=self.clock,
             services=self.services,
         )
-        heartbeat = _LeaseKeeper(
-            self.db, row.id, self.owner, self.settings.worker_lease_seconds, self.clock
+        keeper = LeaseKeeper(
+            lambda: self._renew_lease(row.id),
+            self.settings.worker_lease_seconds,
+            name=f"inbox-lease-{row.id}",
         )
-        heartbeat.start()
         try:
-            status, outcome = self._dispatch(row, ctx)
+            with keeper:
+                status, outcome = self._dispatch(row, ctx)
         except LeaseLost:
             log.warning("lease lost; another worker owns the event now", extra=log_extra)
             metrics.EVENTS_PROCESSED.labels(outcome="lease_lost").inc()
             return
-        except Exception as exc:
-            heartbeat.stop()
+        except Exception as exc:  # every failure is recorded on the row
             self._record_failure(row, exc, log_extra)
             return
-        finally:
-            heartbeat.stop()
         if not ctx.finished:
             try:
                 with self.db.begin() as conn:
@@ -155,6 +157,15 @@ class Worker:
             "event handled",
             extra={**log_extra, "outcome": outcome, "duration_ms": round(elapsed * 1000, 1)},
         )
+
+    def _renew_lease(self, row_id: int) -> None:
+        with self.db.begin() as conn:
+            inbox_store.extend_lease(
+                conn,
+                row_id,
+                owner=self.owner,
+                until=self.clock() + self.settings.worker_lease_seconds,
+            )
 
     def _dispatch(self, row: InboxRow, ctx: WorkContext) -> tuple[str, str | None]:
         if row.event_type in self.ignored:
@@ -198,70 +209,3 @@ class Worker:
             "event failed",
             extra={**log_extra, "outcome": outcome, "error": type(exc).__name__},
         )
-
-    # --- loop --------------------------------------------------------------------------
-
-    def run(self, *, idle_sleep: float | None = None, max_events: int | None = None) -> int:
-        """Handle events until ``stop()`` (or SIGTERM via ``install_signal_handlers``)."""
-        pause = self.settings.worker_poll_interval if idle_sleep is None else idle_sleep
-        handled = 0
-        log.info("worker started", extra={"owner": self.owner})
-        while not self.stop_event.is_set():
-            try:
-                did_work = self.run_once()
-            except StoreUnavailable as exc:
-                log.warning("database unavailable; waiting", extra={"error": str(exc)})
-                self.stop_event.wait(min(5.0, pause * 5))
-                continue
-            if did_work:
-                handled += 1
-                if max_events is not None and handled >= max_events:
-                    break
-            else:
-                self.stop_event.wait(pause)
-        log.info("worker stopped", extra={"owner": self.owner, "handled": handled})
-        return handled
-
-    def stop(self, *_: Any) -> None:
-        self.stop_event.set()
-
-    def install_signal_handlers(self) -> None:
-        """SIGTERM and SIGINT finish the current event, then stop."""
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-
-
-class _LeaseKeeper:
-    """Extends a row's lease every third of the lease time while its handler runs."""
-
-    def __init__(
-        self,
-        db: Database,
-        row_id: int,
-        owner: str,
-        lease_seconds: float,
-        clock: Callable[[], float],
-    ) -> None:
-        self._db = db
-        self._row_id = row_id
-        self._owner = owner
-        self._lease = lease_seconds
-        self._clock = clock
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"lease-{row_id}")
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._lease / 3):
-            try:
-                with self._db.begin() as conn:
-                    inbox_store.extend_lease(
-                        conn, self._row_id, owner=self._owner, until=self._clock() + self._lease
-                    )
-            except (LeaseLost, StoreUnavailable):
-                return

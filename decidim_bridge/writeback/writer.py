@@ -39,6 +39,7 @@ from decidim_bridge.errors import (
     MailRejected,
     StoreUnavailable,
 )
+from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.mail.backends import MailBackend
 from decidim_bridge.mail.message import OutgoingMail, build_message
 from decidim_bridge.store import Database
@@ -78,8 +79,10 @@ def _no_checkpoint(_name: str, _row: OutboxRow) -> None:
     return None
 
 
-class Writer:
+class Writer(ClaimLoop):
     """Claims due outbox rows of one tenant and executes them until stopped."""
+
+    loop_name = "writer"
 
     def __init__(
         self,
@@ -99,13 +102,20 @@ class Writer:
         self.owner = owner or default_owner()
         self.clock = clock
         self.checkpoint = checkpoint
+        self.poll_interval = settings.worker_poll_interval
         self.stop_event = threading.Event()
         self.decidim_paused_until = 0.0
-        # The lease is renewed while a write runs (``_LeaseKeeper``), so a slow request never
+        # The lease is renewed while a write runs (``LeaseKeeper``), so a slow request never
         # lets another writer take the row over; after a crash it lapses within this time.
         self.lease_seconds = settings.worker_lease_seconds
 
     # --- one step ----------------------------------------------------------------------
+
+    def _renew_lease(self, row_id: int) -> None:
+        with self.db.begin() as conn:
+            store.extend_lease(
+                conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
+            )
 
     def run_once(self) -> bool:
         """Claim and execute at most one due row; returns whether there was one."""
@@ -123,14 +133,15 @@ class Writer:
         if not rows:
             return False
         row = rows[0]
-        keeper = _LeaseKeeper(self.db, row.id, self.owner, self.lease_seconds, self.clock)
-        keeper.start()
         try:
-            self._execute(row)
+            with LeaseKeeper(
+                lambda: self._renew_lease(row.id),
+                self.lease_seconds,
+                name=f"outbox-lease-{row.id}",
+            ):
+                self._execute(row)
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
-        finally:
-            keeper.stop()
         return True
 
     def drain(self, *, max_rows: int = 10_000) -> int:
@@ -323,71 +334,6 @@ class Writer:
     def _backoff(self, attempts: int, cap: float | None = None) -> float:
         limit = self.settings.worker_backoff_max if cap is None else cap
         return backoff_delay(max(1, attempts), base=self.settings.worker_backoff_base, cap=limit)
-
-    # --- loop --------------------------------------------------------------------------
-
-    def run(self, *, idle_sleep: float | None = None) -> None:
-        """Execute rows until ``stop()`` (SIGTERM/SIGINT with ``install_signal_handlers``)."""
-        pause = self.settings.worker_poll_interval if idle_sleep is None else idle_sleep
-        log.info("writer started", extra={"owner": self.owner})
-        while not self.stop_event.is_set():
-            try:
-                busy = self.run_once()
-            except StoreUnavailable as exc:
-                log.warning("database unavailable; waiting", extra={"error": str(exc)})
-                self.stop_event.wait(min(5.0, pause * 5))
-                continue
-            if not busy:
-                self.stop_event.wait(pause)
-        log.info("writer stopped", extra={"owner": self.owner})
-
-    def stop(self, *_: Any) -> None:
-        self.stop_event.set()
-
-    def install_signal_handlers(self) -> None:
-        import signal
-
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
-
-
-class _LeaseKeeper:
-    """Renews a claimed row's lease every third of the lease time while its write runs."""
-
-    def __init__(
-        self,
-        db: Database,
-        row_id: int,
-        owner: str,
-        lease_seconds: float,
-        clock: Callable[[], float],
-    ) -> None:
-        self._db = db
-        self._row_id = row_id
-        self._owner = owner
-        self._lease = lease_seconds
-        self._clock = clock
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, daemon=True, name=f"outbox-lease-{row_id}"
-        )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stopped.wait(self._lease / 3):
-            try:
-                with self._db.begin() as conn:
-                    store.extend_lease(
-                        conn, self._row_id, owner=self._owner, until=self._clock() + self._lease
-                    )
-            except (LeaseLost, StoreUnavailable):
-                return
 
 
 class _Permanent(BridgeError):
