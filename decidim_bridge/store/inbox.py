@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store.queries import count_by_status
 from decidim_bridge.store.schema import inbox
 
 #: Statuses of a row that still has to be handled; they block later rows of the subject.
@@ -348,12 +349,7 @@ def list_rows(
 
 def counts(conn: Connection) -> dict[str, int]:
     """Rows per status (every status present, zero when none)."""
-    result = {status: 0 for status in STATUSES}
-    for status, count in conn.execute(
-        select(inbox.c.status, func.count()).group_by(inbox.c.status)
-    ):
-        result[status] = int(count)
-    return result
+    return count_by_status(conn, inbox, STATUSES)
 
 
 def oldest_pending_received_at(conn: Connection) -> float | None:
