@@ -9,7 +9,9 @@
 4. ``store_support_plan`` plans and stores the version, holds and loads, records the
    writes the new version implies in the outbox (``writeback.hook``; what Decidim can
    write is asked before the transaction opens), and the inbox row is finished, all in
-   one transaction.
+   one transaction. Whether the answer Decidim shows is the bridge's own is read from
+   the outbox in that transaction and handed to the engine, which does not count it as
+   the municipality's response (so the bridge's own write never makes a new version).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from decidim_bridge.rules.model import ScopeDecision
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
+from decidim_bridge.writeback.ledger import own_answer_shown
 
 if TYPE_CHECKING:
     from decidim_bridge.worker import WorkContext
@@ -110,6 +113,7 @@ def store_support_plan(
         now=now,
         space_key=space_key,
         event_type=event.type if event is not None else None,
+        answered_by_bridge=own_answer_shown(conn, tenant=tenant, proposal=proposal),
     )
     if writeback is not None:
         writeback.record(conn, stored, tenant=tenant, proposal=proposal, now=now)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from copy import deepcopy
 from dataclasses import replace
+from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 from conftest import dumps, envelope
@@ -15,11 +18,13 @@ from decidim_bridge.handlers import default_handlers
 from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.services import Services
 from decidim_bridge.store import inbox
+from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.worker import Worker
 
 PUBLISHED = "decidim.events.proposals.proposal_published"
 ACCEPTED = "decidim.events.proposals.proposal_accepted"
+STATE_CHANGED = "decidim.events.proposals.proposal_state_changed"
 NOW = at("2027-04-20T11:00:00+02:00")
 
 
@@ -197,3 +202,125 @@ def test_lapsed_holds_are_released_before_planning(db, worker):
 def _samples(result: str) -> float:
     value = pipeline.PLANS.labels(result=result)._value.get()
     return float(value)
+
+
+# --- the bridge's own answer comes back from Decidim -----------------------------------------
+
+
+class AnsweringDecidim(FakeDecidim):
+    """A Decidim whose API lets the bridge answer proposals."""
+
+    def capabilities(self):
+        return SimpleNamespace(can_comment=True, can_answer=True)
+
+
+def decidim_rewrites(rich_text: str) -> str:
+    """Decidim's sanitizer and editor reformat what they store: other tags and entities,
+    addresses as links, other line breaks."""
+    text = rich_text.replace("<strong>", "<b>").replace("</strong>", "</b>")
+    text = re.sub(r"([\w.]+@[\w.]+\w)", r'<a href="mailto:\1">\1</a>', text)
+    return text.replace("×", "&times;").replace("\n", "").replace("<p>", '<p class="answer">\n')
+
+
+def claim(db, kind):
+    with db.begin() as conn:
+        (claimed,) = outbox_store.claim(
+            conn, owner="writer", now=NOW, lease_seconds=60, kinds=(kind,)
+        )
+    return claimed
+
+
+def claim_answer(db):
+    """The writer's turn: the comment written, the answer taken (its outcome not recorded)."""
+    comment = claim(db, "decidim_comment")
+    with db.begin() as conn:
+        outbox_store.mark_done(conn, comment.id, owner="writer", now=NOW)
+    return claim(db, "decidim_answer")
+
+
+def show_answer(decidim, proposal_id, state, answer):
+    """Decidim now shows this answer on the proposal."""
+    decidim.proposals[proposal_id] = replace(
+        decidim.proposals[proposal_id],
+        state=state,
+        answer=answer,
+        answered_at=datetime.fromisoformat("2027-04-20T11:05:00+02:00"),
+    )
+
+
+def second_contact_items(db):
+    with db.read() as conn:
+        current = plans_store.current_version(conn, "localhost", "1042")
+    return current.version, {i.key: i.status for i in current.plan.checklist if i.practice == 2}
+
+
+@pytest.fixture
+def answering(db, worker):
+    """A planned proposal whose answer the bridge has recorded, and a worker."""
+    decidim = AnsweringDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    return decidim, runner
+
+
+@pytest.mark.parametrize("recorded", ["done", "in_flight"])
+def test_the_bridges_own_answer_coming_back_makes_no_new_version(db, answering, recorded):
+    decidim, runner = answering
+    claimed = claim_answer(db)
+    data = claimed.data
+    assert data["state"] == "evaluating"
+    shown = {locale: decidim_rewrites(text) for locale, text in data["answer_content"].items()}
+    assert shown != data["answer_content"]
+    show_answer(decidim, "1042", "evaluating", shown)
+    if recorded == "done":
+        with db.begin() as conn:
+            outbox_store.mark_done(conn, claimed.id, owner="writer", now=NOW)
+    # else: Decidim's event arrives before the writer recorded its answer as done.
+    row_id = put(db, "state-changed", event_type=STATE_CHANGED)
+    runner.run_once()
+    assert row(db, row_id).outcome == "unchanged: plan version 1"
+    version, items = second_contact_items(db)
+    assert version == 1 and set(items.values()) == {"todo"}
+
+
+def test_an_answer_an_advisor_wrote_counts_as_first_contact(db, answering):
+    decidim, runner = answering
+    claimed = claim_answer(db)
+    with db.begin() as conn:
+        outbox_store.mark_done(conn, claimed.id, owner="writer", now=NOW)
+    # The advisor replaced the bridge's text in Decidim's admin, keeping the state.
+    show_answer(decidim, "1042", "evaluating", {"nl": "<p>We hebben u gebeld.</p>"})
+    row_id = put(db, "state-changed", event_type=STATE_CHANGED)
+    runner.run_once()
+    assert row(db, row_id).outcome.startswith("planned: version 2")
+    version, items = second_contact_items(db)
+    assert version == 2
+    assert items == {"p2.say": "done", "p2.first_contact": "done", "p2.decision": "todo"}
+
+
+def test_a_decision_on_the_bridges_text_counts(db, answering):
+    decidim, runner = answering
+    claimed = claim_answer(db)
+    with db.begin() as conn:
+        outbox_store.mark_done(conn, claimed.id, owner="writer", now=NOW)
+    show_answer(decidim, "1042", "accepted", claimed.data["answer_content"])
+    put(db, "accepted", event_type=ACCEPTED)
+    runner.run_once()
+    version, items = second_contact_items(db)
+    assert version == 2 and set(items.values()) == {"done"}
+
+
+def test_an_answer_the_bridge_never_sent_is_a_persons(db, answering):
+    decidim, runner = answering
+    with db.read() as conn:
+        (planned,) = [
+            r
+            for r in outbox_store.rows_for_proposal(conn, tenant="localhost", proposal_id="1042")
+            if r.kind == "decidim_answer"
+        ]
+    assert planned.attempts == 0
+    show_answer(decidim, "1042", "evaluating", planned.data["answer_content"])
+    put(db, "state-changed", event_type=STATE_CHANGED)
+    runner.run_once()
+    assert second_contact_items(db)[0] == 2

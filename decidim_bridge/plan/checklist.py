@@ -6,8 +6,9 @@
 4. Build support inside and outside the municipality.
 
 A status is only ``done`` or ``overdue`` when the proposal itself shows it (an answer in
-Decidim, a confirmed hold, a passed date); everything else is ``todo`` for the advisor, or
-``n/a`` once the initiative was rejected or withdrawn.
+Decidim by the municipality, a confirmed hold, a passed date); everything else is ``todo``
+for the advisor, or ``n/a`` once the initiative was rejected or withdrawn. The bridge's own
+answer never counts: the engine hands this module the proposal without it.
 """
 
 from __future__ import annotations

@@ -3,12 +3,18 @@
 Order of decisions (each step reads the ones before it):
 classification -> expectation dates -> advisors -> catalogue and budget offers with holds
 -> stakeholder links -> Right to Challenge -> advisor checklist.
+
+The answer the bridge itself wrote in Decidim (``state.answered_by_bridge``) is its promise
+to the initiators, not the municipality's response: the plan is made as if Decidim showed
+no answer, so that answer neither ticks off first contact or the decision nor makes a new
+plan version, and the promised dates stay tracked until a person answers.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from datetime import date
 
 from decidim_bridge.plan.assign import assign
@@ -55,6 +61,13 @@ def stage_of(proposal: Proposal) -> str:
     return OPEN
 
 
+def response_of(proposal: Proposal, state: PlanningState) -> Proposal:
+    """The proposal with only the municipality's response: without the bridge's own answer."""
+    if not state.answered_by_bridge:
+        return proposal
+    return replace(proposal, state=None, answer={}, answered_at=None)
+
+
 def calendar_for(mappings: Mappings) -> WorkCalendar:
     calendar = mappings.derived.get("calendar")
     if calendar is None:
@@ -90,6 +103,7 @@ def build_plan(
     space_key: str | None = None,
 ) -> Plan:
     """The support plan for ``proposal`` at time ``now`` (epoch seconds)."""
+    proposal = response_of(proposal, state)
     calendar = calendar_for(mappings)
     text = read_proposal(proposal, mappings)
     stage = stage_of(proposal)

@@ -2,8 +2,9 @@
 
 The store builds a ``PlanningState`` inside the transaction that will save the plan:
 open initiatives per advisor, free units and cents (stock minus holds of *other*
-initiatives), this initiative's own active holds, and its previous plan. ``plan try``
-uses an empty state (everything free, nobody busy).
+initiatives), this initiative's own active holds, its previous plan, and whether the
+answer Decidim shows is the bridge's own (the write-back's ledger knows what it wrote).
+``plan try`` uses an empty state (everything free, nobody busy, no answer written).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ class PlanningState:
     availability: Availability = field(default_factory=Availability)
     previous: Plan | None = None
     previous_version: int | None = None
+    #: The answer Decidim shows is the one the bridge wrote (its ``evaluating`` answer with
+    #: the expectation contract): the bridge's promise, not the municipality's response.
+    answered_by_bridge: bool = False
 
 
 EMPTY_STATE = PlanningState()

@@ -267,6 +267,24 @@ def published_rows(
     return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
 
 
+def attempted_rows(
+    conn: Connection, *, tenant: str, proposal_id: str, kinds: Sequence[str]
+) -> list[OutboxRow]:
+    """Writes of a proposal the writer has tried at least once, whatever came of it (they
+    may be in Decidim), oldest first: to recognise the bridge's own writes read back."""
+    stmt = (
+        select(outbox)
+        .where(
+            outbox.c.tenant == tenant,
+            outbox.c.proposal_id == proposal_id,
+            outbox.c.kind.in_(list(kinds)),
+            outbox.c.attempts > 0,
+        )
+        .order_by(outbox.c.id)
+    )
+    return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
+
+
 def rows_for_proposal(conn: Connection, *, tenant: str, proposal_id: str) -> list[OutboxRow]:
     stmt = (
         select(outbox)

@@ -265,9 +265,15 @@ def active_holds(conn: Connection, tenant: str, proposal_id: str) -> list[HoldRo
 
 
 def read_state(
-    conn: Connection, tenant: str, proposal_id: str, head: Any
+    conn: Connection,
+    tenant: str,
+    proposal_id: str,
+    head: Any,
+    *,
+    answered_by_bridge: bool = False,
 ) -> tuple[PlanningState, list[HoldRow]]:
-    """Loads, free stock (this proposal's own holds count as free for it) and own holds."""
+    """Loads, free stock (this proposal's own holds count as free for it) and own holds;
+    ``answered_by_bridge`` is passed through (the caller reads it from the outbox)."""
     own = active_holds(conn, tenant, proposal_id)
     own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
     free_resources: dict[str, int] = {}
@@ -294,6 +300,7 @@ def read_state(
         availability=Availability(free_resources, free_budgets, own_holds),
         previous=previous,
         previous_version=head.version or None,
+        answered_by_bridge=answered_by_bridge,
     )
     return state, own
 
@@ -432,15 +439,22 @@ def save_plan(
     now: float,
     space_key: str | None = None,
     event_type: str | None = None,
+    answered_by_bridge: bool = False,
 ) -> StoredPlan:
-    """Plan ``proposal`` and store the result in the caller's transaction."""
+    """Plan ``proposal`` and store the result in the caller's transaction.
+
+    ``answered_by_bridge``: the answer Decidim shows is the bridge's own, which the plan
+    does not count as the municipality's response (see ``PlanningState``).
+    """
     proposal_id = str(proposal.id)
     sync_reference_rows(conn, tenant, mappings)
     head = _lock_head(conn, tenant, proposal_id, now)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         savepoint = conn.begin_nested()
         try:
-            state, own = read_state(conn, tenant, proposal_id, head)
+            state, own = read_state(
+                conn, tenant, proposal_id, head, answered_by_bridge=answered_by_bridge
+            )
             plan = build_plan(proposal, mappings, now, state, space_key=space_key)
             apply_holds(conn, tenant, proposal_id, plan.holds, own, now)
             _apply_load(conn, tenant, head, plan, mappings)

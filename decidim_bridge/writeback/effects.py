@@ -35,6 +35,7 @@ from typing import Any
 from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.changes import diff, resident_facts
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
+from decidim_bridge.writeback.reconcile import same_answer_text
 from decidim_bridge.writeback.render import (
     Links,
     render_answer,
@@ -217,7 +218,10 @@ def _open(
     answer_ok = (
         options.can_answer
         and view.state in ANSWERABLE_STATES
-        and (not published.current_answer or published.current_answer == published.answer)
+        and (
+            not published.current_answer
+            or same_answer_text(published.current_answer, published.answer)
+        )
     )
     answer_content = (
         render_answer(b.templates, view, b.links, locales=options.locales) if answer_ok else None

@@ -4,7 +4,8 @@ The plan engine calls ``record_writes`` in the same transaction that stores the 
 version, so a plan is never stored without its writes nor the other way round. Older
 public writes that never started are retired first (a newer version replaces them), and
 what residents already received is read back from the outbox, so that a new version only
-writes what changed for them.
+writes what changed for them. The outbox also tells whether the answer Decidim shows is
+the bridge's own (``own_answer_shown``), which the plan does not count as a response.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.effects import (
@@ -27,6 +29,7 @@ from decidim_bridge.writeback.effects import (
     Published,
     plan_effects,
 )
+from decidim_bridge.writeback.reconcile import shows_own_answer
 from decidim_bridge.writeback.templates import MessageTemplates
 from decidim_bridge.writeback.view import FINAL_STATES, PlanView
 
@@ -71,6 +74,26 @@ def published_state(
             answer = data.get("answer_content")
             facts = facts if facts is not None else data.get("facts")
     return Published(facts=facts, answer=answer, current_answer=current_answer or None)
+
+
+def own_answers(conn: Connection, *, tenant: str, proposal_id: str) -> list[tuple[str, Any]]:
+    """(state, content per locale) of every answer the bridge tried to write."""
+    rows = store.attempted_rows(conn, tenant=tenant, proposal_id=proposal_id, kinds=(ANSWER,))
+    out = []
+    for row in rows:
+        data = row.data
+        if data.get("state") and isinstance(data.get("answer_content"), dict):
+            out.append((str(data["state"]), data["answer_content"]))
+    return out
+
+
+def own_answer_shown(conn: Connection, *, tenant: str, proposal: Proposal) -> bool:
+    """Whether the answer Decidim shows on ``proposal`` is the one the bridge wrote (its
+    ``evaluating`` answer with the expectation contract), not a response by a person."""
+    if not proposal.state or proposal.withdrawn:
+        return False
+    written = own_answers(conn, tenant=tenant, proposal_id=str(proposal.id))
+    return shows_own_answer(proposal.state, proposal.answer, written)
 
 
 def record_writes(

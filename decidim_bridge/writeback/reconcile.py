@@ -4,12 +4,17 @@ A comment appends, so writing it again after a timeout could post it twice: the 
 first lists the proposal's comments and looks for its own (marker or reference code).
 An answer sets values, so it converges; it is compared anyway so that an answer that is
 already there is not sent again, and the comparison ignores the HTML Decidim rewrites.
+
+The same comparison tells whether the answer Decidim shows is the bridge's own
+``evaluating`` answer or one a person wrote (``shows_own_answer``): the plan and the
+reminders count only the latter as the municipality's response.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -33,6 +38,32 @@ def plain(rich_text: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", rich_text or ""))).strip()
 
 
+def text_key(rich_text: str) -> str:
+    """What survives Decidim's rewriting of rich text: the letters and digits, case-folded.
+
+    Decidim sanitizes and reformats answers (paragraphs wrapped or merged, tags and
+    entities rewritten or dropped, e-mail addresses turned into links, spaces and line
+    breaks changed). None of that changes the words, so equal keys mean the same text.
+    """
+    text = unicodedata.normalize("NFKC", html.unescape(_TAG.sub(" ", rich_text or "")))
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def same_answer_text(shown: Mapping[str, str] | None, written: Mapping[str, str] | None) -> bool:
+    """Whether every text Decidim shows (per locale, machine translations aside) is the
+    text of ``written`` in that locale; False when Decidim shows no text at all."""
+    keys = {
+        locale: text_key(text)
+        for locale, text in (shown or {}).items()
+        if not str(locale).startswith("machine_translations")
+    }
+    keys = {locale: key for locale, key in keys.items() if key}
+    if not keys:
+        return False
+    written = written or {}
+    return all(text_key(written.get(locale, "")) == key for locale, key in keys.items())
+
+
 def answer_matches(
     current_state: str | None,
     current_answer: Mapping[str, str] | None,
@@ -42,4 +73,22 @@ def answer_matches(
     """Whether Decidim already shows this answer (state and text in every locale)."""
     if current_state != state or not current_answer:
         return False
-    return all(plain(current_answer.get(loc, "")) == plain(text) for loc, text in content.items())
+    return all(
+        text_key(current_answer.get(loc, "")) == text_key(text) for loc, text in content.items()
+    )
+
+
+def shows_own_answer(
+    state: str | None,
+    answer: Mapping[str, str] | None,
+    written: Iterable[tuple[str, Mapping[str, str]]],
+) -> bool:
+    """Whether the answer Decidim shows (``state`` and ``answer``) is one the bridge wrote.
+
+    ``written``: (state, content) of the bridge's answer writes for this proposal. A
+    different state (an advisor accepted, rejected or chose another state) or a different
+    text (an advisor rewrote it) makes the answer a person's.
+    """
+    if not state:
+        return False
+    return any(state == own_state and same_answer_text(answer, own) for own_state, own in written)

@@ -2,16 +2,17 @@
 
 The expectation contract promises residents a first contact and a decision by a date.
 When such a date has passed and Decidim shows no answer from the municipality (the
-bridge's own ``evaluating`` answer does not count as first contact by a person, and only
-accepted or rejected counts as a decision), the lead advisor gets one reminder mail per
-promise. "Once" is the outbox key (proposal, promise): it does not depend on who is lead.
+bridge's own ``evaluating`` answer, recognised by its state and text however Decidim
+reformatted it, does not count as first contact by a person, and only accepted or
+rejected counts as a decision), the lead advisor gets one reminder mail per promise.
+"Once" is the outbox key (proposal, promise): it does not depend on who is lead.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -26,8 +27,8 @@ from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.adapter import open_plan_views
 from decidim_bridge.writeback.effects import MAIL
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
-from decidim_bridge.writeback.ledger import options_for
-from decidim_bridge.writeback.reconcile import plain
+from decidim_bridge.writeback.ledger import options_for, own_answers
+from decidim_bridge.writeback.reconcile import shows_own_answer, text_key
 from decidim_bridge.writeback.render import Links, render_mail
 from decidim_bridge.writeback.templates import message_templates
 from decidim_bridge.writeback.view import FINAL_STATES, PlanView
@@ -39,17 +40,19 @@ def due_milestones(
     view: PlanView,
     *,
     state: str | None,
-    answer: dict[str, str] | None,
-    our_answers: Iterable[dict[str, str]],
+    answer: Mapping[str, str] | None,
+    our_answers: Iterable[tuple[str, Mapping[str, str]]],
     today: date,
 ) -> list[tuple[str, date]]:
-    """Promises whose date passed without the answer that keeps them."""
+    """Promises whose date passed without the answer that keeps them.
+
+    ``our_answers``: (state, content) of the answers the bridge wrote (``ledger.own_answers``).
+    """
     if state in FINAL_STATES:
         return []
     exp = view.expectations
-    ours = [{k: plain(v) for k, v in a.items()} for a in our_answers]
-    shown = {k: plain(v) for k, v in (answer or {}).items()}
-    human_answer = bool(shown) and shown not in ours
+    shown = bool(state) or any(text_key(text) for text in (answer or {}).values())
+    human_answer = shown and not shows_own_answer(state, answer, our_answers)
     due: list[tuple[str, date]] = []
     if exp.first_contact_by and exp.first_contact_by < today and not human_answer:
         due.append(("first_contact", exp.first_contact_by))
@@ -95,13 +98,7 @@ def run_reminders(
         keys = {m: reminder_key(view, m) for m in possible}
         with db.read() as conn:
             present = store.keys_present(conn, tenant=view.tenant, keys=list(keys.values()))
-            ours = [
-                r.data.get("answer_content") or {}
-                for r in store.rows_for_proposal(
-                    conn, tenant=view.tenant, proposal_id=view.proposal_id
-                )
-                if r.kind == "decidim_answer"
-            ]
+            ours = own_answers(conn, tenant=view.tenant, proposal_id=view.proposal_id)
         if all(k in present for k in keys.values()):
             continue
         try:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import pytest
-from plan_support import MAPPINGS, at, make_proposal
+from plan_support import MAPPINGS, at, fresh_mappings, make_proposal
 
 from decidim_bridge.plan import build_plan, stage_of
 from decidim_bridge.plan.diff import diff
@@ -99,6 +99,14 @@ class TestWholePlan:
         assert "trekker: Anouk de Vries — wijk Noord" in dutch
         assert "lead: Anouk de Vries — district Noord, theme Green spaces" in english
         assert "Koningsdag (Tuesday 27 April 2027)" in english
+
+    def test_report_of_a_stored_plan_with_freshly_loaded_rules(self, mappings, example):
+        # ``plan show`` reads a stored plan with rules loaded by the command: no plan was
+        # built with them, yet the hold dates are printed.
+        plan = build_plan(example, mappings, NOW, space_key="wijkinitiatieven")
+        report = plan_report(plan_from_json(plan_to_json(plan)), fresh_mappings())
+        assert ": held until " in report
+        assert report == plan_report(plan, mappings)
 
 
 def _own(plan):
@@ -200,6 +208,64 @@ class TestChecklist:
     def test_closed_initiative_has_nothing_left_to_do(self, mappings):
         plan = build_plan(make_proposal(withdrawn=True), mappings, NOW)
         assert {i.status for i in plan.checklist} <= {"n/a", "done"}
+
+
+class TestAnsweredByTheBridge:
+    """The bridge's own ``evaluating`` answer is its promise, not the municipality's answer."""
+
+    ANSWERED = dict(
+        state="evaluating",
+        answer={"nl": "<p>Bedankt voor uw initiatief. De gemeente bekijkt ...</p>"},
+        answered_at=datetime.fromisoformat("2027-04-20T10:05:00+02:00"),
+    )
+
+    @staticmethod
+    def statuses(plan):
+        return {i.key: i.status for i in plan.checklist if i.practice == 2}
+
+    def test_the_bridges_answer_ticks_nothing_off_and_changes_nothing(self, mappings):
+        plain = build_plan(make_proposal(), mappings, NOW, space_key="wijkinitiatieven")
+        ours = build_plan(
+            make_proposal(**self.ANSWERED),
+            mappings,
+            NOW,
+            PlanningState(previous=plain, answered_by_bridge=True),
+            space_key="wijkinitiatieven",
+        )
+        assert set(self.statuses(ours).values()) == {"todo"}
+        assert fingerprint(ours) == fingerprint(plain)  # the store keeps version 1
+
+    def test_the_promised_dates_still_fall_due(self, mappings):
+        late = at("2027-06-01T09:00:00+02:00")
+        plan = build_plan(
+            make_proposal(**self.ANSWERED),
+            mappings,
+            late,
+            PlanningState(answered_by_bridge=True),
+            space_key="wijkinitiatieven",
+        )
+        assert self.statuses(plan) == {
+            "p2.say": "todo",
+            "p2.first_contact": "overdue",
+            "p2.decision": "overdue",
+        }
+        assert plan.expectations.tracking == "overdue"
+
+    def test_an_advisors_answer_counts_as_first_contact(self, mappings):
+        advisor = dict(self.ANSWERED, answer={"nl": "We hebben u gebeld: tot dinsdag!"})
+        plan = build_plan(make_proposal(**advisor), mappings, NOW, space_key="wijkinitiatieven")
+        assert self.statuses(plan) == {
+            "p2.say": "done",
+            "p2.first_contact": "done",
+            "p2.decision": "todo",
+        }
+
+    def test_an_advisors_decision_counts(self, mappings):
+        accepted = dict(self.ANSWERED, state="accepted")
+        plan = build_plan(make_proposal(**accepted), mappings, NOW, space_key="wijkinitiatieven")
+        assert plan.stage == "accepted"
+        assert set(self.statuses(plan).values()) == {"done"}
+        assert plan.expectations.tracking == "on_time"
 
 
 @pytest.mark.parametrize(

@@ -61,12 +61,20 @@ def test_reminders_fall_due_once_a_promised_date_passes_without_an_answer():
     assert due == [("first_contact", date(2026, 12, 8))]
     ours = {"nl": "<p>ons antwoord</p>"}
     assert due_milestones(
-        view, state="evaluating", answer=ours, our_answers=[ours], today=date(2026, 12, 9)
+        view,
+        state="evaluating",
+        answer=ours,
+        our_answers=[("evaluating", ours)],
+        today=date(2026, 12, 9),
     ) == [("first_contact", date(2026, 12, 8))]
     human = {"nl": "We hebben u gebeld."}
     assert (
         due_milestones(
-            view, state="evaluating", answer=human, our_answers=[ours], today=date(2026, 12, 9)
+            view,
+            state="evaluating",
+            answer=human,
+            our_answers=[("evaluating", ours)],
+            today=date(2026, 12, 9),
         )
         == []
     )

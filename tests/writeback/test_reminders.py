@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from plan_support import at, make_proposal
 from writeback.fakes import FakeDecidim
 
+from decidim_bridge.mail import FileBackend
 from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.writeback.hook import prepare_writeback
 from decidim_bridge.writeback.reminders import run_reminders
+from decidim_bridge.writeback.writer import Writer
 
 NOW = at("2027-04-20T11:00:00+02:00")
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def _plan(db, settings, mappings, proposal):
-    writeback = prepare_writeback(settings, mappings, now=NOW)
+class _Answering:
+    """What a Decidim that lets the bridge answer proposals offers."""
+
+    can_comment = True
+    can_answer = True
+
+    def capabilities(self):
+        return self
+
+
+def _plan(db, settings, mappings, proposal, decidim=None):
+    writeback = prepare_writeback(settings, mappings, decidim=decidim, now=NOW)
     with db.begin() as conn:
         return store_support_plan(
             conn,
@@ -72,3 +85,27 @@ def test_an_answer_by_a_person_keeps_the_first_contact_promise(db, settings, map
     decidim.proposal("42").answer = {"nl": "We hebben u gebeld en spreken volgende week af."}
     due = _day_after(stored.plan.expectations.first_contact_by)
     assert run_reminders(db, settings, mappings, decidim=decidim, now=due).planned == 0
+
+
+def test_the_bridges_own_answer_does_not_keep_the_promise(db, settings, mappings):
+    stored = _plan(
+        db, settings, mappings, make_proposal(taxonomies=("Noord", "Groen")), decidim=_Answering()
+    )
+    decidim = FakeDecidim()
+    writer = Writer(
+        db, settings, decidim=decidim, mailer=FileBackend(settings.mail_dir), clock=lambda: NOW
+    )
+    writer.drain()
+    shown = decidim.proposal("42")
+    assert shown.state == "evaluating" and shown.answer["nl"].startswith("<p>Bedankt")
+    # As Decidim's editor stores it: other tags, addresses as links, other line breaks.
+    shown.answer = {
+        locale: re.sub(r"([\w.]+@[\w.]+\w)", r'<a href="mailto:\1">\1</a>', text)
+        .replace("<strong>", "<b>")
+        .replace("</strong>", "</b>")
+        .replace("\n", "")
+        for locale, text in shown.answer.items()
+    }
+    due = _day_after(stored.plan.expectations.first_contact_by)
+    assert run_reminders(db, settings, mappings, decidim=decidim, now=due).planned == 1
+    assert [r.purpose for r in _reminders(db)] == ["reminder-first_contact"]
