@@ -17,7 +17,7 @@ from decidim_bridge.store import inbox as inbox_store
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers.")
-@click.option("--threads", default=4, show_default=True, type=int, help="Threads per worker.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per worker.")
 @reports_errors
 def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the webhook and operations endpoints with gunicorn."""
