@@ -20,8 +20,10 @@ Failures:
   the batch with ``StoreUnavailable``: nothing of it is acknowledged.
 * any other error rolls the batch back and stores each of its items again in a transaction
   of its own, so one bad item fails alone and the others still commit.
-* a caller that waited ``wait_seconds`` without its item being taken withdraws it and gets
-  ``StoreUnavailable``; one whose item is in a batch being committed gets its real outcome.
+* a caller still waiting after ``wait_seconds`` gets ``StoreUnavailable``. If its item was
+  not taken yet, it is withdrawn; if it is in a batch still committing, it may yet be
+  stored, and the sender's retry is then answered as a duplicate. Either way nothing
+  uncommitted is acknowledged.
 
 The committer keeps one connection between batches (a pool checkout, with its liveness ping
 on PostgreSQL, would cost as much as a small batch); it is replaced after an error or after
@@ -166,7 +168,7 @@ class GroupCommitter(Generic[I, R]):
             log.exception("group commit failed unexpectedly")
             for job in batch:
                 if job.state != _DONE:
-                    self._finish(job, error=StoreUnavailable(str(exc)[:200]))
+                    self._finish(job, error=StoreUnavailable("the delivery could not be stored"))
             if not isinstance(exc, Exception):
                 raise
         finally:
