@@ -66,7 +66,9 @@ def _schema_problems(
     for path, message in flatten(error.messages):
         if message == "Unknown field." and path and isinstance(path[-1], str):
             close = difflib.get_close_matches(path[-1], vocabulary, n=1, cutoff=0.75)
-            if close:
+            if close and close[0] == path[-1]:
+                message = "Unknown field here (it belongs to another part of the rules)."
+            elif close:
                 message = f"Unknown field. Did you mean '{close[0]}'?"
         problems.append(doc.problem(path, message))
     return problems

@@ -31,6 +31,9 @@ STAKEHOLDER_KINDS = (
 EXTERNAL_KINDS = ("wijkraad", "buurtvereniging", "sleutelfiguur")
 RESOURCE_KINDS = ("land", "room", "tool", "fencing", "printer", "material", "equipment")
 
+#: How public writes reach residents: at once, or after the lead advisor approved them.
+PUBLICATION_MODES = ("automatic", "after-approval")
+
 #: Decidim space classes by the short names the scope file uses.
 SPACE_TYPES = {
     "participatory_process": "Decidim::ParticipatoryProcess",
@@ -82,6 +85,8 @@ class SpaceRule:
     slug: str | None
     components: tuple[str, ...] = ()
     reason: str = ""
+    #: ``automatic`` or ``after-approval`` for this space; None: the bridge's setting.
+    publication: str | None = None
 
     @property
     def key(self) -> str:

@@ -126,12 +126,19 @@ class SpaceRuleSchema(_Strict):
             slug=space.get("slug"),
             components=tuple(str(c) for c in data["components"]),
             reason=data["reason"],
+            publication=data.get("publication"),
         )
+
+
+class ActOnRuleSchema(SpaceRuleSchema):
+    """A space the bridge acts on; only these choose how public writes are published."""
+
+    publication = fields.String(load_default=None, validate=validate.OneOf(model.PUBLICATION_MODES))
 
 
 class ScopeFileSchema(_Strict):
     organization = fields.Nested(OrganizationSchema, required=True)
-    act_on = fields.List(fields.Nested(SpaceRuleSchema), required=True, validate=_positive_len)
+    act_on = fields.List(fields.Nested(ActOnRuleSchema), required=True, validate=_positive_len)
     ignore = fields.List(fields.Nested(SpaceRuleSchema), load_default=list)
 
 

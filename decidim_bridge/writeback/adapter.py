@@ -99,8 +99,17 @@ def view_from_plan(
         ),
         reasons=tuple(_texts(_all_reasons(plan), mappings, default)),
         changes=tuple(change_lines(plan, changes, mappings, default)),
+        publication_mode=publication_mode(plan.space_key, mappings),
         extra={"reference": plan.reference, "public_url": plan.url, "stage": plan.stage},
     )
+
+
+def publication_mode(space_key: str | None, mappings: Mappings) -> str | None:
+    """The space's ``publication`` in scope.yaml; None: the bridge's setting decides."""
+    for rule in mappings.scope.act_on:
+        if rule.key == space_key:
+            return rule.publication
+    return None
 
 
 def _locales(mappings: Mappings) -> tuple[str, ...]:

@@ -20,8 +20,9 @@ Rules, in short:
   when accepted, the advisors hear what was confirmed.
 - a new version in which nothing changed that advisors act on (only checklist ticks or
   wording) sends them nothing.
-- ``after-approval`` publication: public writes are recorded as ``held`` and the lead's
-  mail carries the signed approve/hold links.
+- ``after-approval`` publication (the space's ``publication`` in scope.yaml, carried by
+  the view, else the setting): public writes are recorded as ``held`` and the lead's mail
+  carries the signed approve/hold links.
 """
 
 from __future__ import annotations

@@ -79,10 +79,13 @@ def prepare_writeback(
 ) -> WriteBack:
     """Options from the settings and what this Decidim offers (``decidim``: the client, or
     None when the bridge has none: comments only), templates, and approval links when
-    publication waits for the lead advisor's approval."""
+    publication waits for the lead advisor's approval: by the setting, or in a space whose
+    rule in scope.yaml says ``publication: after-approval`` (the view of each plan carries
+    its space's mode; ``effects`` falls back to the setting)."""
     capabilities = decidim.capabilities() if decidim is not None else None
     link_maker = None
-    if settings.publication_mode == "after-approval":
+    modes = {settings.publication_mode, *(r.publication for r in mappings.scope.act_on)}
+    if "after-approval" in modes:
         link_maker = make_link_maker(settings, now=now)
     return WriteBack(
         mappings=mappings,

@@ -98,7 +98,8 @@ def test_a_published_initiative_gets_one_comment_one_answer_and_advisor_mail(tmp
         assert {r.status for r in stack.outbox()} == {"done"}
 
 
-def test_the_advisor_link_of_an_assembly_proposal_goes_to_the_assembly_admin(tmp_path):
+def _assembly_in_scope(tmp_path, *, publication: str | None = None):
+    """The example rules with the wijkraad's assembly (component 31) in scope."""
     mappings_dir = tmp_path / "mappings"
     shutil.copytree(REPO / "mappings", mappings_dir)
     scope = mappings_dir / "scope.yaml"
@@ -110,21 +111,31 @@ def test_the_advisor_link_of_an_assembly_proposal_goes_to_the_assembly_admin(tmp
     )
     assert assembly in text
     text = text.replace(assembly, "")
+    mode = f"    publication: {publication}\n" if publication else ""
     text = text.replace(
         "ignore:\n",
         "  - name: Wijkraad Noord\n"
         "    space: {type: assembly, slug: wijkraad-noord, id: 3}\n"
-        "    components: [31]\n\nignore:\n",
+        f"    components: [31]\n{mode}\nignore:\n",
     )
     scope.write_text(text, encoding="utf-8")
+    return mappings_dir
+
+
+def _garden_in_the_assembly(stack):
+    return stack.sandbox.state.create_proposal(
+        component_id=31,
+        title={"nl": "Moestuin bij het buurthuis in de Vogelwijk"},
+        body={"nl": "We willen met de buren een moestuin beginnen bij het buurthuis."},
+        taxonomy_ids=[3, 11],
+    )
+
+
+def test_the_advisor_link_of_an_assembly_proposal_goes_to_the_assembly_admin(tmp_path):
+    mappings_dir = _assembly_in_scope(tmp_path)
     with writeback_stack(tmp_path / "instance", mappings_dir=mappings_dir) as stack:
         state = stack.sandbox.state
-        created = state.create_proposal(
-            component_id=31,
-            title={"nl": "Moestuin bij het buurthuis in de Vogelwijk"},
-            body={"nl": "We willen met de buren een moestuin beginnen bij het buurthuis."},
-            taxonomy_ids=[3, 11],
-        )
+        created = _garden_in_the_assembly(stack)
         stack.settle()
         plan = stack.current_plan(created.id).plan
         (comment,) = stack.bridge_comments(created.id)
@@ -139,3 +150,27 @@ def test_the_advisor_link_of_an_assembly_proposal_goes_to_the_assembly_admin(tmp
         ) in text
         assert f"Openbare pagina: {state.proposal_url(state.proposal(created.id))}" in text
         assert "/assemblies/wijkraad-noord/f/31/proposals/" in text
+
+
+def test_after_approval_in_one_space_holds_its_writes_while_the_other_publishes(tmp_path):
+    mappings_dir = _assembly_in_scope(tmp_path, publication="after-approval")
+    with writeback_stack(tmp_path / "instance", mappings_dir=mappings_dir) as stack:
+        held = _garden_in_the_assembly(stack).id
+        stack.publish(114)  # Wijkinitiatieven: "publication: automatic"
+        stack.settle()
+        assert stack.bridge_comments(held) == []
+        assert stack.sandbox.state.proposal(held).internal_state == "not_answered"
+        assert {r.status for r in stack.outbox(proposal_id=str(held)) if r.public} == {"held"}
+        assert len(stack.bridge_comments(114)) == 1
+        assert stack.sandbox.state.proposal(114).internal_state == "evaluating"
+        assert {r.status for r in stack.outbox(proposal_id="114") if r.public} == {"done"}
+        plans = {p: stack.current_plan(p).plan for p in (held, 114)}
+        for proposal, approval_links in ((held, 2), (114, 0)):
+            plan = plans[proposal]
+            (mail,) = [
+                m
+                for m in stack.mails()
+                if m["To"].addresses[0].addr_spec == plan.assignment.lead.email
+                and str(m["Subject"]).strip() == f"Nieuw burgerinitiatief: {plan.title}"
+            ]
+            assert text_of(mail).count("/approvals/") == approval_links

@@ -161,6 +161,21 @@ CASES = [
         "kind",
         "Must be one of",
     ),
+    (
+        "scope.yaml",
+        "    publication: automatic ",
+        "    publication: automatisch ",
+        "act_on[0].publication",
+        "Must be one of: automatic, after-approval",
+    ),
+    (
+        "scope.yaml",
+        "    reason: raadpleging over de begroting, geen burgerinitiatieven\n",
+        "    publication: after-approval\n"
+        "    reason: raadpleging over de begroting, geen burgerinitiatieven\n",
+        "ignore[0].publication",
+        "Unknown field here",
+    ),
 ]
 
 

@@ -9,6 +9,8 @@ from plan_support import at, make_proposal
 
 from decidim_bridge.errors import MappingError
 from decidim_bridge.pipeline import store_support_plan
+from decidim_bridge.proposals import ParticipatorySpace
+from decidim_bridge.rules.model import SpaceRule
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.writeback.hook import prepare_writeback
@@ -18,7 +20,16 @@ NOW = at("2027-04-20T11:00:00+02:00")
 MOESTUIN = "Buurtmoestuin in de Vogelwijk"
 
 
-def store(db, settings, mappings, proposal, now=NOW, writeback=None, decidim=None):
+def store(
+    db,
+    settings,
+    mappings,
+    proposal,
+    now=NOW,
+    writeback=None,
+    decidim=None,
+    space_key="wijkinitiatieven",
+):
     writeback = writeback or prepare_writeback(settings, mappings, decidim=decidim, now=now)
     with db.begin() as conn:
         return store_support_plan(
@@ -27,7 +38,7 @@ def store(db, settings, mappings, proposal, now=NOW, writeback=None, decidim=Non
             proposal=proposal,
             mappings=mappings,
             now=now,
-            space_key="wijkinitiatieven",
+            space_key=space_key,
             writeback=writeback,
         )
 
@@ -106,6 +117,8 @@ def test_accepted_confirms_holds_and_plans_the_lifecycle_writes_once(db, setting
 def test_after_approval_holds_public_writes_and_mails_the_lead_signed_links(db, settings, mappings):
     strict = replace(settings, publication_mode="after-approval", public_url="https://b.example")
     proposal = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    # The shipped scope.yaml says "publication: automatic"; without it the setting decides.
+    mappings = two_spaces(mappings)
     stored = store(db, strict, mappings, proposal, decidim=_Capabilities())
     public = [r for r in rows(db) if r.public]
     assert {r.status for r in public} == {"held"} and len(public) == 2
@@ -114,3 +127,55 @@ def test_after_approval_holds_public_writes_and_mails_the_lead_signed_links(db, 
     text = mail.data["text"]
     assert "**Uw akkoord is nodig.**" in text
     assert text.count("https://b.example/approvals/") == 2
+
+
+WIJKRAAD = ParticipatorySpace("Decidim::Assembly", "3", "wijkraad-noord")
+
+
+def two_spaces(mappings, *, wijkinitiatieven=None, wijkraad=None):
+    """The example rules with the wijkraad's assembly in scope too, each space with its own
+    ``publication`` (None: not given in scope.yaml)."""
+    act_on = (
+        replace(mappings.scope.act_on[0], publication=wijkinitiatieven),
+        SpaceRule(
+            "Wijkraad Noord", "assembly", "3", "wijkraad-noord", ("31",), publication=wijkraad
+        ),
+    )
+    return replace(mappings, scope=replace(mappings.scope, act_on=act_on))
+
+
+def plan_both(db, settings, mappings):
+    """A garden initiative in each space; the public rows and advisor mails of each."""
+    settings = replace(settings, public_url="https://b.example")
+    garden = make_proposal(MOESTUIN, taxonomies=("Noord", "Groen"))
+    assembly = replace(
+        make_proposal(MOESTUIN, proposal_id="43", taxonomies=("Noord", "Groen")),
+        space=WIJKRAAD,
+        component_id="31",
+    )
+    store(db, settings, mappings, garden, decidim=_Capabilities())
+    store(db, settings, mappings, assembly, decidim=_Capabilities(), space_key="wijkraad-noord")
+    out = {}
+    for proposal_id in ("42", "43"):
+        mine = [r for r in rows(db) if r.proposal_id == proposal_id]
+        lead_mail = next(r for r in mine if r.purpose == "advisor")
+        out[proposal_id] = (
+            sorted((r.kind, r.status) for r in mine if r.public),
+            lead_mail.data["text"].count("https://b.example/approvals/"),
+        )
+    return out
+
+
+def test_a_space_with_after_approval_holds_its_public_writes_while_another_publishes(
+    db, settings, mappings
+):
+    both = plan_both(db, settings, two_spaces(mappings, wijkraad="after-approval"))
+    assert both["42"] == ([("decidim_answer", "planned"), ("decidim_comment", "planned")], 0)
+    assert both["43"] == ([("decidim_answer", "held"), ("decidim_comment", "held")], 2)
+
+
+def test_a_space_without_a_publication_mode_follows_the_setting(db, settings, mappings):
+    strict = replace(settings, publication_mode="after-approval")
+    both = plan_both(db, strict, two_spaces(mappings, wijkinitiatieven="automatic"))
+    assert both["42"] == ([("decidim_answer", "planned"), ("decidim_comment", "planned")], 0)
+    assert both["43"] == ([("decidim_answer", "held"), ("decidim_comment", "held")], 2)
