@@ -48,6 +48,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store.queries import count_by_status
 from decidim_bridge.store.schema import BigId, metadata
 
 #: Every status, in the order the CLI shows them.
@@ -641,12 +642,7 @@ def list_rows(
 
 def counts(conn: Connection) -> dict[str, int]:
     """Rows per status (every status present, zero when none)."""
-    result = {status: 0 for status in STATUSES}
-    for status, count in conn.execute(
-        select(outbox.c.status, func.count()).group_by(outbox.c.status)
-    ):
-        result[status] = int(count)
-    return result
+    return count_by_status(conn, outbox, STATUSES)
 
 
 def next_due(conn: Connection) -> float | None:
