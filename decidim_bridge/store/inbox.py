@@ -144,7 +144,8 @@ def store_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> lis
     """Insert many deliveries with one statement; one result per delivery, in order.
 
     The first delivery of a key is new (unless the key is already stored); a later one with
-    the same key, in this call or before, is a duplicate of that row.
+    the same key, in this call or before, is a duplicate of that row. The only write is ONE
+    INSERT statement (the group committer may run it in autocommit); the rest only reads.
     """
     first_of: dict[tuple[str, str, str], int] = {}
     for index, delivery in enumerate(deliveries):

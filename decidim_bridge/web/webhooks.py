@@ -132,7 +132,9 @@ def _store(state: BridgeState, delivery: Delivery, *, now: float) -> inbox_store
 def _attach_group_committer(setup: BlueprintSetupState) -> None:
     state = bridge_state(setup.app)
     if state.settings.group_commit:
-        state.extras[_COMMITTER] = GroupCommitter(state.db, inbox_store.store_deliveries)
+        state.extras[_COMMITTER] = GroupCommitter(
+            state.db, inbox_store.store_deliveries, single_write=True
+        )
 
 
 def _read_body(limit: int) -> bytes:
