@@ -148,6 +148,14 @@ _UNAVAILABLE_MARKERS = (
 )
 
 
+def translate_driver_error(exc: Exception, statement: str, dialect: Any) -> StoreError:
+    """Translate an error the driver raised for a statement run on its own cursor."""
+    wrapped = DBAPIError.instance(
+        statement, None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+    )
+    return translate(wrapped)
+
+
 def translate(exc: SQLAlchemyError) -> StoreError:
     """Map a SQLAlchemy/driver error to our tree: unavailable (retry) or a plain store error."""
     message = str(getattr(exc, "orig", exc)).lower()

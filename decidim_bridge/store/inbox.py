@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
 from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.store.database import translate_driver_error
 from decidim_bridge.store.queries import count_by_status
 from decidim_bridge.store.schema import inbox
 
@@ -81,6 +82,24 @@ class NewDelivery:
     def key(self) -> tuple[str, str, str]:
         return (self.tenant, self.source, self.delivery_key)
 
+    def row(self) -> tuple[Any, ...]:
+        """The values in ``INSERT_COLUMNS`` order."""
+        return (
+            self.tenant,
+            self.source,
+            self.delivery_key,
+            self.event_type,
+            self.subject,
+            self.body,
+            self.body_sha256,
+            self.now,
+            self.status,
+            self.outcome,
+            0,
+            self.now,
+            self.now if self.status != "pending" else None,
+        )
+
     def values(self) -> dict[str, Any]:
         return {
             "tenant": self.tenant,
@@ -129,6 +148,53 @@ def store_delivery(
     return store_deliveries(conn, [delivery])[0]
 
 
+#: The columns a new delivery fills, in the order of ``NewDelivery.row``.
+INSERT_COLUMNS = (
+    "tenant",
+    "source",
+    "delivery_key",
+    "event_type",
+    "subject",
+    "body",
+    "body_sha256",
+    "received_at",
+    "status",
+    "outcome",
+    "attempts",
+    "next_attempt_at",
+    "finished_at",
+)
+
+
+@lru_cache(maxsize=256)
+def _postgres_insert_sql(rows: int) -> str:
+    one = "(" + ", ".join(["%s"] * len(INSERT_COLUMNS)) + ")"
+    return (
+        f"INSERT INTO {inbox.name} ({', '.join(INSERT_COLUMNS)}) VALUES "
+        + ", ".join([one] * rows)
+        + " ON CONFLICT (tenant, source, delivery_key) DO NOTHING"
+        " RETURNING id, tenant, source, delivery_key"
+    )
+
+
+def _insert_postgres(
+    conn: Connection, deliveries: list[NewDelivery]
+) -> dict[tuple[str, str, str], int]:
+    """The intake's hot path on the driver's cursor (same connection and transaction).
+
+    SQLAlchemy's execution layer costs the web worker about as much CPU as the driver's
+    whole round trip for this one statement; the SQL is plain and built once per batch size.
+    """
+    sql = _postgres_insert_sql(len(deliveries))
+    params = [value for delivery in deliveries for value in delivery.row()]
+    try:
+        with conn.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(sql, params)
+            return {(t, s, k): int(i) for i, t, s, k in cursor.fetchall()}
+    except conn.dialect.loaded_dbapi.Error as exc:
+        raise translate_driver_error(exc, sql, conn.dialect) from exc
+
+
 @cache
 def _insert_statement(dialect_name: str) -> Any:
     # Built once: constructing an INSERT per row costs more CPU than executing it.
@@ -151,7 +217,9 @@ def store_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> lis
     for index, delivery in enumerate(deliveries):
         first_of.setdefault(delivery.key, index)
     inserted: dict[tuple[str, str, str], int] = {}
-    if first_of:
+    if first_of and conn.dialect.name == "postgresql":
+        inserted = _insert_postgres(conn, [deliveries[index] for index in first_of.values()])
+    elif first_of:
         rows = conn.execute(
             _insert_statement(conn.dialect.name),
             [deliveries[index].values() for index in first_of.values()],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.errors import LeaseLost, NotFound, StoreError, StoreUnavailable
 from decidim_bridge.store import inbox
 
 
@@ -58,6 +58,50 @@ class TestStoreDelivery:
                 now=1.0,
             )
         assert not result.duplicate
+
+    def test_batch_stores_every_column_once_per_key(self, any_db):
+        deliveries = [
+            inbox.NewDelivery(
+                "localhost", "decidim", key, "a.b", "proposal:7", body, sha, 5.0, status
+            )
+            for key, body, sha, status in [
+                ("k1", '{"n": 1}', "1" * 64, "pending"),
+                ("k2", '{"n": 2}', "2" * 64, "ignored"),
+                ("k1", '{"n": 1}', "1" * 64, "pending"),
+            ]
+        ]
+        with any_db.begin() as conn:
+            results = inbox.store_deliveries(conn, deliveries)
+            rows = {r.delivery_key: r for r in inbox.list_rows(conn)}
+        assert [(r.duplicate, r.body_mismatch) for r in results] == [
+            (False, False),
+            (False, False),
+            (True, False),
+        ]
+        assert results[2].id == results[0].id == rows["k1"].id
+        assert (rows["k1"].body, rows["k1"].body_sha256, rows["k1"].status) == (
+            '{"n": 1}',
+            "1" * 64,
+            "pending",
+        )
+        assert (rows["k1"].received_at, rows["k1"].next_attempt_at, rows["k1"].attempts) == (
+            5.0,
+            5.0,
+            0,
+        )
+        assert (rows["k1"].finished_at, rows["k2"].finished_at) == (None, 5.0)
+        assert rows["k2"].status == "ignored"
+
+    def test_driver_errors_are_translated(self, pg_db):
+        too_long = inbox.NewDelivery("localhost", "decidim", "k", "x" * 300, "s", "{}", "0", 1.0)
+        with pytest.raises(StoreError) as raised, pg_db.begin() as conn:
+            inbox.store_deliveries(conn, [too_long])
+        assert not isinstance(raised.value, StoreUnavailable)
+        with pytest.raises(StoreUnavailable), pg_db.begin() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            with pg_db.engine.connect() as admin:
+                admin.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            inbox.store_deliveries(conn, [too_long])
 
 
 class TestClaim:
