@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import dumps, envelope
 from sqlalchemy import text
+from workers.run_worker import ensure_handled_table
 
 from decidim_bridge.config import load_settings
 from decidim_bridge.errors import DecidimRateLimited, DecidimUnavailable, GraphQLError
@@ -235,6 +236,8 @@ def test_two_workers_on_postgres_drain_1000_events_once_each(pg_db):
                 body_sha256="0" * 64,
                 now=now,
             )
+    # Created once here: two processes racing on CREATE TABLE IF NOT EXISTS can both fail.
+    ensure_handled_table(pg_db)
     procs = [
         subprocess.Popen(
             [

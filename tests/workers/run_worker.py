@@ -21,6 +21,18 @@ from decidim_bridge.worker import Worker
 EVENT = "decidim.events.proposals.proposal_published"
 
 
+def ensure_handled_table(db: Database) -> None:
+    """Create the ``handled`` table (tests that start several workers call it first)."""
+    identity = "AUTOINCREMENT" if db.dialect == "sqlite" else "GENERATED ALWAYS AS IDENTITY"
+    with db.begin() as conn:
+        conn.execute(
+            text(
+                f"CREATE TABLE IF NOT EXISTS handled (seq INTEGER PRIMARY KEY {identity}, "
+                "inbox_id INTEGER NOT NULL, subject TEXT NOT NULL, worker TEXT NOT NULL)"
+            )
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
@@ -32,14 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     db = Database(args.db)
-    with db.begin() as conn:
-        conn.execute(
-            text(
-                "CREATE TABLE IF NOT EXISTS handled (seq INTEGER PRIMARY KEY"
-                + (" AUTOINCREMENT" if db.dialect == "sqlite" else " GENERATED ALWAYS AS IDENTITY")
-                + ", inbox_id INTEGER NOT NULL, subject TEXT NOT NULL, worker TEXT NOT NULL)"
-            )
-        )
+    ensure_handled_table(db)
     settings = load_settings(environ={}, worker_lease_seconds=args.lease, worker_poll_interval=0.05)
 
     def handler(event, ctx):
