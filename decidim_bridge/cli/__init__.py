@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "decidim_bridge.cli.sandbox",
     "decidim_bridge.cli.decidim",
     "decidim_bridge.cli.plan",
+    "decidim_bridge.cli.digest",
 )
 
 
