@@ -25,6 +25,12 @@ def _message_template_problems(directory: Path, mappings: Mappings) -> list[Prob
     return message_problems(directory, mappings)
 
 
+def _digest_template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
+    from decidim_bridge.digest.checks import digest_template_problems
+
+    return digest_template_problems(directory, mappings)
+
+
 def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
     """Plan every example proposal in ``examples/``: the rules must work on real input."""
     from decidim_bridge.plan import build_plan
@@ -67,6 +73,7 @@ def check_mappings(directory: Path | None) -> None:
     mappings, problems = check(directory)
     if mappings is not None:
         problems += _message_template_problems(directory, mappings)
+        problems += _digest_template_problems(directory, mappings)
         problems += _example_problems(directory, mappings)
     for problem in problems:
         click.echo(str(problem), err=True)
