@@ -49,6 +49,7 @@ def _example_digest(directory: Path, mappings: Mappings, locale: str) -> Digest:
         digest,
         district_filter="check",
         theme_filter="check",
+        audience="check",
         initiatives=items,
         districts=groups,
         portfolios=digest.portfolios + orphan,

@@ -129,3 +129,4 @@ class Digest:
     portfolios: tuple[Group, ...]
     totals: Totals
     initiatives: tuple[DigestItem, ...] = field(default=())
+    audience: str | None = None  # the stakeholder a mailed digest was selected for

@@ -98,3 +98,17 @@ def render_digest(
     if fmt == "markdown":
         return rendered.text + "\n"
     return plain_text(rendered.text) + "\n"
+
+
+def render_digest_mail(
+    digest: Digest, mappings: Mappings, templates: MessageTemplates | None = None
+) -> Rendered:
+    """The digest as a mail: the template's subject, plain text and an HTML body.
+
+    Rendered twice: titles escaped for the HTML part, as written for the plain part."""
+    templates = templates or message_templates(mappings)
+    marked = templates.render(TEMPLATE, digest.locale, digest_context(digest, mappings))
+    plain = templates.render(
+        TEMPLATE, digest.locale, digest_context(digest, mappings, escape=False)
+    )
+    return Rendered(subject=marked.subject, text=plain_text(plain.text), html=marked.html)
