@@ -70,7 +70,7 @@ def outbox(
         "KIND / PURPOSE / PROPOSAL / RECIPIENT"
     )
     for row in rows:
-        target = f"proposal {row.proposal_id} v{row.plan_version}"
+        target = _target(row.proposal_id, row.plan_version)
         click.echo(
             f"{row.id:>6}  {row.status:10} {row.attempts:>5}  {fmt_time(row.updated_at):19}  "
             f"{row.ref:10} {row.kind} {row.purpose}  {target}  {row.recipient}".rstrip()
@@ -79,6 +79,15 @@ def outbox(
             click.echo(f"{'':>8}outcome: {row.outcome}")
         if row.last_error and row.status not in ("done", "superseded"):
             click.echo(f"{'':>8}last error: {row.last_error.splitlines()[0][:160]}")
+
+
+def _target(proposal_id: str | None, plan_version: int | None) -> str:
+    """What a row is about: a proposal's plan version, or nothing (e.g. a council digest)."""
+    if not proposal_id:
+        return "-"
+    if plan_version is None:
+        return f"proposal {proposal_id}"
+    return f"proposal {proposal_id} v{plan_version}"
 
 
 @outbox.command("retry")

@@ -70,3 +70,14 @@ def test_send_refuses_the_options_of_the_printed_letter(env):
     assert result.exit_code == 2
     assert "drop --district, --out" in result.output
     assert _digest_rows(env) == []
+
+
+def test_outbox_listing_shows_digest_rows_without_a_proposal(env):
+    from decidim_bridge.cli.writeback import outbox as outbox_command
+
+    CliRunner().invoke(digest, ["--send", *AT])
+    listing = CliRunner().invoke(outbox_command, [])
+    assert listing.exit_code == 0, listing.output
+    digest_lines = [line for line in listing.output.splitlines() if " digest " in line]
+    assert len(digest_lines) == 4
+    assert all("vNone" not in line and "proposal" not in line for line in digest_lines)
