@@ -21,7 +21,6 @@ from typing import Any
 from decidim_bridge.writeback.keys import body_carries
 
 _TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
 
 
 def find_comment(comments: Iterable[Any], key: str, ref: str) -> Any | None:
@@ -31,11 +30,6 @@ def find_comment(comments: Iterable[Any], key: str, ref: str) -> Any | None:
         if body_carries(str(body or ""), key, ref):
             return comment
     return None
-
-
-def plain(rich_text: str) -> str:
-    """Text of an HTML fragment with tags removed and white space collapsed."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", rich_text or ""))).strip()
 
 
 def text_key(rich_text: str) -> str:
