@@ -19,9 +19,14 @@ from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from decidim_bridge.errors import LeaseLost, NotFound
+from decidim_bridge.errors import LeaseLost
 from decidim_bridge.store.database import translate_driver_error
-from decidim_bridge.store.queries import count_by_status
+from decidim_bridge.store.queries import (
+    count_by_status,
+    fetch_by_id,
+    newest_rows,
+    require_ids,
+)
 from decidim_bridge.store.schema import inbox
 
 #: Statuses of a row that still has to be handled; they block later rows of the subject.
@@ -374,15 +379,15 @@ def fail(
 
 
 def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bool = False) -> int:
-    """Put dead (or, by id, finished) rows back in the queue; returns how many."""
-    if not ids and not all_dead:
-        return 0
-    condition = inbox.c.status == "dead" if all_dead else inbox.c.id.in_(list(ids))
+    """Put rows back in the queue: the given ids if finished (dead, done or ignored), else
+    every dead row with ``all_dead``; returns how many."""
     if ids:
-        found = conn.execute(select(func.count()).where(inbox.c.id.in_(list(ids)))).scalar_one()
-        if found != len(set(ids)):
-            raise NotFound("no inbox row with that id")
-        condition = and_(condition, inbox.c.status.in_(("dead", "done", "ignored")))
+        require_ids(conn, inbox, ids)
+        condition = and_(inbox.c.id.in_(list(ids)), inbox.c.status.in_(("dead", "done", "ignored")))
+    elif all_dead:
+        condition = inbox.c.status == "dead"
+    else:
+        return 0
     result = conn.execute(
         update(inbox)
         .where(condition)
@@ -399,21 +404,14 @@ def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bo
 
 
 def get(conn: Connection, row_id: int) -> InboxRow:
-    row = conn.execute(select(inbox).where(inbox.c.id == row_id)).first()
-    if row is None:
-        raise NotFound(f"no inbox row {row_id}")
-    return InboxRow.from_row(row)
+    return InboxRow.from_row(fetch_by_id(conn, inbox, row_id))
 
 
 def list_rows(
     conn: Connection, *, status: str | None = None, limit: int = 50, tenant: str | None = None
 ) -> list[InboxRow]:
-    stmt = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(inbox.c.status == status)
-    if tenant:
-        stmt = stmt.where(inbox.c.tenant == tenant)
-    return [InboxRow.from_row(r) for r in conn.execute(stmt)]
+    rows = newest_rows(conn, inbox, limit=limit, status=status, tenant=tenant)
+    return [InboxRow.from_row(r) for r in rows]
 
 
 def counts(conn: Connection) -> dict[str, int]:

@@ -47,8 +47,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
-from decidim_bridge.errors import LeaseLost, NotFound
-from decidim_bridge.store.queries import count_by_status
+from decidim_bridge.errors import LeaseLost
+from decidim_bridge.store.queries import (
+    count_by_status,
+    fetch_by_id,
+    newest_rows,
+    require_ids,
+)
 from decidim_bridge.store.schema import BigId, metadata
 
 #: Every status, in the order the CLI shows them.
@@ -587,18 +592,13 @@ def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bo
     A retried row that may have been applied keeps its ``sending_at`` cleared: the operator
     decided it did not arrive. Decidim writes reconcile anyway (attempts > 0 ⇒ read first).
     """
-    if not ids and not all_dead:
-        return 0
     if ids:
-        found = conn.execute(
-            select(outbox.c.id, outbox.c.status).where(outbox.c.id.in_(list(ids)))
-        ).all()
-        if len(found) != len(set(ids)):
-            missing = sorted(set(ids) - {r.id for r in found})
-            raise NotFound(f"no outbox row {', '.join(map(str, missing))}")
+        require_ids(conn, outbox, ids)
         condition = and_(outbox.c.id.in_(list(ids)), outbox.c.status == "dead")
-    else:
+    elif all_dead:
         condition = outbox.c.status == "dead"
+    else:
+        return 0
     result = conn.execute(
         update(outbox)
         .where(condition)
@@ -616,10 +616,7 @@ def retry(conn: Connection, *, now: float, ids: Sequence[int] = (), all_dead: bo
 
 
 def get(conn: Connection, row_id: int) -> OutboxRow:
-    row = conn.execute(select(outbox).where(outbox.c.id == row_id)).first()
-    if row is None:
-        raise NotFound(f"no outbox row {row_id}")
-    return OutboxRow.from_row(row)
+    return OutboxRow.from_row(fetch_by_id(conn, outbox, row_id))
 
 
 def list_rows(
@@ -630,14 +627,10 @@ def list_rows(
     proposal_id: str | None = None,
     limit: int = 50,
 ) -> list[OutboxRow]:
-    stmt = select(outbox).order_by(outbox.c.id.desc()).limit(limit)
-    if status:
-        stmt = stmt.where(outbox.c.status == status)
-    if tenant:
-        stmt = stmt.where(outbox.c.tenant == tenant)
-    if proposal_id:
-        stmt = stmt.where(outbox.c.proposal_id == proposal_id)
-    return [OutboxRow.from_row(r) for r in conn.execute(stmt)]
+    rows = newest_rows(
+        conn, outbox, limit=limit, status=status, tenant=tenant, proposal_id=proposal_id
+    )
+    return [OutboxRow.from_row(r) for r in rows]
 
 
 def counts(conn: Connection) -> dict[str, int]:

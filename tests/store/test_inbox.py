@@ -160,9 +160,25 @@ class TestClaim:
             assert inbox.get(conn, row.id).status == "pending"
             assert inbox.counts(conn)["dead"] == 0
 
-    def test_retry_unknown_id(self, any_db):
-        with any_db.begin() as conn, pytest.raises(NotFound):
-            inbox.retry(conn, now=1.0, ids=[999])
+    def test_retry_unknown_id_names_every_missing_id(self, any_db):
+        with any_db.begin() as conn:
+            known = add(conn, "a").id
+        with any_db.begin() as conn, pytest.raises(NotFound) as info:
+            inbox.retry(conn, now=1.0, ids=[known, 998, 999])
+        assert info.value.message == "no inbox row 998, 999"
+
+    def test_retry_by_id_requeues_only_those_ids(self, any_db):
+        """Ids win over ``all_dead``: naming one dead event never requeues every dead one."""
+        with any_db.begin() as conn:
+            add(conn, "a", subject="proposal:1")
+            add(conn, "b", subject="proposal:2")
+        first, second = claim(any_db, limit=2)
+        with any_db.begin() as conn:
+            for row in (first, second):
+                inbox.fail(conn, row.id, owner="w1", now=100.0, error="x", retry_at=None)
+            assert inbox.retry(conn, now=200.0, ids=[first.id], all_dead=True) == 1
+            assert inbox.get(conn, first.id).status == "pending"
+            assert inbox.get(conn, second.id).status == "dead"
 
     def test_ignored_rows_are_never_claimed(self, any_db):
         with any_db.begin() as conn:
