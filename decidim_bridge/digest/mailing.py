@@ -20,7 +20,7 @@ from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plan_store
 from decidim_bridge.store.outbox import NewEffect
-from decidim_bridge.writeback.effects import MAIL
+from decidim_bridge.writeback.effects import MAIL, mail_effect
 from decidim_bridge.writeback.keys import effect_key, ref_code
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 
@@ -60,7 +60,6 @@ def digest_mails(
     mappings: Mappings,
 ) -> list[DigestMail]:
     """The mail effect of every subscriber with something to report and an address."""
-    domain = mail_from.rpartition("@")[2] or "localhost"
     result = []
     for item in digests:
         stakeholder = item.stakeholder
@@ -74,29 +73,19 @@ def digest_mails(
             continue
         key = digest_key(tenant, stakeholder.id, period)
         ref = ref_code(key, ref_prefix)
-        rendered = render_digest_mail(item.digest, mappings, templates)
-        to_name = stakeholder.contact.name or stakeholder.name
-        effect = NewEffect(
+        effect = mail_effect(
             tenant=tenant,
-            effect_key=key,
+            key=key,
             ref=ref,
             proposal_id="",
             plan_version=None,
-            kind=MAIL,
             purpose=PURPOSE,
-            recipient=address,
-            lane=f"mail:{key[:24]}",
-            public=False,
-            payload={
-                "to": [address],
-                "to_name": to_name,
-                "cc": [],
-                "subject": rendered.subject,
-                "text": rendered.text,
-                "html": rendered.html,
-                "locale": item.digest.locale,
-                "message_id": f"<{key[:32]}@{domain}>",
-                "ref": ref,
+            to=address,
+            to_name=stakeholder.contact.name or stakeholder.name,
+            rendered=render_digest_mail(item.digest, mappings, templates),
+            locale=item.digest.locale,
+            mail_from=mail_from,
+            extra={
                 "stakeholder_id": stakeholder.id,
                 "period": [period.since.isoformat(), period.until.isoformat()],
             },

@@ -27,7 +27,7 @@ Rules, in short:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
@@ -43,7 +43,7 @@ from decidim_bridge.writeback.render import (
     render_comment,
     render_mail,
 )
-from decidim_bridge.writeback.templates import MessageTemplates
+from decidim_bridge.writeback.templates import MessageTemplates, Rendered
 from decidim_bridge.writeback.view import FINAL_STATES, PlanView, StakeholderLink, localized
 
 COMMENT = "decidim_comment"
@@ -158,25 +158,67 @@ class _Builder:
             ref=ref,
             **extra,
         )
-        domain = parseaddr(self.options.mail_from)[1].rpartition("@")[2] or "localhost"
-        self.add(
-            key=key,
-            ref=ref,
-            kind=MAIL,
-            purpose=purpose,
-            recipient=to,
-            payload={
-                "to": [to],
-                "to_name": name,
-                "cc": [c for c in cc if c.lower() != to.lower()],
-                "subject": rendered.subject,
-                "text": rendered.text,
-                "html": rendered.html,
-                "locale": use_locale,
-                "message_id": f"<{key[:32]}@{domain}>",
-                "ref": ref,
-            },
+        self.effects.append(
+            mail_effect(
+                tenant=self.view.tenant,
+                key=key,
+                ref=ref,
+                proposal_id=self.view.proposal_id,
+                plan_version=self.view.version,
+                purpose=purpose,
+                to=to,
+                to_name=name,
+                cc=cc,
+                rendered=rendered,
+                locale=use_locale,
+                mail_from=self.options.mail_from,
+            )
         )
+
+
+def mail_effect(
+    *,
+    tenant: str,
+    key: str,
+    ref: str,
+    proposal_id: str,
+    plan_version: int | None,
+    purpose: str,
+    to: str,
+    to_name: str,
+    rendered: Rendered,
+    locale: str,
+    mail_from: str,
+    cc: Sequence[str] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> NewEffect:
+    """The outbox row of one mail, in the one payload shape the writer sends: its own
+    lane, and a Message-ID made from the key so a resent mail is recognisably the same."""
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
+    return NewEffect(
+        tenant=tenant,
+        effect_key=key,
+        ref=ref,
+        proposal_id=proposal_id,
+        plan_version=plan_version,
+        kind=MAIL,
+        purpose=purpose,
+        recipient=to,
+        lane=f"mail:{key[:24]}",
+        public=False,
+        payload={
+            "to": [to],
+            "to_name": to_name,
+            "cc": [c for c in cc if c.lower() != to.lower()],
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "locale": locale,
+            "message_id": f"<{key[:32]}@{domain}>",
+            "ref": ref,
+            **(extra or {}),
+        },
+    )
 
 
 def plan_effects(

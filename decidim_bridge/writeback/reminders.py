@@ -23,9 +23,8 @@ from decidim_bridge.errors import DecidimError, NotFound
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
-from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.adapter import open_plan_views
-from decidim_bridge.writeback.effects import MAIL
+from decidim_bridge.writeback.effects import MAIL, mail_effect
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
 from decidim_bridge.writeback.ledger import options_for, own_answers
 from decidim_bridge.writeback.reconcile import shows_own_answer, text_key
@@ -123,41 +122,31 @@ def run_reminders(
             if key in present:
                 continue
             ref = ref_code(key, options.ref_prefix)
+            locale = view.lead.locale or options.default_locale
             rendered = render_mail(
                 templates,
                 "reminder",
                 view,
                 Links(options.decidim_url),
-                locale=view.lead.locale or options.default_locale,
+                locale=locale,
                 recipient=view.lead,
                 milestone=milestone,
                 due=due_date,
                 ref=ref,
             )
-            domain = settings.mail_from.rpartition("@")[2] or "localhost"
             effects.append(
-                NewEffect(
+                mail_effect(
                     tenant=view.tenant,
-                    effect_key=key,
+                    key=key,
                     ref=ref,
                     proposal_id=view.proposal_id,
                     plan_version=view.version,
-                    kind=MAIL,
                     purpose=f"reminder-{milestone}",
-                    recipient=view.lead.email,
-                    lane=f"mail:{key[:24]}",
-                    public=False,
-                    payload={
-                        "to": [view.lead.email],
-                        "to_name": view.lead.name,
-                        "cc": [],
-                        "subject": rendered.subject,
-                        "text": rendered.text,
-                        "html": rendered.html,
-                        "locale": view.lead.locale or options.default_locale,
-                        "message_id": f"<{key[:32]}@{domain}>",
-                        "ref": ref,
-                    },
+                    to=view.lead.email,
+                    to_name=view.lead.name,
+                    rendered=rendered,
+                    locale=locale,
+                    mail_from=settings.mail_from,
                 )
             )
         if effects:
