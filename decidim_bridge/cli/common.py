@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
@@ -43,3 +45,30 @@ def fmt_time(epoch: float | None) -> str:
     if epoch is None:
         return "-"
     return datetime.fromtimestamp(epoch, UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def requeue(retry: Callable[..., int], ids: Sequence[int], all_dead: bool, *, what: str) -> int:
+    """Run a store's ``retry(conn, now=, ids=, all_dead=)`` for an operator command."""
+    if not ids and not all_dead:
+        raise click.UsageError(f"give {what} ids or --all-dead")
+    _, database = settings_and_db(configure_logging=False)
+    with database.begin() as conn:
+        return retry(conn, now=time.time(), ids=ids, all_dead=all_dead)
+
+
+def echo_json_rows(rows: Iterable[Any], *, leave_out: str) -> None:
+    """One JSON object per row (a dataclass), without its bulky ``leave_out`` field."""
+    for row in rows:
+        click.echo(json.dumps({k: v for k, v in row.__dict__.items() if k != leave_out}))
+
+
+def echo_counts(counts: dict[str, int]) -> None:
+    click.echo("  ".join(f"{status}: {count}" for status, count in counts.items()))
+
+
+def echo_row_notes(outcome: str | None, last_error: str | None, *, show_error: bool) -> None:
+    """The indented outcome and first line of the last error under a listed row."""
+    if outcome:
+        click.echo(f"{'':>8}outcome: {outcome}")
+    if last_error and show_error:
+        click.echo(f"{'':>8}last error: {last_error.splitlines()[0][:160]}")

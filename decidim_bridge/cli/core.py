@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import sys
-import time
-from typing import Any
 
 import click
 
-from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
+from decidim_bridge.cli.common import (
+    echo_counts,
+    echo_json_rows,
+    echo_row_notes,
+    fmt_time,
+    reports_errors,
+    requeue,
+    settings_and_db,
+)
 from decidim_bridge.store import inbox as inbox_store
 
 
@@ -87,11 +92,9 @@ def inbox_command(status: str | None, limit: int, as_json: bool) -> None:
         rows = inbox_store.list_rows(conn, status=status, limit=limit)
         counts = inbox_store.counts(conn)
     if as_json:
-        for row in rows:
-            record: dict[str, Any] = {k: v for k, v in row.__dict__.items() if k != "body"}
-            click.echo(json.dumps(record))
+        echo_json_rows(rows, leave_out="body")
         return
-    click.echo("  ".join(f"{k}: {v}" for k, v in counts.items()))
+    echo_counts(counts)
     if not rows:
         click.echo("(no rows)")
         return
@@ -103,10 +106,7 @@ def inbox_command(status: str | None, limit: int, as_json: bool) -> None:
             f"{row.id:>6}  {row.status:8} {row.attempts:>5}  {fmt_time(row.received_at):19}  "
             f"{row.source:9} {row.event_type}  {row.subject}"
         )
-        if row.outcome:
-            click.echo(f"{'':>8}outcome: {row.outcome}")
-        if row.last_error and row.status in ("dead", "pending"):
-            click.echo(f"{'':>8}last error: {row.last_error.splitlines()[0][:160]}")
+        echo_row_notes(row.outcome, row.last_error, show_error=row.status in ("dead", "pending"))
 
 
 @click.command("retry")
@@ -115,11 +115,7 @@ def inbox_command(status: str | None, limit: int, as_json: bool) -> None:
 @reports_errors
 def retry_command(ids: tuple[int, ...], all_dead: bool) -> None:
     """Put dead (or finished) inbox events back in the queue."""
-    if not ids and not all_dead:
-        raise click.UsageError("give inbox ids or --all-dead")
-    _, database = settings_and_db(configure_logging=False)
-    with database.begin() as conn:
-        count = inbox_store.retry(conn, now=time.time(), ids=ids, all_dead=all_dead)
+    count = requeue(inbox_store.retry, ids, all_dead, what="inbox")
     click.echo(f"{count} event(s) queued again")
 
 

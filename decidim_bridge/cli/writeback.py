@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 import click
 
-from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
+from decidim_bridge.cli.common import (
+    echo_counts,
+    echo_json_rows,
+    echo_row_notes,
+    fmt_time,
+    reports_errors,
+    requeue,
+    settings_and_db,
+)
 from decidim_bridge.store import outbox as outbox_store
 
 
@@ -57,11 +63,9 @@ def outbox(
         rows = outbox_store.list_rows(conn, status=status, proposal_id=proposal_id, limit=limit)
         counts = outbox_store.counts(conn)
     if as_json:
-        for row in rows:
-            record = {k: v for k, v in row.__dict__.items() if k != "payload"}
-            click.echo(json.dumps(record))
+        echo_json_rows(rows, leave_out="payload")
         return
-    click.echo("  ".join(f"{k}: {v}" for k, v in counts.items()))
+    echo_counts(counts)
     if not rows:
         click.echo("(no rows)")
         return
@@ -75,10 +79,9 @@ def outbox(
             f"{row.id:>6}  {row.status:10} {row.attempts:>5}  {fmt_time(row.updated_at):19}  "
             f"{row.ref:10} {row.kind} {row.purpose}  {target}  {row.recipient}".rstrip()
         )
-        if row.outcome:
-            click.echo(f"{'':>8}outcome: {row.outcome}")
-        if row.last_error and row.status not in ("done", "superseded"):
-            click.echo(f"{'':>8}last error: {row.last_error.splitlines()[0][:160]}")
+        echo_row_notes(
+            row.outcome, row.last_error, show_error=row.status not in ("done", "superseded")
+        )
 
 
 def _target(proposal_id: str | None, plan_version: int | None) -> str:
@@ -96,11 +99,7 @@ def _target(proposal_id: str | None, plan_version: int | None) -> str:
 @reports_errors
 def outbox_retry(ids: tuple[int, ...], all_dead: bool) -> None:
     """Put dead writes back; Decidim writes read Decidim first, so none is applied twice."""
-    if not ids and not all_dead:
-        raise click.UsageError("give outbox ids or --all-dead")
-    _, database = settings_and_db(configure_logging=False)
-    with database.begin() as conn:
-        count = outbox_store.retry(conn, now=time.time(), ids=ids, all_dead=all_dead)
+    count = requeue(outbox_store.retry, ids, all_dead, what="outbox")
     click.echo(f"{count} write(s) queued again")
 
 
