@@ -30,7 +30,7 @@ from decidim_bridge.plan.model import (
     Plan,
     Reason,
 )
-from decidim_bridge.plan.offers import offer_budget, offer_resources
+from decidim_bridge.plan.offers import OfferTerms, offer_budget, offer_resources
 from decidim_bridge.plan.service import service_purchase
 from decidim_bridge.plan.stakeholders import link_stakeholders
 from decidim_bridge.plan.state import EMPTY_STATE, PlanningState
@@ -123,14 +123,18 @@ def build_plan(
         stage,
         previous.assignment if previous is not None else None,
     )
-    availability = state.availability
-    decision = date.fromisoformat(expectations.decision_by)
-    resources, resource_notes = offer_resources(
-        text, classification, mappings, availability, stage, start, today, now, calendar, decision
+    terms = OfferTerms(
+        mappings,
+        state.availability,
+        stage,
+        start,
+        today,
+        now,
+        calendar,
+        hold_floor=date.fromisoformat(expectations.decision_by),
     )
-    budget = offer_budget(
-        text, classification, mappings, availability, stage, start, today, now, calendar, decision
-    )
+    resources, resource_notes = offer_resources(text, classification, terms)
+    budget = offer_budget(text, classification, terms)
     links_to = link_stakeholders(classification, resources, budget, mappings, stage)
     service = service_purchase(text, mappings, calendar, start)
     checklist = build_checklist(

@@ -14,6 +14,7 @@ decision date, so a reservation does not lapse while residents wait); accepted -
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from decidim_bridge.plan.calendar import WorkCalendar
@@ -54,29 +55,41 @@ def requested_amount(text: ProposalText) -> tuple[int, Evidence] | None:
     return best
 
 
-def _hold_for(
-    kind: str,
-    item_id: str,
-    quantity: int,
-    stage: str,
-    own: Hold | None,
-    now: float,
-    expires_at: float,
-) -> Hold:
-    """The initiative's existing hold when it still fits, else a new one."""
-    if own is not None and own.quantity == quantity:
-        if stage == ACCEPTED:
-            return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
-        if own.status == HELD:
-            return own
-    if stage == ACCEPTED:
-        return Hold(kind, item_id, quantity, CONFIRMED, now, None)
-    return Hold(kind, item_id, quantity, HELD, now, expires_at)
+@dataclass(frozen=True)
+class OfferTerms:
+    """What every offer of one plan is made under: rules, free stock, stage and dates."""
 
+    mappings: Mappings
+    availability: Availability
+    stage: str
+    start: date  # the day the initiative was published: lead times count from it
+    today: date
+    now: float
+    calendar: WorkCalendar
+    hold_floor: date  # a new hold lasts at least until this day (the promised decision)
 
-def _expiry(calendar: WorkCalendar, today: date, hold_days: int, floor: date) -> float:
-    """A new hold lasts ``hold_days`` working days, and at least until the decision date."""
-    return calendar.end_of_day(max(calendar.add_working_days(today, hold_days), floor))
+    def ready_date(self, lead_time_days: int) -> str:
+        return self.calendar.add_working_days(self.start, lead_time_days).isoformat()
+
+    def hold(self, kind: str, item_id: str, quantity: int, hold_days: int) -> Hold:
+        """The initiative's existing hold when it still fits, else a new one.
+
+        A new hold lasts ``hold_days`` working days, and at least until the decision date.
+        """
+        own = self.availability.own_holds.get((kind, item_id))
+        if own is not None and own.quantity == quantity:
+            if self.stage == ACCEPTED:
+                return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
+            if own.status == HELD:
+                return own
+        if self.stage == ACCEPTED:
+            return Hold(kind, item_id, quantity, CONFIRMED, self.now, None)
+        calendar = self.calendar
+        last_day = max(calendar.add_working_days(self.today, hold_days), self.hold_floor)
+        return Hold(kind, item_id, quantity, HELD, self.now, calendar.end_of_day(last_day))
+
+    def until_date(self, hold: Hold) -> str:
+        return self.calendar.local_date(hold.expires_at or self.now).isoformat()
 
 
 def _matched_resources(
@@ -100,18 +113,10 @@ def _matched_resources(
 
 
 def offer_resources(
-    text: ProposalText,
-    classification: Classification,
-    mappings: Mappings,
-    availability: Availability,
-    stage: str,
-    start: date,
-    today: date,
-    now: float,
-    calendar: WorkCalendar,
-    hold_floor: date,
+    text: ProposalText, classification: Classification, terms: OfferTerms
 ) -> tuple[tuple[ResourceOffer, ...], list[Reason]]:
     """One offer per matched group; notes for groups with nothing in this wijk."""
+    mappings, own_holds = terms.mappings, terms.availability.own_holds
     district = classification.district_id
     offers: list[ResourceOffer] = []
     notes: list[Reason] = []
@@ -131,111 +136,78 @@ def offer_resources(
             continue
         # Own wijk before "everywhere"; an item this initiative already holds comes first.
         local.sort(key=lambda pair: 0 if pair[0].districts else 1)
-        local.sort(key=lambda pair: 0 if ("resource", pair[0].id) in availability.own_holds else 1)
-        offers.append(
-            _offer_one(
-                group, local, mappings, availability, stage, start, today, now, calendar, hold_floor
-            )
-        )
+        local.sort(key=lambda pair: 0 if ("resource", pair[0].id) in own_holds else 1)
+        offers.append(_offer_one(group, local, terms))
     return tuple(offers), notes
 
 
 def _offer_one(
-    group: str,
-    local: list[tuple[Resource, Evidence]],
-    mappings: Mappings,
-    availability: Availability,
-    stage: str,
-    start: date,
-    today: date,
-    now: float,
-    calendar: WorkCalendar,
-    hold_floor: date,
+    group: str, local: list[tuple[Resource, Evidence]], terms: OfferTerms
 ) -> ResourceOffer:
-    first, first_evidence = local[0]
-    match_reason = make_reason(
-        mappings,
-        "resource.match",
-        resource=first.id,
-        keyword=first_evidence.rule,
-        where=first_evidence.where,
-    )
-    if stage in CLOSED_STAGES:
-        reasons = (
-            match_reason,
-            make_reason(mappings, "resource.released", resource=first.id, stage=stage),
-        )
-        ready = calendar.add_working_days(start, first.lead_time_days).isoformat()
-        return ResourceOffer(
-            first.id,
-            group,
-            "released",
-            first.per_initiative,
-            ready,
-            None,
-            (first_evidence,),
-            reasons,
-        )
-    for resource, evidence in local:
-        own = availability.own_holds.get(("resource", resource.id))
-        free = availability.resources.get(resource.id, resource.quantity)
-        if free < resource.per_initiative:
-            continue
-        expires = _expiry(calendar, today, resource.hold_days, hold_floor)
-        hold = _hold_for("resource", resource.id, resource.per_initiative, stage, own, now, expires)
-        match = make_reason(
+    mappings = terms.mappings
+
+    def match(resource: Resource, evidence: Evidence) -> Reason:
+        return make_reason(
             mappings,
             "resource.match",
             resource=resource.id,
             keyword=evidence.rule,
             where=evidence.where,
         )
+
+    def without_hold(status: str, reason: Reason) -> ResourceOffer:
+        first, evidence = local[0]
+        return ResourceOffer(
+            first.id,
+            group,
+            status,
+            first.per_initiative,
+            terms.ready_date(first.lead_time_days),
+            None,
+            (evidence,),
+            (match(first, evidence), reason),
+        )
+
+    first = local[0][0]
+    if terms.stage in CLOSED_STAGES:
+        released = make_reason(mappings, "resource.released", resource=first.id, stage=terms.stage)
+        return without_hold("released", released)
+    for resource, evidence in local:
+        free = terms.availability.resources.get(resource.id, resource.quantity)
+        if free < resource.per_initiative:
+            continue
+        hold = terms.hold("resource", resource.id, resource.per_initiative, resource.hold_days)
         if hold.status == CONFIRMED:
             status = make_reason(
                 mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
             )
         else:
-            until = calendar.local_date(hold.expires_at or now).isoformat()
             status = make_reason(
                 mappings,
                 "resource.held",
                 resource=resource.id,
                 quantity=hold.quantity,
-                until_date=until,
+                until_date=terms.until_date(hold),
             )
-        ready = calendar.add_working_days(start, resource.lead_time_days).isoformat()
         return ResourceOffer(
             resource.id,
             group,
             hold.status,
             hold.quantity,
-            ready,
+            terms.ready_date(resource.lead_time_days),
             hold,
             (evidence,),
-            (match, status),
+            (match(resource, evidence), status),
         )
-    free = availability.resources.get(first.id, first.quantity)
-    reasons = (
-        match_reason,
-        make_reason(
-            mappings,
-            "resource.unavailable",
-            resource=first.id,
-            needed=first.per_initiative,
-            available=max(free, 0),
-        ),
+    free = terms.availability.resources.get(first.id, first.quantity)
+    unavailable = make_reason(
+        mappings,
+        "resource.unavailable",
+        resource=first.id,
+        needed=first.per_initiative,
+        available=max(free, 0),
     )
-    ready = calendar.add_working_days(start, first.lead_time_days).isoformat()
-    return ResourceOffer(
-        first.id,
-        group,
-        "unavailable",
-        first.per_initiative,
-        ready,
-        None,
-        (first_evidence,),
-        reasons,
-    )
+    return without_hold("unavailable", unavailable)
 
 
 def _applicable_budgets(
@@ -252,18 +224,15 @@ def _applicable_budgets(
 
 
 def offer_budget(
-    text: ProposalText,
-    classification: Classification,
-    mappings: Mappings,
-    availability: Availability,
-    stage: str,
-    start: date,
-    today: date,
-    now: float,
-    calendar: WorkCalendar,
-    hold_floor: date,
+    text: ProposalText, classification: Classification, terms: OfferTerms
 ) -> BudgetOffer:
     """At most one budget: the first applicable one (file order) with money left."""
+    mappings, availability, stage, start = (
+        terms.mappings,
+        terms.availability,
+        terms.stage,
+        terms.start,
+    )
     requested = requested_amount(text)
     requested_cents = requested[0] if requested else None
     evidence = (requested[1],) if requested else ()
@@ -309,14 +278,12 @@ def offer_budget(
         )
         return BudgetOffer(budget.id, "unavailable", requested_cents, 0, None, evidence, reasons)
     budget, amount, notes = chosen
-    own = availability.own_holds.get(("budget", budget.id))
-    expires = _expiry(calendar, today, budget.hold_days, hold_floor)
-    hold = _hold_for("budget", budget.id, amount, stage, own, now, expires)
+    hold = terms.hold("budget", budget.id, amount, budget.hold_days)
     reasons = [make_reason(mappings, "budget.match", budget=budget.id, year=budget.year), *notes]
     if hold.status == CONFIRMED:
         reasons.append(make_reason(mappings, "budget.confirmed", budget=budget.id, amount=amount))
     else:
-        until = calendar.local_date(hold.expires_at or now).isoformat()
+        until = terms.until_date(hold)
         reasons.append(
             make_reason(mappings, "budget.held", budget=budget.id, amount=amount, until_date=until)
         )
