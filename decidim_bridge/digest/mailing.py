@@ -111,11 +111,8 @@ def record_digest_mails(
     )
     effects = [m.effect for m in mails if m.effect is not None]
     with db.begin() as conn:
-        new_ids = outbox_store.record(conn, effects, now=now)
-        new_keys = set()
-        if new_ids:
-            rows = [outbox_store.get(conn, row_id) for row_id in new_ids]
-            new_keys = {r.effect_key for r in rows}
+        # One effect per call: an empty result says this key was recorded before.
+        new_keys = {e.effect_key for e in effects if outbox_store.record(conn, [e], now=now)}
     return [
         m
         if m.effect is None or m.effect.effect_key in new_keys
