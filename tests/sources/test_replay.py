@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from bridge_server import BridgeServer
 from click.testing import CliRunner
 from conftest import REPO, RESTFULL_SECRET, SECRET, SECRET_KEY
+from sandbox_support import running_bridge
 
 from decidim_bridge.cli.sources import replay
 from decidim_bridge.config import Settings, load_settings
@@ -68,21 +68,14 @@ def test_a_missing_secret_names_the_variable(source: str, variable: str, instanc
 
 
 @pytest.fixture
-def live(settings: Settings, db: Database) -> Iterator[BridgeServer]:
-    server = BridgeServer(settings)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def env(live: BridgeServer, instance_dir: Path) -> dict[str, str]:
-    return {
-        "DECIDIM_BRIDGE_INSTANCE_DIR": str(instance_dir),
-        "DECIDIM_BRIDGE_WEBHOOK_SECRETS": SECRET,
-        "DECIDIM_BRIDGE_RESTFULL_SECRET": RESTFULL_SECRET,
-        "DECIDIM_BRIDGE_PUBLIC_URL": live.base_url,
-    }
+def env(settings: Settings, db: Database, instance_dir: Path) -> Iterator[dict[str, str]]:
+    with running_bridge(settings) as bridge:
+        yield {
+            "DECIDIM_BRIDGE_INSTANCE_DIR": str(instance_dir),
+            "DECIDIM_BRIDGE_WEBHOOK_SECRETS": SECRET,
+            "DECIDIM_BRIDGE_RESTFULL_SECRET": RESTFULL_SECRET,
+            "DECIDIM_BRIDGE_PUBLIC_URL": bridge.url,
+        }
 
 
 def test_replay_command_posts_and_prints_status_and_body(env, db: Database):

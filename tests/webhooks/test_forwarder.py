@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from bridge_server import BridgeServer
 from conftest import REPO, SECRET
 
+from decidim_bridge import create_app
 from decidim_bridge.config import Settings
 from decidim_bridge.intake.delivery import parse_stored
+from decidim_bridge.sandbox.server import ServerThread
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 
@@ -54,14 +56,31 @@ def ruby() -> str:
     return path
 
 
+class LateBridge:
+    """The bridge's web app on a port chosen now but served only from ``start()``: until
+    then connections are refused, which is how a stopped bridge looks to the forwarder."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}/webhooks/decidim"
+        self.server: ServerThread | None = None
+
+    def start(self) -> None:
+        self.server = ServerThread(self.app, "127.0.0.1", self.port).start()
+
+
 @pytest.fixture
-def bridge(settings: Settings, db: Database) -> Iterator[BridgeServer]:
-    server = BridgeServer(settings)
-    yield server
-    server.stop()
+def bridge(settings: Settings, db: Database) -> Iterator[LateBridge]:
+    late = LateBridge(settings)
+    yield late
+    if late.server is not None:
+        late.server.stop()
 
 
-def ruby_env(bridge: BridgeServer, schedule: str) -> dict[str, str]:
+def ruby_env(bridge: LateBridge, schedule: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
     env.update(
         DECIDIM_BRIDGE_FORWARDER_URL=bridge.url,
