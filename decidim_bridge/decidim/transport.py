@@ -29,7 +29,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from decidim_bridge.backoff import backoff_delay
-from decidim_bridge.decidim import auth
+from decidim_bridge.decidim import auth, error_codes
 from decidim_bridge.decidim.breaker import OPEN, CircuitBreaker, breaker_for
 from decidim_bridge.decidim.budget import RequestBudget, next_window
 from decidim_bridge.decidim.metrics import GRAPHQL_REQUESTS, SIGN_INS, THROTTLED
@@ -48,33 +48,6 @@ from decidim_bridge.errors import (
 
 log = logging.getLogger(__name__)
 
-#: Error codes (Decidim 0.32, decidim-api/lib/decidim/api/errors/) that no retry will change.
-PERMANENT_CODES = frozenset(
-    {
-        "MUTATION_NOT_AUTHORIZED_ERROR",
-        "ATTRIBUTE_VALIDATION_ERROR",
-        "VALIDATION_ERROR",
-        "NOT_FOUND_ERROR",
-        "UNAUTHORIZED_OBJECT_ERROR",
-        "UNAUTHORIZED_FIELD_ERROR",
-        "PERMISSION_NOT_SET_ERROR",
-        "INVALID_LOCALE_ERROR",
-        "LOCALE_ERROR",
-        "TOO_MANY_ALIASES_ERROR",
-        "RECURSION_LIMIT_EXCEEDED_ERROR",
-        "INTROSPECTION_DISABLED_ERROR",
-    }
-)
-#: Codes that say "you may not" rather than "this is wrong".
-PERMISSION_CODES = frozenset(
-    {
-        "MUTATION_NOT_AUTHORIZED_ERROR",
-        "UNAUTHORIZED_OBJECT_ERROR",
-        "UNAUTHORIZED_FIELD_ERROR",
-        "PERMISSION_NOT_SET_ERROR",
-        "INTROSPECTION_DISABLED_ERROR",
-    }
-)
 #: Messages of errors without a code that a later attempt may not see again.
 _TRANSIENT_MESSAGES = ("internal server error", "timeout", "temporarily unavailable")
 
@@ -141,10 +114,10 @@ def graphql_error(operation: Operation, errors: list[Any], data: Any) -> GraphQL
     )
     transient_message = any(marker in summary.lower() for marker in _TRANSIENT_MESSAGES)
     exc.retryable = (  # type: ignore[misc]
-        not operation.is_mutation and not (set(codes) & PERMANENT_CODES) and transient_message
+        not operation.is_mutation and not (set(codes) & error_codes.PERMANENT) and transient_message
     )
     exc.data = data  # type: ignore[attr-defined]
-    exc.permission_denied = bool(set(codes) & PERMISSION_CODES)  # type: ignore[attr-defined]
+    exc.permission_denied = bool(set(codes) & error_codes.PERMISSION)  # type: ignore[attr-defined]
     return exc
 
 

@@ -1,7 +1,8 @@
 """The errors Decidim's API reports, as the sandbox raises them.
 
-Each carries the ``extensions.code`` Decidim 0.32 puts on the GraphQL error (classes in
-``decidim-api/lib/decidim/api/errors/``); the schema layer turns them into GraphQL errors.
+Each carries the ``extensions.code`` Decidim 0.32 puts on the GraphQL error (the codes are
+shared with the client in ``decidim_bridge/decidim/error_codes.py``); the schema layer turns
+them into GraphQL errors.
 ``InternalServerError`` stands for an unhandled Ruby exception: Decidim's queries controller
 answers it with HTTP 500 and ``{"errors": [{"message": "Internal Server error"}], "data": {}}``.
 """
@@ -10,15 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MUTATION_NOT_AUTHORIZED = "MUTATION_NOT_AUTHORIZED_ERROR"
-ATTRIBUTE_VALIDATION = "ATTRIBUTE_VALIDATION_ERROR"
-VALIDATION = "VALIDATION_ERROR"
-NOT_FOUND = "NOT_FOUND_ERROR"
-UNAUTHORIZED_OBJECT = "UNAUTHORIZED_OBJECT_ERROR"
-TOO_MANY_ALIASES = "TOO_MANY_ALIASES_ERROR"
-TOO_MANY_RECURSIONS = "TOO_MANY_RECURSIONS_ERROR"
-INTROSPECTION_DISABLED = "INTROSPECTION_DISABLED_ERROR"
-INVALID_LOCALE = "INVALID_LOCALE_ERROR"
+from decidim_bridge.decidim import error_codes
 
 MUTATION_NOT_AUTHORIZED_MESSAGE = "You do not have permission to perform this mutation"
 
@@ -42,16 +35,16 @@ class InternalServerError(Exception):
 
 
 def not_authorized() -> ApiError:
-    return ApiError(MUTATION_NOT_AUTHORIZED, MUTATION_NOT_AUTHORIZED_MESSAGE)
+    return ApiError(error_codes.MUTATION_NOT_AUTHORIZED, MUTATION_NOT_AUTHORIZED_MESSAGE)
 
 
 def not_found(type_name: str) -> ApiError:
-    return ApiError(NOT_FOUND, f"{type_name} not found")
+    return ApiError(error_codes.NOT_FOUND, f"{type_name} not found")
 
 
 def unauthorized_object(type_name: str) -> ApiError:
     return ApiError(
-        UNAUTHORIZED_OBJECT,
+        error_codes.UNAUTHORIZED_OBJECT,
         f"You cannot view or edit this {type_name} because you do not have permissions",
     )
 
@@ -60,4 +53,4 @@ def attribute_errors(entries: list[tuple[str, str]]) -> ApiError:
     """``entries`` are ``(attribute, message)`` pairs, as an ActiveModel form reports them."""
     messages = [{"path": ["attributes", attr], "message": msg} for attr, msg in entries]
     text = ", ".join(f"{attr.capitalize()} {msg}" for attr, msg in entries)
-    return ApiError(ATTRIBUTE_VALIDATION, text, messages=messages)
+    return ApiError(error_codes.ATTRIBUTE_VALIDATION, text, messages=messages)

@@ -42,7 +42,7 @@ from graphql import (
     get_named_type,
 )
 
-from decidim_bridge.sandbox import api_errors
+from decidim_bridge.decidim import error_codes
 
 RECURSION_IGNORED = frozenset({"node", "edges", "nodes", "ofType"})
 RECURSION_THRESHOLD = 2
@@ -72,7 +72,7 @@ def check_operation(
     errors: list[dict[str, Any]] = []
     if walker.introspection and not can_introspect:
         errors.append(
-            _error("Introspection is disabled for this request", api_errors.INTROSPECTION_DISABLED)
+            _error("Introspection is disabled for this request", error_codes.INTROSPECTION_DISABLED)
         )
     if walker.max_depth > limits.max_depth:
         errors.append(
@@ -93,7 +93,7 @@ def check_operation(
             _error(
                 f"Too many aliases used. You have used {len(walker.aliases)} aliases, but "
                 f"{limits.max_aliases} are allowed.",
-                api_errors.TOO_MANY_ALIASES,
+                error_codes.TOO_MANY_ALIASES,
             )
         )
     if walker.recursing:
@@ -102,7 +102,7 @@ def check_operation(
                 "Recursion limit exceeded: "
                 + ", ".join(sorted(walker.recursing))
                 + f" repeat more than {RECURSION_THRESHOLD} times in one path.",
-                api_errors.TOO_MANY_RECURSIONS,
+                error_codes.TOO_MANY_RECURSIONS,
             )
         )
     return errors

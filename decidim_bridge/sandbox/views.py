@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from graphql import GraphQLError
 
+from decidim_bridge.decidim import error_codes
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.model import (
     ASSEMBLY_CLASS,
@@ -228,7 +229,7 @@ class MutationView(View):
 def _check_locale(ctx: RequestContext, locale: str | None) -> None:
     if locale is not None and locale not in ctx.state.organization.available_locales:
         raise api_errors.ApiError(
-            api_errors.INVALID_LOCALE, f"The locale {locale!r} is not available"
+            error_codes.INVALID_LOCALE, f"The locale {locale!r} is not available"
         )
     if locale:
         ctx.locale = locale

@@ -11,7 +11,8 @@ import requests
 from prometheus_client import REGISTRY
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from decidim_bridge.decidim.transport import retry_after_seconds
+from decidim_bridge.decidim import error_codes, operations
+from decidim_bridge.decidim.transport import graphql_error, retry_after_seconds
 from decidim_bridge.errors import (
     AmbiguousWrite,
     DecidimAuthError,
@@ -319,6 +320,19 @@ def test_an_internal_error_without_code_is_retryable_for_a_query(
 
     assert caught.value.codes == ()
     assert caught.value.retryable
+
+
+@pytest.mark.parametrize(
+    "code", [error_codes.TOO_MANY_RECURSIONS, error_codes.RECURSION_LIMIT_EXCEEDED]
+)
+def test_a_limit_code_is_permanent_even_when_the_message_sounds_passing(code: str) -> None:
+    """Both names Decidim has given the recursion limit: a retry would be refused again."""
+    errors = [{"message": "Internal server error: timeout", "extensions": {"code": code}}]
+
+    refused = graphql_error(operations.get("proposal"), errors, None)
+
+    assert refused.codes == (code,)
+    assert not refused.retryable
 
 
 # --- timeouts and connection errors ------------------------------------------------------
