@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from decidim_bridge.events import PROPOSAL_TYPE
-from decidim_bridge.proposals import Proposal
+from decidim_bridge.proposals import ParticipatorySpace, Proposal
 
 EVENT_PREFIX = "decidim.events.proposals."
 PUBLISHED = EVENT_PREFIX + "proposal_published"
@@ -35,8 +35,7 @@ UPDATED = EVENT_PREFIX + "proposal_updated"
 STATE_CHANGED = EVENT_PREFIX + "proposal_state_changed"
 WITHDRAWN = EVENT_PREFIX + "proposal_withdrawn"
 
-#: Kinds of change in the order their events are put in the inbox (and handled).
-KINDS = ("published", "updated", "state_changed", "withdrawn")
+#: Kinds of change, in the order their events are put in the inbox (and handled).
 EVENT_TYPES = {
     "published": PUBLISHED,
     "updated": UPDATED,
@@ -60,15 +59,6 @@ class SeenCopy:
     def is_withdrawn(self) -> bool:
         # Before Decidim 0.28, withdrawing set the state to "withdrawn".
         return self.withdrawn or self.state == "withdrawn"
-
-
-@dataclass(frozen=True)
-class SpaceInfo:
-    """The participatory space a swept component belongs to (for the envelope)."""
-
-    type: str | None
-    id: str | None
-    slug: str | None
 
 
 @dataclass(frozen=True)
@@ -112,7 +102,7 @@ def seen_copy(proposal: Proposal) -> SeenCopy:
 
 
 def changes(previous: SeenCopy | None, current: SeenCopy) -> list[str]:
-    """The kinds of change between the last seen copy and now, in ``KINDS`` order."""
+    """The kinds of change between the last seen copy and now, in ``EVENT_TYPES`` order."""
     if previous is None:
         return ["published"]
     found: list[str] = []
@@ -145,7 +135,7 @@ def synthesize(
     previous: SeenCopy | None,
     current: SeenCopy,
     tenant: str,
-    space: SpaceInfo,
+    space: ParticipatorySpace,
     detected_by: str,
 ) -> Synthesized:
     """The foundation envelope for one change, as the forwarder would have sent it."""
@@ -184,11 +174,6 @@ def synthesize(
     )
 
 
-def space_of(proposal: Proposal, slug: str | None = None) -> SpaceInfo:
-    space = proposal.space
-    return SpaceInfo(type=space.type, id=str(space.id), slug=space.slug or slug)
-
-
 @dataclass(frozen=True)
 class Decision:
     """What to do with one swept proposal: the events to store and the copy to keep."""
@@ -218,7 +203,8 @@ def decide(
         kinds = changes(previous, current)
     else:
         raise ValueError(f"unknown sweep mode {mode!r}")
-    space = space_of(proposal, slug)
+    # The API may leave the slug out; the configured target knows it.
+    space = replace(proposal.space, slug=proposal.space.slug or slug)
     detected_by = "backfill" if mode == "backfill" else "poller"
     events = tuple(
         synthesize(

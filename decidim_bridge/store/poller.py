@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -134,8 +135,6 @@ def save_seen(
 
 
 def seen_count(conn: Connection, *, tenant: str, component_id: str) -> int:
-    from sqlalchemy import func
-
     return int(
         conn.execute(
             select(func.count()).where(
@@ -153,15 +152,6 @@ def component_state(conn: Connection, *, tenant: str, component_id: str) -> Comp
         )
     ).first()
     return ComponentState(**dict(row._mapping)) if row is not None else None
-
-
-def list_components(conn: Connection, *, tenant: str | None = None) -> list[ComponentState]:
-    stmt = select(poller_components).order_by(
-        poller_components.c.tenant, poller_components.c.component_id
-    )
-    if tenant is not None:
-        stmt = stmt.where(poller_components.c.tenant == tenant)
-    return [ComponentState(**dict(row._mapping)) for row in conn.execute(stmt)]
 
 
 def _upsert_component(conn: Connection, tenant: str, component_id: str, **values: Any) -> None:
