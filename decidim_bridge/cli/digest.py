@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -76,8 +76,8 @@ def digest(
     inform_on includes digest (only the initiatives of their wijken or portfolio); the
     writer sends them.
     """
-    from decidim_bridge.digest import Period, build_digest, render_digest
-    from decidim_bridge.digest.audience import previous_month
+    from decidim_bridge.digest import build_digest, render_digest
+    from decidim_bridge.digest.audience import choose_period
     from decidim_bridge.plan.engine import calendar_for
     from decidim_bridge.rules.loader import load as load_mappings
     from decidim_bridge.store import plans as store
@@ -96,15 +96,16 @@ def digest(
     settings, db = settings_and_db(configure_logging=False)
     mappings = load_mappings(settings.mappings_dir)
     today = calendar_for(mappings).local_date(now)
-    if send and since is None and until is None:
-        period = previous_month(today)
-    else:
-        last: date = until.date() if until else today
-        first: date = since.date() if since else last - timedelta(days=DEFAULT_DAYS - 1)
-        try:
-            period = Period(first, last)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--since/--until") from exc
+    try:
+        period = choose_period(
+            today,
+            since.date() if since else None,
+            until.date() if until else None,
+            days=DEFAULT_DAYS,
+            send=send,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--since/--until") from exc
     if send:
         _send(db, settings, mappings, period, now)
         return

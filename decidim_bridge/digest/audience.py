@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 from decidim_bridge.digest.build import build_digest, select_plans
 from decidim_bridge.digest.model import Digest, Period
@@ -68,3 +68,15 @@ def previous_month(today: date) -> Period:
     last = today.replace(day=1).toordinal() - 1
     until = date.fromordinal(last)
     return Period(until.replace(day=1), until)
+
+
+def choose_period(
+    today: date, since: date | None, until: date | None, *, days: int, send: bool = False
+) -> Period:
+    """The period a digest covers: mailing without days given, the previous calendar month;
+    otherwise from ``since`` (default: ``days`` days up to the last) to ``until`` (default:
+    today). Raises ValueError when ``since`` is after ``until``."""
+    if send and since is None and until is None:
+        return previous_month(today)
+    last = until or today
+    return Period(since or last - timedelta(days=days - 1), last)

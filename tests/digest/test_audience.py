@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
 from plan_support import at
 
 from decidim_bridge.digest.audience import (
     audience_digests,
+    choose_period,
     concerns,
     digest_subscribers,
     previous_month,
@@ -85,3 +87,14 @@ def test_previous_month():
     assert previous_month(date(2027, 6, 2)) == MAY
     assert previous_month(date(2027, 1, 31)) == Period(date(2026, 12, 1), date(2026, 12, 31))
     assert previous_month(date(2027, 3, 1)) == Period(date(2027, 2, 1), date(2027, 2, 28))
+
+
+def test_choose_period():
+    today = date(2027, 6, 10)
+    assert choose_period(today, None, None, days=90) == Period(date(2027, 3, 13), today)
+    assert choose_period(today, None, None, days=90, send=True) == previous_month(today)
+    until = date(2027, 5, 31)
+    assert choose_period(today, None, until, days=7, send=True) == Period(date(2027, 5, 25), until)
+    assert choose_period(today, MAY.since, None, days=90) == Period(MAY.since, today)
+    with pytest.raises(ValueError, match="after it ends"):
+        choose_period(today, today, MAY.until, days=90)
