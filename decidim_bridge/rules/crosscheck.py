@@ -52,18 +52,20 @@ def _value(files: Files, name: str) -> Any:
     return None if loaded is None else loaded.value
 
 
+def _ids(files: Files, name: str, key: str) -> set[str] | None:
+    """The ids defined in file ``name`` (None when it failed to load: nothing to check)."""
+    value = _value(files, name)
+    return {item.id for item in value[key]} if value else None
+
+
 def check_advisors(files: Files) -> list[Problem]:
-    advisors, themes, districts = (
-        _value(files, "advisors.yaml"),
-        _value(files, "themes.yaml"),
-        _value(files, "districts.yaml"),
-    )
+    advisors, themes = _value(files, "advisors.yaml"), _value(files, "themes.yaml")
     if advisors is None:
         return []
     loaded = files["advisors.yaml"]
     problems: list[Problem] = []
-    theme_ids = {t.id for t in themes["themes"]} if themes else None
-    district_ids = {d.id for d in districts["districts"]} if districts else None
+    theme_ids = _ids(files, "themes.yaml", "themes")
+    district_ids = _ids(files, "districts.yaml", "districts")
     for i, advisor in enumerate(advisors["advisors"]):
         if theme_ids is not None:
             problems += _names(
@@ -93,78 +95,48 @@ def _departments(files: Files) -> set[str] | None:
     return {s.id for s in stakeholders["stakeholders"] if s.kind == "department"}
 
 
-def check_resources(files: Files) -> list[Problem]:
-    resources = _value(files, "resources.yaml")
-    if resources is None:
-        return []
-    loaded = files["resources.yaml"]
-    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
-    departments = _departments(files)
+def _references(
+    files: Files, name: str, key: str, departments: set[str] | None = None
+) -> list[Problem]:
+    """The wijken, themes and department each item of ``name`` names must be defined."""
+    loaded = files[name]
+    districts = _ids(files, "districts.yaml", "districts")
+    themes = _ids(files, "themes.yaml", "themes")
     problems: list[Problem] = []
-    for i, item in enumerate(resources["resources"]):
-        if districts:
-            known = {d.id for d in districts["districts"]}
-            problems += _names(
-                loaded, ("resources", i, "districts"), item.districts, known, "district"
-            )
-        if themes:
-            known = {t.id for t in themes["themes"]}
-            problems += _names(loaded, ("resources", i, "themes"), item.themes, known, "theme")
-        if departments is not None and item.department not in departments:
+    for i, item in enumerate(loaded.value[key]):
+        if districts is not None:
+            problems += _names(loaded, (key, i, "districts"), item.districts, districts, "district")
+        if themes is not None:
+            problems += _names(loaded, (key, i, "themes"), item.themes or (), themes, "theme")
+        department = getattr(item, "department", None)
+        if departments is not None and department is not None and department not in departments:
             problems.append(
                 loaded.doc.problem(
-                    ("resources", i, "department"),
-                    f"'{item.department}' is not a stakeholder of kind 'department'.",
+                    (key, i, "department"),
+                    f"'{department}' is not a stakeholder of kind 'department'.",
                 )
             )
     return problems
+
+
+def check_resources(files: Files) -> list[Problem]:
+    if _value(files, "resources.yaml") is None:
+        return []
+    return _references(files, "resources.yaml", "resources", _departments(files))
 
 
 def check_budgets(files: Files) -> list[Problem]:
-    budgets = _value(files, "budgets.yaml")
-    if budgets is None:
+    if _value(files, "budgets.yaml") is None:
         return []
-    loaded = files["budgets.yaml"]
-    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
-    departments = _departments(files)
-    problems: list[Problem] = []
-    for i, budget in enumerate(budgets["budgets"]):
-        if districts:
-            known = {d.id for d in districts["districts"]}
-            problems += _names(
-                loaded, ("budgets", i, "districts"), budget.districts, known, "district"
-            )
-        if themes:
-            known = {t.id for t in themes["themes"]}
-            problems += _names(loaded, ("budgets", i, "themes"), budget.themes, known, "theme")
-        if departments is not None and budget.department and budget.department not in departments:
-            problems.append(
-                loaded.doc.problem(
-                    ("budgets", i, "department"),
-                    f"'{budget.department}' is not a stakeholder of kind 'department'.",
-                )
-            )
-    return problems
+    return _references(files, "budgets.yaml", "budgets", _departments(files))
 
 
 def check_stakeholders(files: Files) -> list[Problem]:
     stakeholders = _value(files, "stakeholders.yaml")
     if stakeholders is None:
         return []
-    loaded = files["stakeholders.yaml"]
-    themes, districts = _value(files, "themes.yaml"), _value(files, "districts.yaml")
-    problems: list[Problem] = []
-    for i, item in enumerate(stakeholders["stakeholders"]):
-        if districts:
-            known = {d.id for d in districts["districts"]}
-            problems += _names(
-                loaded, ("stakeholders", i, "districts"), item.districts, known, "district"
-            )
-        if themes:
-            known = {t.id for t in themes["themes"]}
-            problems += _names(
-                loaded, ("stakeholders", i, "themes"), item.themes or (), known, "theme"
-            )
+    problems = _references(files, "stakeholders.yaml", "stakeholders")
+    themes = _value(files, "themes.yaml")
     if themes:
         portfolios = {
             t for s in stakeholders["stakeholders"] if s.kind == "wethouder" for t in s.themes or ()

@@ -127,6 +127,27 @@ CASES = [
     ),
     ("budgets.yaml", "    total: 20000\n", "    total: veel\n", "total", "amount in euros"),
     (
+        "budgets.yaml",
+        "    districts: [centrum]\n",
+        "    districts: [binnenstad]\n",
+        "districts[0]",
+        "Unknown district 'binnenstad'",
+    ),
+    (
+        "budgets.yaml",
+        "    department: wijkzaken\n",
+        "    department: wijkraad-noord\n",
+        "department",
+        "'wijkraad-noord' is not a stakeholder of kind 'department'",
+    ),
+    (
+        "stakeholders.yaml",
+        "    themes: [sociaal]\n",
+        "    themes: [zorg]\n",
+        "themes[0]",
+        "Unknown theme 'zorg'",
+    ),
+    (
         "districts.yaml",
         "    postcodes: [7414-7417]\n",
         "    postcodes: [7413-7417]\n",
