@@ -38,21 +38,14 @@ def requests_since(decidim: RunningSandbox, seq: int) -> list[Any]:
 
 
 @pytest.fixture
-def bridge_settings(instance_dir, decidim: RunningSandbox) -> Settings:
+def settings(instance_dir, decidim: RunningSandbox) -> Settings:
+    """The bridge pointed at the sandbox (conftest's ``db`` is migrated with these)."""
     return load_settings(
         environ={},
         instance_dir=instance_dir,
         decidim_requests_per_minute=10_000,
         **decidim.settings_overrides(),
     )
-
-
-@pytest.fixture
-def db(bridge_settings: Settings) -> Iterator[Database]:
-    database = Database(bridge_settings.database_url)
-    database.upgrade()
-    yield database
-    database.dispose()
 
 
 def new_poller(settings: Settings, db: Database, target: PollTarget = WIJKINITIATIEVEN) -> Poller:
@@ -73,9 +66,9 @@ def swept(poller: Poller, db: Database) -> list[tuple[str, str]]:
     return [(r.event_type.rsplit(".", 1)[1], r.subject) for r in inbox(db)[before:]]
 
 
-def test_each_change_in_decidim_is_one_event(decidim, bridge_settings, db):
+def test_each_change_in_decidim_is_one_event(decidim, settings, db):
     state = decidim.state
-    poller = new_poller(bridge_settings, db)
+    poller = new_poller(settings, db)
     assert swept(poller, db) == []  # the first sweep remembers the seeded proposals
 
     proposal = state.create_proposal(
@@ -94,17 +87,17 @@ def test_each_change_in_decidim_is_one_event(decidim, bridge_settings, db):
     assert swept(poller, db) == [("proposal_withdrawn", subject)]
     assert swept(poller, db) == []
 
-    answered = parse_stored("poller", inbox(db)[2].body, tenant=bridge_settings.tenant)
+    answered = parse_stored("poller", inbox(db)[2].body, tenant=settings.tenant)
     assert answered.extra["state"] == "accepted"
     assert (answered.component_id, answered.space_slug) == ("11", "wijkinitiatieven")
     assert answered.resource_url == state.proposal_url(state.proposal(proposal.id))
 
     # A restarted poller (new process: new client, new token) emits nothing twice.
-    assert swept(new_poller(bridge_settings, db), db) == []
+    assert swept(new_poller(settings, db), db) == []
     assert len(inbox(db)) == 4
 
 
-def test_a_sweep_of_2000_proposals_costs_one_request_per_page(decidim, bridge_settings, db):
+def test_a_sweep_of_2000_proposals_costs_one_request_per_page(decidim, settings, db):
     state = decidim.state
     present = len(state.visible_proposals(11))
     for number in range(2000 - present):
@@ -115,9 +108,7 @@ def test_a_sweep_of_2000_proposals_costs_one_request_per_page(decidim, bridge_se
         )
     assert len(state.visible_proposals(11)) == 2000
     # As mappings/scope.yaml has it: the component is listed, so nothing is discovered.
-    poller = new_poller(
-        bridge_settings, db, dataclasses.replace(WIJKINITIATIEVEN, components=("11",))
-    )
+    poller = new_poller(settings, db, dataclasses.replace(WIJKINITIATIEVEN, components=("11",)))
     first = decidim.state.journal.last_seq
     (baseline,) = poller.sweep_all()
     assert (baseline.mode, baseline.proposals, baseline.error) == ("baseline", 2000, None)
