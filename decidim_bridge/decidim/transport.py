@@ -376,6 +376,11 @@ class GraphQLTransport:
                 log.warning("decidim %s on %s; retrying", kind, what, extra={"host": self.host})
                 self.sleep(backoff_delay(attempt, base=0.5, cap=8.0, rng=self.rng))
                 continue
+            except BaseException:
+                # Neither a success nor a transport failure (e.g. interrupted): let the next
+                # call be the half-open trial instead of leaving the circuit stuck.
+                self.breaker.release_trial()
+                raise
 
             status = response.status_code
             if status >= 500:

@@ -112,3 +112,24 @@ def test_graphql_errors_do_not_count_as_transport_failures(decidim: Any, make_cl
             client.fetch_proposal(5, 11)
 
     assert client.circuit_state == CLOSED
+
+
+def test_an_interrupted_trial_lets_the_next_call_try(
+    decidim: Any, make_client: Any, clock: Any
+) -> None:
+    """A trial that ends in neither an answer nor a transport error must not wedge the circuit."""
+    decidim.sign_in()
+    decidim.answer("ProposalById", "proposal-200")
+    client = make_client()
+    assert client.fetch_proposal(5, 11) is not None  # signed in before the circuit opens
+    for _ in range(5):
+        client.transport.breaker.record_failure()
+    clock.advance(60)
+    decidim.fail("ProposalById", RuntimeError("interrupted"))
+    with pytest.raises(RuntimeError):
+        client.fetch_proposal(5, 11)
+
+    assert client.circuit_state == HALF_OPEN
+    decidim.answer("ProposalById", "proposal-200")
+    assert client.fetch_proposal(5, 11) is not None
+    assert client.circuit_state == CLOSED
