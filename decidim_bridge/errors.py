@@ -54,6 +54,8 @@ class WebhookError(BridgeError):
 
     status = 400
     code = "bad_webhook"
+    #: The ``outcome`` label of ``bridge_webhook_deliveries_total`` for this rejection.
+    outcome = "bad"
 
 
 class SignatureError(WebhookError):
@@ -64,6 +66,7 @@ class SignatureError(WebhookError):
 
     status = 401
     code = "invalid_signature"
+    outcome = "bad_signature"
 
     def __init__(self, reason: str) -> None:
         super().__init__("The webhook signature could not be verified.")
@@ -75,6 +78,7 @@ class PayloadTooLarge(WebhookError):
 
     status = 413
     code = "payload_too_large"
+    outcome = "too_large"
 
 
 class MalformedPayload(WebhookError):
@@ -82,6 +86,7 @@ class MalformedPayload(WebhookError):
 
     status = 400
     code = "malformed_payload"
+    outcome = "malformed"
 
 
 class SchemaViolation(WebhookError):
@@ -89,6 +94,7 @@ class SchemaViolation(WebhookError):
 
     status = 422
     code = "schema_violation"
+    outcome = "schema"
 
 
 # --- storage -------------------------------------------------------------------------------

@@ -77,3 +77,27 @@ def parse_stored(source: str, body: str, *, tenant: str) -> Event:
     if source == "rest-full":
         return parse_restfull(payload, tenant=tenant)
     return parse_envelope(payload, source=source)
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """What the sender is told about a stored delivery, and the outcome to count and log."""
+
+    status_code: int
+    outcome: str  # accepted | ignored | duplicate | id_reused
+    body: dict[str, object]
+
+
+def acknowledge(
+    delivery: Delivery, *, inbox_id: int, duplicate: bool, body_mismatch: bool
+) -> Acknowledgement:
+    """202 for a new row (work or ignored), 200 for a duplicate — never a reason to retry."""
+    if duplicate:
+        # A reused id with another body is stored once and never processed; the sender
+        # must not retry it either, so it gets the same 200 as a plain duplicate.
+        outcome = "id_reused" if body_mismatch else "duplicate"
+        return Acknowledgement(200, outcome, {"status": "duplicate", "inbox_id": inbox_id})
+    outcome = "accepted" if delivery.status == "pending" else "ignored"
+    return Acknowledgement(
+        202, outcome, {"status": delivery.status, "inbox_id": inbox_id, "reason": delivery.outcome}
+    )

@@ -17,14 +17,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from decidim_bridge import metrics
 from decidim_bridge.app import BridgeState, bridge_state, error_response
 from decidim_bridge.errors import (
-    MalformedPayload,
+    NotFound,
     PayloadTooLarge,
-    SchemaViolation,
     SignatureError,
     StoreUnavailable,
     WebhookError,
 )
 from decidim_bridge.intake import SOURCES, Delivery, accept_delivery
+from decidim_bridge.intake.delivery import acknowledge
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.group_commit import GroupCommitter
 
@@ -32,21 +32,12 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)
 _COMMITTER = "group_committer"
 
-_OUTCOME_BY_ERROR = {
-    SignatureError: "bad_signature",
-    PayloadTooLarge: "too_large",
-    MalformedPayload: "malformed",
-    SchemaViolation: "schema",
-}
-
 
 @blueprint.post("/webhooks/<source>")
 def receive(source: str) -> Response:
     started = time.perf_counter()
     if source not in SOURCES:
-        return jsonify(
-            {"code": "not_found", "status": 404, "message": "Unknown webhook source."}
-        ), 404  # type: ignore[return-value]
+        raise NotFound("Unknown webhook source.")
     state = bridge_state(current_app)
     try:
         body = _read_body(state.settings.max_body_bytes)
@@ -63,13 +54,12 @@ def receive(source: str) -> Response:
         )
         result = _store(state, delivery, now=state.clock())
     except WebhookError as error:
-        outcome = next((o for cls, o in _OUTCOME_BY_ERROR.items() if isinstance(error, cls)), "bad")
-        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
+        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=error.outcome).inc()
         if isinstance(error, SignatureError):
             metrics.SIGNATURE_FAILURES.labels(source=source, reason=error.reason).inc()
         log.info(
             "delivery rejected",
-            extra={"source": source, "outcome": outcome, "status": error.status},
+            extra={"source": source, "outcome": error.outcome, "status": error.status},
         )
         return error_response(error)
     except StoreUnavailable as error:
@@ -77,32 +67,28 @@ def receive(source: str) -> Response:
         log.warning("delivery not stored: database unavailable", extra={"source": source})
         return error_response(error)
 
+    ack = acknowledge(
+        delivery,
+        inbox_id=result.id,
+        duplicate=result.duplicate,
+        body_mismatch=result.body_mismatch,
+    )
+    metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=ack.outcome).inc()
+    if ack.outcome == "ignored":
+        metrics.IGNORED_EVENTS.labels(source=source, reason=delivery.outcome or "").inc()
     extra = {
         "source": source,
         "delivery_id": delivery.delivery_key,
         "inbox_id": result.id,
         "event_type": delivery.event.type,
+        "outcome": ack.outcome,
     }
-    if result.duplicate:
-        if result.body_mismatch:
-            log.error("delivery id reused with a different body; not processed", extra=extra)
-            outcome = "id_reused"
-        else:
-            outcome = "duplicate"
-        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
-        response = jsonify({"status": "duplicate", "inbox_id": result.id})
-        response.status_code = 200
-    else:
-        outcome = "accepted" if delivery.status == "pending" else "ignored"
-        metrics.WEBHOOK_DELIVERIES.labels(source=source, outcome=outcome).inc()
-        if delivery.status == "ignored":
-            metrics.IGNORED_EVENTS.labels(source=source, reason=delivery.outcome or "").inc()
-        response = jsonify(
-            {"status": delivery.status, "inbox_id": result.id, "reason": delivery.outcome}
-        )
-        response.status_code = 202
-    log.info("delivery stored", extra={**extra, "outcome": outcome})
+    if ack.outcome == "id_reused":
+        log.error("delivery id reused with a different body; not processed", extra=extra)
+    log.info("delivery stored", extra=extra)
     metrics.WEBHOOK_ACK_SECONDS.labels(source=source).observe(time.perf_counter() - started)
+    response = jsonify(ack.body)
+    response.status_code = ack.status_code
     return response
 
 
