@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from plan_support import at, example_mappings, make_proposal
+from plan_support import MAPPINGS, at, example_mappings, make_proposal
 
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
+from decidim_bridge.store import Database
+from decidim_bridge.store import plans as plan_store
 
 #: The moment the plans are computed (published dates are in April/May 2027).
 PLANNED = "2027-05-20T12:00:00+02:00"
@@ -81,3 +83,23 @@ def mappings() -> Mappings:
 @pytest.fixture(scope="session")
 def spring_proposals() -> list[Proposal]:
     return proposals()
+
+
+@pytest.fixture
+def cli_db(monkeypatch, settings, db, spring_proposals) -> Database:
+    """The spring plans stored (as the pipeline stores them) in a migrated database that the
+    CLI is pointed at."""
+    monkeypatch.setenv("DECIDIM_BRIDGE_INSTANCE_DIR", str(settings.instance_dir))
+    monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", db.url)
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
+    for proposal in spring_proposals:
+        with db.begin() as conn:
+            plan_store.save_plan(
+                conn,
+                tenant="localhost",
+                proposal=proposal,
+                mappings=example_mappings(),
+                now=at(PLANNED),
+                space_key="wijkinitiatieven",
+            )
+    return db

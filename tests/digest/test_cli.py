@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from plan_support import MAPPINGS, at, example_mappings
+from plan_support import at, example_mappings
 
 from decidim_bridge.cli.digest import digest
 from decidim_bridge.store import plans as store
@@ -15,22 +15,9 @@ AT = ["--at", "2027-06-10T12:00:00+02:00"]
 
 
 @pytest.fixture
-def env(monkeypatch, settings, db, spring_proposals):
-    monkeypatch.setenv("DECIDIM_BRIDGE_INSTANCE_DIR", str(settings.instance_dir))
-    monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", db.url)
-    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
-    for proposal in spring_proposals:
-        with db.begin() as conn:
-            store.save_plan(
-                conn,
-                tenant="localhost",
-                proposal=proposal,
-                mappings=example_mappings(),
-                now=at(PLANNED),
-                space_key="wijkinitiatieven",
-            )
+def env(cli_db, spring_proposals):
     # Another organization's plan never shows up in this one's letter.
-    with db.begin() as conn:
+    with cli_db.begin() as conn:
         store.save_plan(
             conn,
             tenant="other.example",
@@ -39,7 +26,7 @@ def env(monkeypatch, settings, db, spring_proposals):
             now=at(PLANNED),
             space_key="wijkinitiatieven",
         )
-    return db
+    return cli_db
 
 
 def test_prints_the_dutch_letter_for_the_default_period(env):

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from click.testing import CliRunner
-from plan_support import MAPPINGS, at, example_mappings
 
 from decidim_bridge.cli.digest import digest
 from decidim_bridge.store import outbox
-from decidim_bridge.store import plans as store
 
-PLANNED = "2027-05-20T12:00:00+02:00"
 #: On 2 June the default period to send is May.
 AT = ["--at", "2027-06-02T09:00:00+02:00"]
-
-
-@pytest.fixture
-def env(monkeypatch, settings, db, spring_proposals):
-    monkeypatch.setenv("DECIDIM_BRIDGE_INSTANCE_DIR", str(settings.instance_dir))
-    monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", db.url)
-    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
-    for proposal in spring_proposals:
-        with db.begin() as conn:
-            store.save_plan(
-                conn,
-                tenant="localhost",
-                proposal=proposal,
-                mappings=example_mappings(),
-                now=at(PLANNED),
-                space_key="wijkinitiatieven",
-            )
-    return db
 
 
 def _digest_rows(db):
@@ -38,7 +16,7 @@ def _digest_rows(db):
         return [r for r in outbox.list_rows(conn, limit=500) if r.purpose == "digest"]
 
 
-def test_send_records_once_and_says_who_has_nothing(env):
+def test_send_records_once_and_says_who_has_nothing(cli_db):
     result = CliRunner().invoke(digest, ["--send", *AT])
     assert result.exit_code == 0, result.output
     assert "weth-kramer: 2 initiative(s), planned" in result.output
@@ -46,16 +24,16 @@ def test_send_records_once_and_says_who_has_nothing(env):
     assert "digest 2027-05-01 to 2027-05-31: 4 mail(s) planned for 8 subscriber(s)" in (
         result.output
     )
-    assert len(_digest_rows(env)) == 4
+    assert len(_digest_rows(cli_db)) == 4
 
     again = CliRunner().invoke(digest, ["--send", *AT])
     assert again.exit_code == 0, again.output
     assert "weth-kramer: 2 initiative(s), already recorded" in again.output
     assert "0 mail(s) planned" in again.output
-    assert len(_digest_rows(env)) == 4
+    assert len(_digest_rows(cli_db)) == 4
 
 
-def test_send_with_an_explicit_period(env):
+def test_send_with_an_explicit_period(cli_db):
     result = CliRunner().invoke(
         digest, ["--send", *AT, "--since", "2027-03-01", "--until", "2027-03-31"]
     )
@@ -65,14 +43,14 @@ def test_send_with_an_explicit_period(env):
     assert "weth-kramer: 0 initiative(s), nothing to report" in result.output
 
 
-def test_send_refuses_the_options_of_the_printed_letter(env):
+def test_send_refuses_the_options_of_the_printed_letter(cli_db):
     result = CliRunner().invoke(digest, ["--send", *AT, "--district", "noord", "--out", "x.md"])
     assert result.exit_code == 2
     assert "drop --district, --out" in result.output
-    assert _digest_rows(env) == []
+    assert _digest_rows(cli_db) == []
 
 
-def test_outbox_listing_shows_digest_rows_without_a_proposal(env):
+def test_outbox_listing_shows_digest_rows_without_a_proposal(cli_db):
     from decidim_bridge.cli.writeback import outbox as outbox_command
 
     CliRunner().invoke(digest, ["--send", *AT])
