@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,6 +23,9 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from decidim_bridge.store import Database
 
 WEBHOOK_DELIVERIES = Counter(
     "bridge_webhook_deliveries",
@@ -59,13 +63,13 @@ EVENT_PROCESSING_SECONDS = Histogram(
 class InboxCollector(Collector):
     """Inbox depth per status, dead letters and the age of the oldest open event."""
 
-    def __init__(self, db: object) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from decidim_bridge.store import inbox as inbox_store
 
-        with self.db.read() as conn:  # type: ignore[attr-defined]
+        with self.db.read() as conn:
             counts = inbox_store.counts(conn)
             oldest = inbox_store.oldest_pending_received_at(conn)
         depth = GaugeMetricFamily("bridge_inbox_events", "Inbox rows by status.", labels=["status"])
@@ -84,29 +88,22 @@ class InboxCollector(Collector):
         )
 
 
-def render(db: object, extra: list[Collector] | None = None) -> tuple[bytes, str]:
-    """The exposition text for ``/metrics``."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        from prometheus_client import multiprocess
-
-        process_registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(process_registry)
-        body = generate_latest(process_registry)
-    else:
-        body = generate_latest(REGISTRY)
-    scrape_registry = CollectorRegistry()
-    scrape_registry.register(InboxCollector(db))
-    for collector in extra or []:
-        scrape_registry.register(collector)
-    return body + generate_latest(scrape_registry), CONTENT_TYPE_LATEST
-
-
-def render_process_only() -> tuple[bytes, str]:
-    """Exposition without the database gauges (used while the database is unavailable)."""
+def _process_metrics() -> bytes:
+    """Counters and histograms of this process, or of every process in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+        return generate_latest(registry)
+    return generate_latest(REGISTRY)
+
+
+def render(db: Database | None) -> tuple[bytes, str]:
+    """The exposition text for ``/metrics``; without a database, no inbox gauges."""
+    body = _process_metrics()
+    if db is not None:
+        scrape_registry = CollectorRegistry()
+        scrape_registry.register(InboxCollector(db))
+        body += generate_latest(scrape_registry)
+    return body, CONTENT_TYPE_LATEST

@@ -45,5 +45,5 @@ def metrics_endpoint() -> Response:
     try:
         body, content_type = metrics.render(state.db)
     except StoreError:
-        body, content_type = metrics.render_process_only()
+        body, content_type = metrics.render(None)
     return Response(body, content_type=content_type)
