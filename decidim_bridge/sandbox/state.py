@@ -128,11 +128,6 @@ class SandboxState:
 
     # --- records -------------------------------------------------------------------------
 
-    def add_user(self, user: User) -> User:
-        with self.lock:
-            self.users[user.id] = user
-            return user
-
     def add_api_user(
         self,
         key: str,
