@@ -96,11 +96,6 @@ module DecidimBridgeForwarder
       true
     end
 
-    def uninstall!
-      ActiveSupport::Notifications.unsubscribe(@subscriber) if @subscriber
-      @subscriber = nil
-    end
-
     # The subscriber: build the envelope and enqueue it. Never raises.
     def forward(name, payload)
       type = event_type_for(name)
