@@ -404,6 +404,23 @@ def mark_sending(conn: Connection, row_id: int, *, owner: str, now: float) -> No
     _fenced_update(conn, row_id, owner, sending_at=now, updated_at=now)
 
 
+def _finish(
+    conn: Connection, row_id: int, owner: str, status: str, now: float, **values: Any
+) -> None:
+    """End a leased row's life in ``status`` (done, superseded or dead); releases the lease."""
+    _fenced_update(
+        conn,
+        row_id,
+        owner,
+        status=status,
+        done_at=now,
+        updated_at=now,
+        lease_owner=None,
+        lease_until=None,
+        **values,
+    )
+
+
 def mark_done(
     conn: Connection,
     row_id: int,
@@ -413,19 +430,7 @@ def mark_done(
     remote_id: str | None = None,
     outcome: str | None = None,
 ) -> None:
-    _fenced_update(
-        conn,
-        row_id,
-        owner,
-        status="done",
-        remote_id=remote_id,
-        outcome=outcome,
-        done_at=now,
-        updated_at=now,
-        lease_owner=None,
-        lease_until=None,
-        last_error=None,
-    )
+    _finish(conn, row_id, owner, "done", now, remote_id=remote_id, outcome=outcome, last_error=None)
 
 
 def reschedule(
@@ -459,31 +464,11 @@ def reschedule(
 
 def mark_skipped(conn: Connection, row_id: int, *, owner: str, now: float, reason: str) -> None:
     """Not written on purpose (e.g. Decidim already shows a human answer)."""
-    _fenced_update(
-        conn,
-        row_id,
-        owner,
-        status="superseded",
-        outcome=reason[:200],
-        updated_at=now,
-        done_at=now,
-        lease_owner=None,
-        lease_until=None,
-    )
+    _finish(conn, row_id, owner, "superseded", now, outcome=reason[:200])
 
 
 def mark_dead(conn: Connection, row_id: int, *, owner: str, now: float, error: str) -> None:
-    _fenced_update(
-        conn,
-        row_id,
-        owner,
-        status="dead",
-        last_error=error[:2000],
-        updated_at=now,
-        done_at=now,
-        lease_owner=None,
-        lease_until=None,
-    )
+    _finish(conn, row_id, owner, "dead", now, last_error=error[:2000])
 
 
 def extend_lease(conn: Connection, row_id: int, *, owner: str, until: float) -> None:
