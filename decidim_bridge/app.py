@@ -32,6 +32,7 @@ class BridgeState:
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the WSGI app. ``config``: a ``Settings`` or overrides of setting names."""
+    clock, known = None, None
     if isinstance(config, Settings):
         settings = config
     else:
@@ -39,8 +40,6 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
         clock = overrides.pop("clock", None)
         known = overrides.pop("known_types", None)
         settings = load_settings(**overrides)
-    if isinstance(config, Settings):
-        clock, known = None, None
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
