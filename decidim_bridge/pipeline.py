@@ -28,7 +28,6 @@ from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.rules import load as load_mappings
-from decidim_bridge.rules.model import ScopeDecision
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
@@ -63,7 +62,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     proposal = fetch_proposal(event, ctx, mappings)
     if proposal is None:
         return _finish_ignored(ctx, "proposal not found in Decidim", "not_found")
-    decision = _decide_on_proposal(mappings, proposal)
+    decision = mappings.scope.decide_on_proposal(proposal)
     if not decision.in_scope:
         return _finish_ignored(ctx, decision.reason, "out_of_scope")
     tenant = ctx.row.tenant
@@ -78,7 +77,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
             proposal=proposal,
             mappings=mappings,
             now=ctx.clock(),
-            space_key=decision.rule.key if decision.rule else None,
+            space_key=decision.space_key,
             event=event,
             services=ctx.services,
             writeback=writeback,
@@ -167,15 +166,6 @@ def _mappings(ctx: WorkContext) -> Mappings:
         if services is not None:
             services.mappings = mappings
     return mappings  # type: ignore[no-any-return]
-
-
-def _decide_on_proposal(mappings: Mappings, proposal: Proposal) -> ScopeDecision:
-    return mappings.scope.decide(
-        space_type=proposal.space.type,
-        space_id=proposal.space.id,
-        space_slug=proposal.space.slug,
-        component_id=proposal.component_id,
-    )
 
 
 def _component_from(payload: Any) -> str | None:

@@ -175,14 +175,8 @@ def try_(
         if moment.tzinfo is None:
             raise click.ClickException("--at needs a time zone offset, e.g. +02:00")
         now = moment.timestamp()
-    decision = mappings.scope.decide(
-        space_type=proposal.space.type,
-        space_id=proposal.space.id,
-        space_slug=proposal.space.slug,
-        component_id=proposal.component_id,
-    )
-    space_key = decision.rule.key if decision.in_scope and decision.rule else None
-    result = build_plan(proposal, mappings, now, space_key=space_key)
+    decision = mappings.scope.decide_on_proposal(proposal)
+    result = build_plan(proposal, mappings, now, space_key=decision.space_key)
     if as_json:
         click.echo(plan_to_json(result))
         return

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decidim_bridge.rules.keywords import Keyword, KeywordIndex
+
+if TYPE_CHECKING:
+    from decidim_bridge.proposals import Proposal
 
 Localized = dict[str, str]
 
@@ -123,6 +126,11 @@ class ScopeDecision:
     reason: str
     rule: SpaceRule | None = None
 
+    @property
+    def space_key(self) -> str | None:
+        """The space's key in expectations.yaml when the bridge acts on it."""
+        return self.rule.key if self.in_scope and self.rule else None
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -153,6 +161,15 @@ class Scope:
         where = space_slug or space_id or "?"
         return ScopeDecision(
             False, f"out of scope: space {where}, component {component_id or '?'} not listed"
+        )
+
+    def decide_on_proposal(self, proposal: Proposal) -> ScopeDecision:
+        """The same decision from the proposal itself (which always names its space)."""
+        return self.decide(
+            space_type=proposal.space.type,
+            space_id=proposal.space.id,
+            space_slug=proposal.space.slug,
+            component_id=proposal.component_id,
         )
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
-from plan_support import example_mappings
+from plan_support import example_mappings, make_proposal
 
 from decidim_bridge.rules.model import localize, normalize_space_type
 
@@ -56,3 +58,17 @@ def test_localize_falls_back():
     assert localize({"nl": "hek", "en": "fence"}, "en", "nl") == "fence"
     assert localize({"nl": "hek"}, "de", "nl") == "hek"
     assert localize({"*": "Lindeburg"}, "en", "nl") == "Lindeburg"
+
+
+def test_decision_on_a_proposal_gives_the_space_key_only_in_scope():
+    scope = example_mappings().scope
+    proposal = make_proposal()
+    assert scope.decide_on_proposal(proposal).space_key == "wijkinitiatieven"
+    budget = replace(
+        proposal,
+        component_id="21",
+        space=replace(proposal.space, id="2", slug="begroting-2027"),
+    )
+    decision = scope.decide_on_proposal(budget)
+    assert decision.in_scope is False and decision.rule is not None
+    assert decision.space_key is None
