@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from collections.abc import Callable
 from typing import Any
 
-from decidim_bridge.sandbox.auth import TokenIssuer
+from decidim_bridge.sandbox.auth import TokenIssuer, TokenRejected
 from decidim_bridge.sandbox.limits import Limits
+from decidim_bridge.sandbox.model import ApiUser
 from decidim_bridge.sandbox.persistence import StateFile
 from decidim_bridge.sandbox.ratelimit import FixedWindowLimiter
 from decidim_bridge.sandbox.schema import sandbox_schema
@@ -82,6 +84,31 @@ class Sandbox:
                 nickname="initiatievenbureau",
             )
         return state
+
+    def api_user_for_credentials(self, key: str | None, secret: str | None) -> ApiUser | None:
+        """The API user this key and secret sign in as (secret compared in constant time)."""
+        api_user = self.state.api_user_by_key(key) if key else None
+        if api_user is None or not secret:
+            return None
+        if not hmac.compare_digest(secret.encode(), api_user.secret.encode()):
+            return None
+        return api_user
+
+    def api_user_for_token(self, token: str | None) -> ApiUser | None:
+        """The caller of an API request: None is anonymous (scope ``api:read``).
+
+        Raises ``TokenRejected`` with devise-jwt's reason for a token that cannot be used, and
+        with "Access denied" for an anonymous call when ``force_api_authentication`` is set.
+        """
+        if token is None:
+            if self.config.force_api_authentication:
+                raise TokenRejected("Access denied")
+            return None
+        claims = self.issuer.verify(token)
+        api_user = self.state.api_user(int(claims.sub)) if claims.sub.isdigit() else None
+        if api_user is None:
+            raise TokenRejected("Invalid token")
+        return api_user
 
     def context(self, api_user: Any) -> RequestContext:
         return RequestContext(
