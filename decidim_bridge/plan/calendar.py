@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from decidim_bridge.rules.model import CalendarRules
+from decidim_bridge.rules.model import CalendarRules, Mappings
 
 _MAX_DAYS = 3660  # no promise reaches further than ten years
 _MEMO_LIMIT = 50_000
@@ -124,3 +124,12 @@ class WorkCalendar:
     def end_of_day(self, day: date) -> float:
         """Epoch seconds of the last second of ``day`` in the municipality's time zone."""
         return datetime.combine(day, time(23, 59, 59), tzinfo=self.zone).timestamp()
+
+
+def calendar_for(mappings: Mappings) -> WorkCalendar:
+    """The rules' working-day calendar, made once per loaded rule set (it memoizes dates)."""
+    calendar = mappings.derived.get("calendar")
+    if calendar is None:
+        calendar = WorkCalendar(mappings.expectations.calendar)
+        mappings.derived["calendar"] = calendar
+    return calendar  # type: ignore[no-any-return]

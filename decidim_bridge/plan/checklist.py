@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.model import (
     ACCEPTED,
     CLOSED_STAGES,
@@ -152,5 +153,4 @@ def build_checklist(
 
 
 def _iso_day(epoch: float, mappings: Mappings) -> str:
-    calendar = mappings.derived["calendar"]
-    return str(calendar.local_date(epoch).isoformat())
+    return calendar_for(mappings).local_date(epoch).isoformat()

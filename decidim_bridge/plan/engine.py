@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date
 
 from decidim_bridge.plan.assign import assign
-from decidim_bridge.plan.calendar import WorkCalendar
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.checklist import build_checklist
 from decidim_bridge.plan.classify import ProposalText, classify
 from decidim_bridge.plan.expectations import contract, expectation_rule
@@ -66,14 +66,6 @@ def response_of(proposal: Proposal, state: PlanningState) -> Proposal:
     if not state.answered_by_bridge:
         return proposal
     return replace(proposal, state=None, answer={}, answered_at=None)
-
-
-def calendar_for(mappings: Mappings) -> WorkCalendar:
-    calendar = mappings.derived.get("calendar")
-    if calendar is None:
-        calendar = WorkCalendar(mappings.expectations.calendar)
-        mappings.derived["calendar"] = calendar
-    return calendar  # type: ignore[no-any-return]
 
 
 def read_proposal(proposal: Proposal, mappings: Mappings) -> ProposalText:

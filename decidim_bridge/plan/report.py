@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from decidim_bridge.plan.engine import calendar_for
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.model import Plan, Reason
 from decidim_bridge.plan.texts import (
     checklist_text,
@@ -30,7 +30,7 @@ def _lines(reasons: Iterable[Reason], mappings: Mappings, locale: str, indent: s
 def _moment(epoch: float | None, mappings: Mappings, locale: str) -> str:
     if epoch is None:
         return "-"
-    calendar = calendar_for(mappings)  # ``plan show`` reads stored plans: none built yet
+    calendar = calendar_for(mappings)
     return format_date(calendar.local_date(epoch), texts_for(mappings, locale))
 
 

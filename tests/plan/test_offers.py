@@ -8,6 +8,7 @@ import pytest
 from plan_support import at, make_proposal
 
 from decidim_bridge.plan import build_plan
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.classify import ProposalText
 from decidim_bridge.plan.model import Hold
 from decidim_bridge.plan.offers import requested_amount
@@ -70,7 +71,7 @@ class TestCatalogue:
 
     def test_hold_lasts_until_the_decision_date_at_least(self, mappings):
         plan = plan_for(mappings, MOESTUIN)
-        decision_end = mappings.derived["calendar"].end_of_day(
+        decision_end = calendar_for(mappings).end_of_day(
             date.fromisoformat(plan.expectations.decision_by)
         )
         tools = next(o for o in plan.resources if o.resource_id == "tuingereedschap")
