@@ -87,6 +87,9 @@ def test_serve_accepts_webhooks_and_worker_handles_them(env):
         assert "ignored: 1" in listing.stdout
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert 'bridge_webhook_deliveries_total{outcome="accepted",source="decidim"} 1.0' in metrics
+        # The worker is another process: its metrics reach /metrics through the shared dir.
+        assert 'bridge_events_processed_total{outcome="ignored"} 1.0' in metrics
+        assert "bridge_event_processing_seconds_count 1.0" in metrics
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
@@ -94,6 +97,7 @@ def test_serve_accepts_webhooks_and_worker_handles_them(env):
     assert "msg_serve" in output
     assert "BODY-ONLY-9f3e" not in output
     assert "v1," not in output
+    assert SECRET not in output and SECRET.removeprefix("whsec_") not in output
 
 
 def test_gunicorn_runs_the_factory(env):

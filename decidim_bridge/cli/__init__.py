@@ -25,18 +25,21 @@ COMMAND_MODULES = (
 def _prepare_metrics_dir() -> None:
     """Share Prometheus metrics between the web and worker processes of one installation.
 
-    Must run before ``prometheus_client`` is imported. Files of processes that no longer
-    exist are removed so counters do not pile up across restarts.
+    Must run before ``prometheus_client`` is imported. Processes that no longer exist are
+    marked dead: their live gauges go, their counters and histograms stay in the totals
+    (deleting those files would make the counts of a finished worker vanish).
     """
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         base = Path(os.environ.get("DECIDIM_BRIDGE_INSTANCE_DIR", Path.cwd() / "instance"))
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(base / "prometheus")
     directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     directory.mkdir(parents=True, exist_ok=True)
-    for file in directory.glob("*.db"):
+    from prometheus_client import multiprocess
+
+    for file in directory.glob("gauge_live*.db"):
         pid = file.stem.rsplit("_", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            file.unlink(missing_ok=True)
+            multiprocess.mark_process_dead(int(pid), str(directory))
 
 
 def _alive(pid: int) -> bool:
