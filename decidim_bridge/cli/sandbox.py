@@ -139,7 +139,6 @@ def demo(
         bridge_port=bridge_port,
         instance_dir=instance_dir,
         timeout=timeout,
-        commands=tuple(click.get_current_context().find_root().command.commands),  # type: ignore[attr-defined]
     )
     runner = Demo(options, echo=click.echo)
     try:

@@ -61,7 +61,6 @@ class DemoOptions:
     bridge_port: int = 8000
     instance_dir: Path = Path("instance/demo")
     timeout: float = 50.0
-    commands: tuple[str, ...] = ("serve", "worker", "writer")
     python: str = sys.executable
 
 
@@ -213,14 +212,11 @@ class Demo:
             env,
         )
         self._wait_until("sandbox", f"{self.sandbox_url}/_sandbox/health")
-        names = []
+        extra = ("--host", self.options.host, "--port", str(self.options.bridge_port))
         for name, args in BRIDGE_PROCESSES:
-            if args[0] not in self.options.commands:
-                continue
-            extra = ("--host", self.options.host, "--port", str(self.options.bridge_port))
             self._start(name, args + extra if name == "web" else args, env)
-            names.append(name)
-        self.echo(f"Starting the bridge ({', '.join(names)}) on {self.bridge_url} ...")
+        names = ", ".join(name for name, _ in BRIDGE_PROCESSES)
+        self.echo(f"Starting the bridge ({names}) on {self.bridge_url} ...")
         self._wait_until("web", f"{self.bridge_url}/readyz")
 
     def _start(self, name: str, args: tuple[str, ...], env: dict[str, str]) -> None:
