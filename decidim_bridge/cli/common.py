@@ -34,11 +34,18 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def settings_and_db(*, configure_logging: bool = True) -> tuple[Settings, Database]:
+def settings_and_db(
+    *, configure_logging: bool = True, require_migrated: bool = False
+) -> tuple[Settings, Database]:
+    """Settings from the environment and their database; long-running commands refuse to
+    start on a database that is not migrated (they would fail on the first row)."""
     settings = load_settings()
     if configure_logging:
         logs.configure(settings.log_level, settings.log_format)
-    return settings, Database(settings.database_url)
+    db = Database(settings.database_url)
+    if require_migrated and not db.migrations_current():
+        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    return settings, db
 
 
 def fmt_time(epoch: float | None) -> str:

@@ -42,9 +42,7 @@ def worker(once: bool) -> None:
     from decidim_bridge.services import build_services
     from decidim_bridge.worker import Worker
 
-    settings, db = settings_and_db()
-    if not db.migrations_current():
-        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    settings, db = settings_and_db(require_migrated=True)
     runner = Worker(db, settings, default_handlers(), services=build_services(settings, db))
     runner.install_signal_handlers()
     if once:

@@ -63,9 +63,7 @@ def replay(file: Path, url: str | None, source: str | None) -> None:
 
 
 def _poller() -> tuple[Poller, Settings]:
-    settings, db = settings_and_db()
-    if not db.migrations_current():
-        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    settings, db = settings_and_db(require_migrated=True)
     return Poller.from_settings(settings, db), settings
 
 

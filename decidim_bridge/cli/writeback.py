@@ -34,9 +34,7 @@ def build_writer(settings: Any, db: Any) -> Any:
 @reports_errors
 def writer(once: bool) -> None:
     """Execute planned writes (comments, answers, mails) until SIGTERM."""
-    settings, db = settings_and_db()
-    if not db.migrations_current():
-        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    settings, db = settings_and_db(require_migrated=True)
     runner = build_writer(settings, db)
     runner.install_signal_handlers()
     if once:

@@ -74,3 +74,11 @@ def test_bad_configuration_is_one_clear_line(env):
     )
     assert result.exit_code == 1
     assert "DECIDIM_BRIDGE_MAX_BODY_BYTES" in result.output
+
+
+def test_worker_refuses_an_unmigrated_database(env):
+    result = CliRunner().invoke(cli, ["worker", "--once"], env=env)
+    assert result.exit_code == 1
+    assert "not migrated; run `decidim-bridge db upgrade`" in result.output
+    assert run(["db", "upgrade"], env).exit_code == 0
+    assert CliRunner().invoke(cli, ["worker", "--once"], env=env).exit_code == 0
