@@ -81,6 +81,7 @@ def digest(
     from decidim_bridge.plan.engine import calendar_for
     from decidim_bridge.rules.loader import load as load_mappings
     from decidim_bridge.store import plans as store
+    from decidim_bridge.writeback.templates import message_templates
 
     if send:
         # Each subscriber's selection, the language and the form of a mail are fixed.
@@ -117,7 +118,7 @@ def digest(
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    text = render_digest(result, mappings, fmt)
+    text = render_digest(result, mappings, fmt, message_templates(mappings))
     if out is None:
         click.echo(text, nl=False)
         return

@@ -19,7 +19,7 @@ from typing import Any
 from decidim_bridge.digest.model import Digest
 from decidim_bridge.plan.texts import label, texts_for
 from decidim_bridge.rules.model import STAGES, Mappings
-from decidim_bridge.writeback.templates import MessageTemplates, Rendered, message_templates
+from decidim_bridge.writeback.templates import MessageTemplates, Rendered
 
 TEMPLATE = "digest"
 FORMATS = ("text", "markdown", "html")
@@ -83,14 +83,13 @@ def _html_document(rendered: Rendered, locale: str) -> str:
 def render_digest(
     digest: Digest,
     mappings: Mappings,
-    fmt: str = "text",
-    templates: MessageTemplates | None = None,
+    fmt: str,
+    templates: MessageTemplates,
 ) -> str:
     """The digest in ``fmt`` (text, markdown or html); raises ``MappingError`` when the
     template fails and ``ValueError`` for an unknown format."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    templates = templates or message_templates(mappings)
     context = digest_context(digest, mappings, escape=fmt != "text")
     rendered = templates.render(TEMPLATE, digest.locale, context)
     if fmt == "html":
@@ -100,13 +99,10 @@ def render_digest(
     return plain_text(rendered.text) + "\n"
 
 
-def render_digest_mail(
-    digest: Digest, mappings: Mappings, templates: MessageTemplates | None = None
-) -> Rendered:
+def render_digest_mail(digest: Digest, mappings: Mappings, templates: MessageTemplates) -> Rendered:
     """The digest as a mail: the template's subject, plain text and an HTML body.
 
     Rendered twice: titles escaped for the HTML part, as written for the plain part."""
-    templates = templates or message_templates(mappings)
     marked = templates.render(TEMPLATE, digest.locale, digest_context(digest, mappings))
     plain = templates.render(
         TEMPLATE, digest.locale, digest_context(digest, mappings, escape=False)

@@ -14,6 +14,7 @@ from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plan_store
+from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 
 #: The moment the plans are computed (published dates are in April/May 2027).
 PLANNED = "2027-05-20T12:00:00+02:00"
@@ -103,3 +104,9 @@ def cli_db(monkeypatch, settings, db, spring_proposals) -> Database:
                 space_key="wijkinitiatieven",
             )
     return db
+
+
+@pytest.fixture
+def templates(mappings) -> MessageTemplates:
+    """The example municipality's message templates, read once by the test (an edge)."""
+    return message_templates(mappings)

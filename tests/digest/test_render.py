@@ -21,8 +21,8 @@ def digest(spring_plans, mappings):
     return build_digest(spring_plans, mappings, SPRING, LATER)
 
 
-def test_dutch_markdown_has_the_headings_numbers_and_promises(digest, mappings):
-    text = render_digest(digest, mappings, "markdown")
+def test_dutch_markdown_has_the_headings_numbers_and_promises(digest, mappings, templates):
+    text = render_digest(digest, mappings, "markdown", templates)
     assert text.startswith("# Raadsinformatiebrief: burgerinitiatieven\n")
     for heading in (
         "## Samenvatting",
@@ -50,7 +50,7 @@ def test_dutch_markdown_has_the_headings_numbers_and_promises(digest, mappings):
     assert "{{" not in text and "{%" not in text
 
 
-def test_filters_are_named_and_an_empty_period_says_so(spring_plans, mappings):
+def test_filters_are_named_and_an_empty_period_says_so(spring_plans, mappings, templates):
     empty = build_digest(
         spring_plans,
         mappings,
@@ -59,22 +59,22 @@ def test_filters_are_named_and_an_empty_period_says_so(spring_plans, mappings):
         district="oost",
         theme="groen",
     )
-    text = render_digest(empty, mappings, "markdown")
+    text = render_digest(empty, mappings, "markdown", templates)
     assert "**Alleen wijk:** Oost" in text and "**Alleen thema:** Groen" in text
     assert "Er liepen in deze periode geen burgerinitiatieven." in text
     assert "## Per wijk" not in text
 
 
-def test_english(spring_plans, mappings):
+def test_english(spring_plans, mappings, templates):
     digest = build_digest(spring_plans, mappings, SPRING, LATER, locale="en")
-    text = render_digest(digest, mappings, "markdown")
+    text = render_digest(digest, mappings, "markdown", templates)
     assert text.startswith("# Council information letter: citizen initiatives\n")
     assert "### District Noord" in text and "## Per portfolio" in text
     assert "€750 from District budget Noord 2027 (reserved)" in text
     assert "Decision promised by 27 May 2027: kept (answered on 18 May 2027)" in text
 
 
-def test_right_to_challenge_and_no_portfolio(digest, mappings):
+def test_right_to_challenge_and_no_portfolio(digest, mappings, templates):
     item = digest.initiatives[0]
     flagged = replace(item, right_to_challenge=True, theme_ids=(), themes=())
     totals = replace(digest.totals, right_to_challenge=1)
@@ -83,20 +83,20 @@ def test_right_to_challenge_and_no_portfolio(digest, mappings):
         digest.portfolios[0], key="", name="", role=None, themes=(), initiatives=(flagged,)
     )
     changed = replace(digest, totals=totals, districts=(group,), portfolios=(orphan,))
-    text = render_digest(changed, mappings, "markdown")
+    text = render_digest(changed, mappings, "markdown", templates)
     assert "- Mogelijk uitdaagrecht (Right to Challenge): 1" in text
     assert "  - Mogelijk uitdaagrecht (Right to Challenge): ja" in text
     assert "  - Thema: geen thema herkend" in text
     assert "### Zonder portefeuille" in text
 
 
-def test_markdown_in_titles_is_escaped_and_html_is_a_document(digest, mappings):
+def test_markdown_in_titles_is_escaped_and_html_is_a_document(digest, mappings, templates):
     item = replace(digest.initiatives[0], title="<script>x</script> *groot* [link](javascript:x)")
     group = replace(digest.districts[0], initiatives=(item,))
     changed = replace(digest, districts=(group,))
-    markdown = render_digest(changed, mappings, "markdown")
+    markdown = render_digest(changed, mappings, "markdown", templates)
     assert r"\<script\>x\</script\> \*groot\* \[link\](javascript:x)" in markdown
-    page = render_digest(changed, mappings, "html")
+    page = render_digest(changed, mappings, "html", templates)
     assert page.startswith('<!DOCTYPE html>\n<html lang="nl">')
     assert (
         "<title>Raadsinformatiebrief burgerinitiatieven 1 april 2027 tot en met 31 mei 2027</title>"
@@ -104,12 +104,12 @@ def test_markdown_in_titles_is_escaped_and_html_is_a_document(digest, mappings):
     )
     assert "<h2>Per wijk</h2>" in page and "<script>" not in page and "<em>" not in page
     assert "&lt;script&gt;x&lt;/script&gt; *groot*" in page
-    text = render_digest(changed, mappings, "text")
+    text = render_digest(changed, mappings, "text", templates)
     assert "<script>x</script> *groot* [link](javascript:x)" in text  # plain: as written
 
 
-def test_plain_text_underlines_headings_and_drops_emphasis(digest, mappings):
-    text = render_digest(digest, mappings, "text")
+def test_plain_text_underlines_headings_and_drops_emphasis(digest, mappings, templates):
+    text = render_digest(digest, mappings, "text", templates)
     assert text.startswith(
         "Raadsinformatiebrief: burgerinitiatieven\n========================================\n"
     )
@@ -118,6 +118,6 @@ def test_plain_text_underlines_headings_and_drops_emphasis(digest, mappings):
     assert plain_text("### A **b**") == "A b\n---"
 
 
-def test_unknown_format(digest, mappings):
+def test_unknown_format(digest, mappings, templates):
     with pytest.raises(ValueError, match="unknown format 'pdf'"):
-        render_digest(digest, mappings, "pdf")
+        render_digest(digest, mappings, "pdf", templates)
