@@ -168,7 +168,7 @@ def _assemble(
         source=str(root),
         digest=digest,
     )
-    return model.derive(mappings)
+    return mappings
 
 
 def load(directory: str | Path) -> model.Mappings:

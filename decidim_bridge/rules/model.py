@@ -383,7 +383,12 @@ class LocaleTexts:
 
 @dataclass(frozen=True)
 class Mappings:
-    """Everything in the mappings folder, validated. Lookups are built once, at load."""
+    """Everything in the mappings folder, validated.
+
+    ``derived`` (id lookups, the keyword index, caches of the plan engine) is built from the
+    other fields when an instance is made, also by ``dataclasses.replace``, so it can never
+    describe other rules than the instance holds.
+    """
 
     organization: Organization
     scope: Scope
@@ -399,7 +404,10 @@ class Mappings:
     texts: dict[str, LocaleTexts]
     source: str = ""
     digest: str = ""
-    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        _fill_derived(self)
 
     def district(self, district_id: str | None) -> District | None:
         return self.derived["districts"].get(district_id) if district_id else None
@@ -430,7 +438,7 @@ def _theme_rivalry(owner: Any) -> str | None:
     return "theme" if owner[0] == "theme" else None
 
 
-def derive(mappings: Mappings) -> Mappings:
+def _fill_derived(mappings: Mappings) -> None:
     """Fill ``mappings.derived``: id lookups and the one keyword index over every file."""
     from decidim_bridge.rules.keywords import build_index
 
@@ -480,4 +488,3 @@ def derive(mappings: Mappings) -> Mappings:
         for name in theme.taxonomy_names:
             taxonomy.setdefault(name, ("theme", theme.id))
     derived["taxonomy"] = taxonomy
-    return mappings

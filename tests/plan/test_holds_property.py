@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from plan_support import at, example_mappings, make_proposal
 
 from decidim_bridge.pipeline import release_expired_holds
-from decidim_bridge.rules.model import derive
 from decidim_bridge.store import plans as store
 
 START = at("2027-04-20T11:00:00+02:00")
@@ -34,13 +33,8 @@ def tight_rules():
     mappings = example_mappings()
     budgets = tuple(replace(b, total_cents=300_000) for b in mappings.budgets)
     advisors = tuple(replace(a, capacity=2) for a in mappings.advisors.advisors)
-    return derive(
-        replace(
-            mappings,
-            budgets=budgets,
-            advisors=replace(mappings.advisors, advisors=advisors),
-            derived={},
-        )
+    return replace(
+        mappings, budgets=budgets, advisors=replace(mappings.advisors, advisors=advisors)
     )
 
 

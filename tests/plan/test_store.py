@@ -147,13 +147,8 @@ class TestHoldsAndLoads:
             resources=tuple(
                 replace(r, quantity=0) if r.id == "drukwerk" else r for r in mappings.resources
             ),
-            derived={},
         )
-        from decidim_bridge.rules.model import derive
-
-        stored = save(
-            db, derive(fewer), make_proposal(MOESTUIN, "flyers", proposal_id="9"), now=NOW + 60
-        )
+        stored = save(db, fewer, make_proposal(MOESTUIN, "flyers", proposal_id="9"), now=NOW + 60)
         assert offer(stored, "drukwerk").status == "unavailable"
 
 

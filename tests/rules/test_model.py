@@ -72,3 +72,19 @@ def test_decision_on_a_proposal_gives_the_space_key_only_in_scope():
     decision = scope.decide_on_proposal(budget)
     assert decision.in_scope is False and decision.rule is not None
     assert decision.space_key is None
+
+
+def test_replaced_rules_have_their_own_lookups():
+    """``dataclasses.replace`` rebuilds the lookups, so they match the replaced rules."""
+    from dataclasses import replace
+
+    from plan_support import example_mappings
+
+    rules = example_mappings()
+    first = rules.stakeholders[0]
+    renamed = replace(first, name="Andere naam")
+    changed = replace(rules, stakeholders=(renamed, *rules.stakeholders[1:]))
+    assert changed.stakeholder(first.id).name == "Andere naam"
+    assert rules.stakeholder(first.id).name == first.name
+    fewer = replace(rules, resources=rules.resources[1:])
+    assert fewer.resource(rules.resources[0].id) is None
