@@ -76,10 +76,6 @@ def test_decision_on_a_proposal_gives_the_space_key_only_in_scope():
 
 def test_replaced_rules_have_their_own_lookups():
     """``dataclasses.replace`` rebuilds the lookups, so they match the replaced rules."""
-    from dataclasses import replace
-
-    from plan_support import example_mappings
-
     rules = example_mappings()
     first = rules.stakeholders[0]
     renamed = replace(first, name="Andere naam")
