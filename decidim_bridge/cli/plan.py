@@ -13,41 +13,9 @@ import click
 
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
-from decidim_bridge.errors import BridgeError
-from decidim_bridge.rules import Mappings, Problem, check
+from decidim_bridge.mappings_check import check_folder
+from decidim_bridge.rules import Mappings
 from decidim_bridge.rules.loader import load as load_mappings
-
-
-def _message_template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
-    """The messages (``texts/<locale>/*.md``) are rule files too: render them all."""
-    from decidim_bridge.writeback.checks import message_problems
-
-    return message_problems(directory, mappings)
-
-
-def _digest_template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
-    from decidim_bridge.digest.checks import digest_template_problems
-
-    return digest_template_problems(directory, mappings)
-
-
-def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
-    """Plan every example proposal in ``examples/``: the rules must work on real input."""
-    from decidim_bridge.plan import build_plan
-    from decidim_bridge.plan.proposal_json import proposal_from_json
-
-    problems = []
-    now = time.time()
-    for path in sorted((directory / "examples").glob("*.json")):
-        name = f"examples/{path.name}"
-        try:
-            proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            build_plan(proposal, mappings, now)
-        except ValueError as exc:
-            problems.append(Problem(name, None, "", f"not valid JSON: {exc}"))
-        except BridgeError as exc:
-            problems.append(Problem(name, None, "", f"{exc.message} {exc.errors or ''}".strip()))
-    return problems
 
 
 def _summary(mappings: Mappings) -> str:
@@ -70,11 +38,7 @@ def check_mappings(directory: Path | None) -> None:
     """
     if directory is None:
         directory = load_settings().mappings_dir
-    mappings, problems = check(directory)
-    if mappings is not None:
-        problems += _message_template_problems(directory, mappings)
-        problems += _digest_template_problems(directory, mappings)
-        problems += _example_problems(directory, mappings)
+    mappings, problems = check_folder(directory)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
