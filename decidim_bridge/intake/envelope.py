@@ -25,7 +25,7 @@ from decidim_bridge.errors import MalformedPayload, SchemaViolation
 from decidim_bridge.events import PROPOSAL_TYPE, Event
 
 
-class _IdField(fields.Field):
+class IdField(fields.Field):
     """Decidim ids arrive as numbers or strings; the bridge keeps them as strings."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -48,18 +48,18 @@ class OrganizationSchema(_Base):
 
 class ResourceSchema(_Base):
     type = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    id = _IdField(required=True)
+    id = IdField(required=True)
     url = fields.String(load_default=None, allow_none=True)
 
 
 class ComponentSchema(_Base):
-    id = _IdField(required=True)
+    id = IdField(required=True)
     manifest = fields.String(load_default=None, allow_none=True)
 
 
 class SpaceSchema(_Base):
     type = fields.String(load_default=None, allow_none=True)
-    id = _IdField(load_default=None, allow_none=True)
+    id = IdField(load_default=None, allow_none=True)
     slug = fields.String(load_default=None, allow_none=True)
 
 

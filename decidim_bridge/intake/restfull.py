@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from decidim_bridge.events import PROPOSAL_TYPE, Event
-from decidim_bridge.intake.envelope import _IdField, load
+from decidim_bridge.intake.envelope import IdField, load
 
 #: JSON:API ``type`` of proposal resources (published proposals and drafts).
 PROPOSAL_RESOURCE_TYPES = ("proposal", "draft_proposal")
@@ -46,7 +46,7 @@ class _ResourceSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    id = _IdField(required=True)
+    id = IdField(required=True)
     type = fields.String(required=True, validate=validate.Length(min=1, max=200))
     attributes = fields.Dict(load_default=dict)
     relationships = fields.Dict(load_default=dict)
