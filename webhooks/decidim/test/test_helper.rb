@@ -50,10 +50,9 @@ SECRET = "whsec_#{Base64.strict_encode64('decidim-bridge-test-secret-32byte')}".
 RECEIVER = WebhookServer.new(SECRET)
 Minitest.after_run { RECEIVER.stop }
 DecidimBridgeForwarder.logger = Logger.new(ENV["VERBOSE"] ? $stderr : File::NULL)
-DecidimBridgeForwarder.install!({ "DECIDIM_BRIDGE_FORWARDER_URL" => RECEIVER.url,
-                                  "DECIDIM_BRIDGE_FORWARDER_SECRET" => SECRET,
-                                  "DECIDIM_BRIDGE_FORWARDER_TIMEOUT" => "5",
-                                  "DECIDIM_BRIDGE_FORWARDER_RETRY_SCHEDULE" => "0.2,0.2" })
+FORWARDER_ENV = { "DECIDIM_BRIDGE_FORWARDER_URL" => RECEIVER.url, "DECIDIM_BRIDGE_FORWARDER_SECRET" => SECRET,
+                  "DECIDIM_BRIDGE_FORWARDER_TIMEOUT" => "5", "DECIDIM_BRIDGE_FORWARDER_RETRY_SCHEDULE" => "0.2,0.2" }.freeze
+DecidimBridgeForwarder.install!(FORWARDER_ENV)
 
 # A Decidim organization with one process, one proposals component and the people of the
 # example municipality; every test starts from it.

@@ -52,8 +52,10 @@ module Decidim
     class ApiUser < UserBaseEntity; end
   end
 
+  # decidim-core/app/models/decidim/hashtag.rb
   class Hashtag < ApplicationRecord
     self.table_name = "decidim_hashtags"
+    belongs_to :organization, foreign_key: "decidim_organization_id", class_name: "Decidim::Organization"
   end
 
   # decidim-participatory_processes/app/models/decidim/participatory_process.rb (#user_roles)
