@@ -43,7 +43,7 @@ class EventsTest < Minitest::Test
     note = Decidim::Proposals::ProposalNote.last
     (delivery,) = bridge_events
     assert delivery.signature_valid
-    assert_equal "decidim-bridge-decidim.bridge.proposal_note_created-#{note.id}", delivery.id
+    assert_equal "decidim-bridge-proposal_note_created-#{note.id}", delivery.id
     expected = frame("decidim.bridge.proposal_note_created", note.created_at).merge(
       "extra" => { "note_id" => note.id.to_s, "body" => "Kan @anouk_devries dit oppakken?\nGroet", "author" => api_actor }
     )
@@ -78,8 +78,8 @@ class EventsTest < Minitest::Test
     created, deleted = Decidim::ActionLog.order(:id).to_a
     assigned, unassigned = bridge_events
     assert assigned.signature_valid && unassigned.signature_valid
-    assert_equal "decidim-bridge-decidim.bridge.proposal_evaluators_assigned-#{created.id}", assigned.id
-    assert_equal "decidim-bridge-decidim.bridge.proposal_evaluators_unassigned-#{deleted.id}", unassigned.id
+    assert_equal "decidim-bridge-proposal_evaluators_assigned-#{created.id}", assigned.id
+    assert_equal "decidim-bridge-proposal_evaluators_unassigned-#{deleted.id}", unassigned.id
     assert_equal frame("decidim.bridge.proposal_evaluators_assigned", created.created_at)
       .merge("extra" => { "evaluators" => [person(evaluator)], "by" => api_actor }), assigned.json
     assert_equal frame("decidim.bridge.proposal_evaluators_unassigned", deleted.created_at)
@@ -97,7 +97,7 @@ class EventsTest < Minitest::Test
     assert_equal frame("decidim.bridge.proposal_answer_saved", logs[0].created_at)
       .merge("extra" => { "state" => "evaluating", "published" => false, "by" => admin_actor }), internal.json
     assert_equal({ "state" => "evaluating", "published" => true, "by" => admin_actor }, published.json["extra"])
-    assert_equal "decidim-bridge-decidim.bridge.proposal_answer_saved-#{logs[1].id}", published.id
+    assert_equal "decidim-bridge-proposal_answer_saved-#{logs[1].id}", published.id
   end
 
   def test_events_do_not_depend_on_notifications_and_keep_their_id

@@ -61,9 +61,11 @@ module Decidim
         end
       end
 
-      # Stable ids: the same record always gives the same webhook-id.
+      # Stable ids: the same record always gives the same webhook-id. The type goes in
+      # without its "decidim.bridge." prefix: the bridge accepts only letters, digits, "_"
+      # and "-" in a webhook-id.
       def webhook_id(type, record_id)
-        "decidim-bridge-#{type}-#{record_id}"
+        "decidim-bridge-#{type.delete_prefix('decidim.bridge.')}-#{record_id}"
       end
 
       def note_envelope(note)
