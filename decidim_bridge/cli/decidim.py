@@ -1,4 +1,5 @@
-"""Decidim API commands: ``decidim check`` (credentials, version, write paths) and
+"""Decidim API commands: ``decidim check`` (credentials, version, write paths and what the
+bridge does instead of a missing one) and
 ``decidim proposal`` (a proposal as the planner sees it)."""
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ def check(as_json: bool) -> None:
             "decidim_url": settings.decidim_url,
             "user": dataclasses.asdict(me),
             "capabilities": dataclasses.asdict(found),
+            "missing": [
+                {"write_path": path, "instead": instead}
+                for path, instead in found.missing_write_paths()
+            ],
         }
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
@@ -57,8 +62,19 @@ def check(as_json: bool) -> None:
     answer = {"input": "yes (0.32 form)", "arguments": "yes (decidim-apiext form)"}
     click.echo(f"Answers:       {answer.get(found.answer_form or '', 'no')}")
     click.echo(f"Comments:      {'yes' if found.can_comment else 'no'}")
+    click.echo(
+        f"Evaluators:    {'yes (decidim-bridge module)' if found.can_assign_evaluators else 'no'}"
+    )
+    click.echo(f"Private notes: {'yes (decidim-bridge module)' if found.can_write_notes else 'no'}")
     if not found.introspected:
         click.echo("               (introspection refused: assumed comments only)")
+    missing = found.missing_write_paths()
+    if missing:
+        click.echo("Missing write paths, and what the bridge does instead:")
+        for path, instead in missing:
+            click.echo(f"  - {path}: {instead}")
+        if not (found.can_assign_evaluators and found.can_write_notes):
+            click.echo("  Install the decidim-bridge module (webhooks/decidim/) for the rest.")
 
 
 @decidim.command()

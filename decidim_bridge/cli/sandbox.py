@@ -59,6 +59,12 @@ def _raise_interrupt(*_: Any) -> None:
 @click.option("--disclose-version", is_flag=True, help="Answer decidim { version } (0.32.0).")
 @click.option("--anonymous-introspection", is_flag=True, help="Allow introspection without login.")
 @click.option("--force-api-authentication", is_flag=True, help="Refuse anonymous API calls (401).")
+@click.option(
+    "--bridge-module/--no-bridge-module",
+    default=True,
+    show_default=True,
+    help="Serve the decidim-bridge module's API extensions and send its events.",
+)
 @click.option("--verbose", is_flag=True, help="Log every request.")
 def sandbox(**options: Any) -> None:
     """Run the Decidim sandbox: Decidim's API for Gemeente Lindeburg, without Decidim."""

@@ -6,6 +6,10 @@ with ``attributes``), decidim-apiext on 0.27-0.29 takes plain arguments
 ``answer(state: String!, answerContent: JSON, ...)``. So the bridge asks the schema itself.
 Introspection is allowed for admins, and an API user is an admin; when it is refused anyway,
 the conservative answer is "comments only": ``addComment`` exists in every Decidim release.
+
+Evaluator assignments and private notes have no API in Decidim itself; the decidim-bridge
+Decidim module (``webhooks/decidim/``) adds ``proposalAdmin`` to the query and mutation
+roots. Both writes need the query side too, to read back after an ambiguous failure.
 """
 
 from __future__ import annotations
@@ -24,10 +28,31 @@ class Capabilities:
     answer_form: AnswerForm | None  # None: proposals cannot be answered through the API
     can_comment: bool
     introspected: bool  # False: the conservative fallback was used
+    #: The decidim-bridge module: evaluators can be assigned (and read back) through the API.
+    can_assign_evaluators: bool = False
+    #: The decidim-bridge module: private notes can be written (and read back).
+    can_write_notes: bool = False
 
     @property
     def can_answer(self) -> bool:
         return self.answer_form is not None
+
+    def missing_write_paths(self) -> list[tuple[str, str]]:
+        """(write path, what the bridge does instead) for each path this Decidim lacks."""
+        missing = []
+        if not self.can_comment:
+            missing.append(
+                ("comments", "nothing is posted; the advisors' mail carries the whole plan")
+            )
+        if not self.can_answer:
+            missing.append(("answers", "the expectation contract is in the comment only"))
+        if not self.can_assign_evaluators:
+            missing.append(
+                ("evaluator assignments", "the lead advisor learns of the assignment by mail")
+            )
+        if not self.can_write_notes:
+            missing.append(("private notes", "the internal plan goes to the advisors by mail only"))
+        return missing
 
 
 #: Used when introspection is refused: comments exist on every Decidim release.
@@ -78,6 +103,14 @@ def detect(version: str | None, data: dict[str, Any]) -> Capabilities:
     can_comment = "commentable" in root and "addComment" in _field_names(
         data.get("commentableMutation")
     )
+    module = _field_names(data.get("proposalAdminMutation"))
+    readable = "proposalAdmin" in _field_names(schema.get("queryType"))
+    module_ok = readable and "proposalAdmin" in root
     return Capabilities(
-        version=version, answer_form=answer_form, can_comment=can_comment, introspected=True
+        version=version,
+        answer_form=answer_form,
+        can_comment=can_comment,
+        introspected=True,
+        can_assign_evaluators=module_ok and {"assignEvaluators", "unassignEvaluators"} <= module,
+        can_write_notes=module_ok and "createNote" in module,
     )

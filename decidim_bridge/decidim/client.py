@@ -24,7 +24,14 @@ from decidim_bridge.decidim import mapping, operations, schemas
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.budget import RequestBudget
 from decidim_bridge.decidim.capabilities import Capabilities, conservative, detect
-from decidim_bridge.decidim.models import AnswerResult, Comment, Component, WhoAmI
+from decidim_bridge.decidim.models import (
+    AnswerResult,
+    Comment,
+    Component,
+    PrivateNote,
+    ProposalAdmin,
+    WhoAmI,
+)
 from decidim_bridge.decidim.transport import GraphQLTransport
 from decidim_bridge.errors import (
     CapabilityMissing,
@@ -259,6 +266,15 @@ class DecidimClient:
         loaded = mapping.load(schemas.CommentedProposalSchema(), found, "ProposalComments")
         return [mapping.comment(c) for c in loaded["comments"]]
 
+    def proposal_admin(self, proposal_id: str | int) -> ProposalAdmin:
+        """A proposal's evaluators and private notes (the decidim-bridge module)."""
+        self._require_module("can_assign_evaluators", "can_write_notes")
+        data = self.execute("proposal_admin", {"id": str(proposal_id)})
+        found = data.get("proposalAdmin")
+        if found is None:
+            raise NotFound(f"Proposal {proposal_id} is not visible in Decidim.")
+        return mapping.proposal_admin(found, "ProposalAdmin")
+
     # --- capabilities --------------------------------------------------------------------
 
     def capabilities(self, *, refresh: bool = False) -> Capabilities:
@@ -364,6 +380,55 @@ class DecidimClient:
         return mapping.answer_result(
             mapping.load(schemas.AnsweredProposalSchema(), answered, "AnswerProposal")
         )
+
+    def assign_evaluators(self, proposal_id: str | int, nicknames: list[str]) -> ProposalAdmin:
+        """Make these users evaluators of the proposal; the evaluators afterwards.
+
+        Converges (assigning someone already assigned changes nothing), so it is safe to
+        repeat after an ambiguous failure. A user without the evaluator role in the space is
+        refused by Decidim (``DecidimRejected`` naming them), and then nobody is assigned.
+        """
+        return self._evaluators("assign_evaluators", "assignEvaluators", proposal_id, nicknames)
+
+    def unassign_evaluators(self, proposal_id: str | int, nicknames: list[str]) -> ProposalAdmin:
+        """Remove these users as evaluators of the proposal; the evaluators afterwards."""
+        return self._evaluators("unassign_evaluators", "unassignEvaluators", proposal_id, nicknames)
+
+    def create_note(self, proposal_id: str | int, body: str) -> PrivateNote:
+        """Write a private note on the proposal as the API user.
+
+        Not idempotent: after ``AmbiguousWrite`` read ``proposal_admin`` before writing again.
+        """
+        if not body.strip():
+            raise ValueError("a note needs a body")
+        self._require_module("can_write_notes")
+        data = self.execute("create_proposal_note", {"id": str(proposal_id), "body": body})
+        target = data.get("proposalAdmin")
+        if target is None or target.get("createNote") is None:
+            raise DecidimRejected(f"Decidim did not add the note to proposal {proposal_id}.")
+        return mapping.private_note(
+            mapping.load(schemas.AdminNoteSchema(), target["createNote"], "CreateProposalNote")
+        )
+
+    def _evaluators(
+        self, document: str, field: str, proposal_id: str | int, nicknames: list[str]
+    ) -> ProposalAdmin:
+        if not nicknames:
+            raise ValueError("name at least one evaluator")
+        self._require_module("can_assign_evaluators")
+        data = self.execute(document, {"id": str(proposal_id), "nicknames": list(nicknames)})
+        target = data.get("proposalAdmin")
+        if target is None or target.get(field) is None:
+            raise DecidimRejected(f"Decidim did not change the evaluators of {proposal_id}.")
+        return mapping.proposal_admin(target[field], field)
+
+    def _require_module(self, *needed: str) -> None:
+        found = self.capabilities()
+        if not any(getattr(found, name) for name in needed):
+            raise CapabilityMissing(
+                "This Decidim does not have the decidim-bridge module "
+                "(evaluators and private notes through the API)."
+            )
 
     # --- helpers -------------------------------------------------------------------------
 

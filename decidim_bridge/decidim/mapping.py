@@ -8,7 +8,15 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from decidim_bridge.decidim import schemas
-from decidim_bridge.decidim.models import AnswerResult, Comment, Component, WhoAmI
+from decidim_bridge.decidim.models import (
+    AnswerResult,
+    Comment,
+    Component,
+    DecidimUser,
+    PrivateNote,
+    ProposalAdmin,
+    WhoAmI,
+)
 from decidim_bridge.errors import DecidimError
 from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy
 
@@ -150,4 +158,31 @@ def comment(loaded: dict[str, Any]) -> Comment:
 def answer_result(loaded: dict[str, Any]) -> AnswerResult:
     return AnswerResult(
         proposal_id=loaded["id"], state=loaded.get("state"), answered_at=loaded.get("answered_at")
+    )
+
+
+def admin_user(loaded: dict[str, Any]) -> DecidimUser:
+    nickname = loaded.get("nickname")
+    return DecidimUser(
+        id=loaded["id"], nickname=nickname.lstrip("@") if nickname else None, name=loaded["name"]
+    )
+
+
+def proposal_admin(raw: dict[str, Any], what: str) -> ProposalAdmin:
+    """A ``proposalAdmin`` answer of the decidim-bridge module."""
+    loaded = load(schemas.ProposalAdminSchema(), raw, what)
+    return ProposalAdmin(
+        proposal_id=loaded["id"],
+        evaluators=tuple(admin_user(u) for u in loaded["evaluators"]),
+        notes=tuple(private_note(n) for n in loaded["notes"]),
+    )
+
+
+def private_note(loaded: dict[str, Any]) -> PrivateNote:
+    author = loaded.get("author")
+    return PrivateNote(
+        id=loaded["id"],
+        body=loaded["body"],
+        created_at=loaded.get("created_at"),
+        author=admin_user(author) if author else None,
     )

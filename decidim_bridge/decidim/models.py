@@ -55,3 +55,35 @@ class AnswerResult:
     proposal_id: str
     state: str | None
     answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class DecidimUser:
+    """A user as the decidim-bridge module names them (nickname without the "@")."""
+
+    id: str
+    nickname: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class PrivateNote:
+    """A private (admin) note on a proposal."""
+
+    id: str
+    body: str
+    created_at: datetime | None
+    author: DecidimUser | None
+
+
+@dataclass(frozen=True)
+class ProposalAdmin:
+    """What admins see of a proposal besides its public page: evaluators and notes."""
+
+    proposal_id: str
+    evaluators: tuple[DecidimUser, ...]
+    notes: tuple[PrivateNote, ...] = ()
+
+    @property
+    def evaluator_nicknames(self) -> frozenset[str]:
+        return frozenset(u.nickname for u in self.evaluators if u.nickname)

@@ -5,7 +5,9 @@ Decidim schema in ``schema/`` (graphql-core), so a misspelled field or one Decid
 have fails the build instead of a production call. Shared fragments live in
 ``documents/fragments/``; a document gets exactly the fragments it spreads, appended.
 A document validated against another schema than Decidim 0.32 names it in a first-line
-comment ``# schema: <name>`` (e.g. the answer mutation of decidim-apiext).
+comment ``# schema: <name>`` (e.g. the answer mutation of decidim-apiext); ``<base>+<ext>``
+names a schema extended by an SDL extension, e.g. the decidim-bridge Decidim module's
+``decidim-0.32+decidim-bridge-module``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from graphql import (
     OperationDefinitionNode,
     Visitor,
     build_schema,
+    extend_schema,
     parse,
     validate,
     visit,
@@ -34,7 +37,7 @@ FRAGMENTS_DIR = DOCUMENTS_DIR / "fragments"
 SCHEMA_DIR = PACKAGE_DIR / "schema"
 DEFAULT_SCHEMA = "decidim-0.32"
 
-_SCHEMA_COMMENT = re.compile(r"^#\s*schema:\s*(?P<name>[\w.-]+)\s*$", re.MULTILINE)
+_SCHEMA_COMMENT = re.compile(r"^#\s*schema:\s*(?P<name>[\w.+-]+)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -135,10 +138,22 @@ def get(name: str) -> Operation:
         raise KeyError(f"no GraphQL document named {name!r} in {DOCUMENTS_DIR}") from None
 
 
+#: The schema a document of the decidim-bridge Decidim module is validated against.
+MODULE_SCHEMA = f"{DEFAULT_SCHEMA}+decidim-bridge-module"
+
+
 @cache
 def load_schema(name: str = DEFAULT_SCHEMA) -> GraphQLSchema:
-    """A schema of ``schema/<name>.graphql``."""
-    return build_schema((SCHEMA_DIR / f"{name}.graphql").read_text(encoding="utf-8"))
+    """A schema of ``schema/<name>.graphql``; ``a+b`` is ``a`` extended by ``b``'s SDL."""
+    base, *extensions = name.split("+")
+    schema = build_schema(_sdl(base))
+    for extension in extensions:
+        schema = extend_schema(schema, parse(_sdl(extension)))
+    return schema
+
+
+def _sdl(name: str) -> str:
+    return (SCHEMA_DIR / f"{name}.graphql").read_text(encoding="utf-8")
 
 
 def validation_errors(operation: Operation, schema: GraphQLSchema | None = None) -> list[str]:

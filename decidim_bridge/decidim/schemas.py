@@ -180,3 +180,24 @@ class AnsweredProposalSchema(_Base):
 class DecidimInfoSchema(_Base):
     application_name = fields.String(data_key="applicationName", allow_none=True, load_default=None)
     version = fields.String(allow_none=True, load_default=None)
+
+
+class AdminUserSchema(_Base):
+    id = GraphQLId(required=True)
+    nickname = fields.String(allow_none=True, load_default=None)
+    name = fields.String(required=True)
+
+
+class AdminNoteSchema(_Base):
+    id = GraphQLId(required=True)
+    body = fields.String(required=True)
+    created_at = _dt("createdAt")
+    author = fields.Nested(AdminUserSchema, allow_none=True, load_default=None)
+
+
+class ProposalAdminSchema(_Base):
+    """``proposalAdmin`` of the decidim-bridge module (notes only where asked for)."""
+
+    id = GraphQLId(required=True)
+    evaluators = fields.List(fields.Nested(AdminUserSchema), required=True)
+    notes = fields.List(fields.Nested(AdminNoteSchema), load_default=list)

@@ -21,13 +21,16 @@ from typing import Any
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
     GraphQLSchema,
     OperationDefinitionNode,
+    Visitor,
     execute,
     parse,
     validate,
+    visit,
 )
 from graphql.execution.values import get_variable_values
 
@@ -58,6 +61,8 @@ class Prepared:
     target: str = "query"
     operation_name: str | None = None
     root_fields: tuple[str, ...] = ()
+    #: Every field name the document selects (what a fault's ``field`` matches).
+    fields: frozenset[str] = frozenset()
     variables: dict[str, Any] = field(default_factory=dict)
     document: DocumentNode | None = None
     operation: OperationDefinitionNode | None = None
@@ -89,6 +94,7 @@ def prepare(schema: GraphQLSchema, payload: Any) -> Prepared:
     except GraphQLError as error:
         prepared.reply = _errors_only([error.formatted])
         return prepared
+    prepared.fields = _field_names(document)
     operation = _operation(document, operation_name)
     if operation is not None:
         prepared.target = operation.operation.value
@@ -187,6 +193,17 @@ def _format(error: GraphQLError) -> dict[str, Any]:
         if original.messages is not None:
             formatted["message"] = original.messages
     return formatted
+
+
+def _field_names(document: DocumentNode) -> frozenset[str]:
+    names: set[str] = set()
+
+    class _Fields(Visitor):
+        def enter_field(self, node: FieldNode, *_: Any) -> None:
+            names.add(node.name.value)
+
+    visit(document, _Fields())
+    return frozenset(names)
 
 
 def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:

@@ -15,7 +15,9 @@ that matches it and uses up one of its ``count`` (``count=None`` lasts until cle
   inside a running server; stop the server for that).
 
 ``only`` narrows which requests match: ``any`` (every ``/api`` request, sign-in included),
-``query``, ``mutation``, ``sign_in``.
+``query``, ``mutation``, ``sign_in``; ``field`` narrows them further to GraphQL requests that
+select a field of that name anywhere in the document (``createNote``, ``assignEvaluators``,
+``addComment``, ``answer``), so one kind of write can fail while others pass.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Fault:
     only: str = "any"
     code: str = "VALIDATION_ERROR"
     message: str = "The sandbox was told to fail this request."
+    field: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -53,7 +56,9 @@ class Fault:
         if self.seconds < 0:
             raise ValueError("seconds must not be negative")
 
-    def matches(self, target: str) -> bool:
+    def matches(self, target: str, fields: frozenset[str] = frozenset()) -> bool:
+        if self.field is not None and self.field not in fields:
+            return False
         if self.only == "any":
             return True
         if self.kind == "errors" and target == "sign_in":
@@ -77,13 +82,14 @@ class FaultPlan:
             self._faults.append(fault)
         return fault
 
-    def take(self, target: str) -> Fault | None:
-        """The fault for one request of kind ``target`` (``query``, ``mutation``, ``sign_in``)."""
+    def take(self, target: str, fields: frozenset[str] = frozenset()) -> Fault | None:
+        """The fault for one request of kind ``target`` (``query``, ``mutation``, ``sign_in``)
+        that selects ``fields``."""
         with self._lock:
             for fault in self._faults:
                 if fault.kind == "errors" and target == "sign_in":
                     continue
-                if not fault.matches(target):
+                if not fault.matches(target, fields):
                     continue
                 if fault.count is not None:
                     fault.count -= 1
@@ -103,19 +109,30 @@ class FaultPlan:
 
     # --- shorthands for tests ----------------------------------------------------------
 
-    def fail_next(self, count: int = 1, *, status: int = 500, only: str = "any") -> Fault:
+    def fail_next(
+        self, count: int = 1, *, status: int = 500, only: str = "any", field: str | None = None
+    ) -> Fault:
         """Answer ``status`` to the next ``count`` requests; nothing is applied."""
-        return self.add(Fault("status", count=count, status=status, only=only))
+        return self.add(Fault("status", count=count, status=status, only=only, field=field))
 
     def fail_after_apply(
-        self, count: int = 1, *, status: int = 500, only: str = "mutation"
+        self,
+        count: int = 1,
+        *,
+        status: int = 500,
+        only: str = "mutation",
+        field: str | None = None,
     ) -> Fault:
         """Apply the next ``count`` requests, then answer ``status`` (an ambiguous write)."""
-        return self.add(Fault("status", count=count, status=status, only=only, after_apply=True))
+        return self.add(
+            Fault("status", count=count, status=status, only=only, after_apply=True, field=field)
+        )
 
-    def throttle_next(self, count: int = 1, *, only: str = "any") -> Fault:
+    def throttle_next(
+        self, count: int = 1, *, only: str = "any", field: str | None = None
+    ) -> Fault:
         """Answer 429 "Retry later" (no Retry-After), as Rack::Attack does."""
-        return self.add(Fault("status", count=count, status=429, only=only))
+        return self.add(Fault("status", count=count, status=429, only=only, field=field))
 
     def errors_next(
         self,
@@ -124,21 +141,39 @@ class FaultPlan:
         code: str = "VALIDATION_ERROR",
         message: str = "The sandbox was told to fail this request.",
         only: str = "any",
+        field: str | None = None,
     ) -> Fault:
         """Answer HTTP 200 with an ``errors`` array carrying ``code``; nothing is applied."""
-        return self.add(Fault("errors", count=count, code=code, message=message, only=only))
+        return self.add(
+            Fault("errors", count=count, code=code, message=message, only=only, field=field)
+        )
 
     def slow_next(
-        self, count: int = 1, *, seconds: float, after_apply: bool = False, only: str = "any"
+        self,
+        count: int = 1,
+        *,
+        seconds: float,
+        after_apply: bool = False,
+        only: str = "any",
+        field: str | None = None,
     ) -> Fault:
         """Sleep ``seconds`` before running (or after applying) the next ``count`` requests."""
         return self.add(
-            Fault("delay", count=count, seconds=seconds, after_apply=after_apply, only=only)
+            Fault(
+                "delay",
+                count=count,
+                seconds=seconds,
+                after_apply=after_apply,
+                only=only,
+                field=field,
+            )
         )
 
-    def stall_after_apply(self, count: int = 1, *, seconds: float, only: str = "mutation") -> Fault:
+    def stall_after_apply(
+        self, count: int = 1, *, seconds: float, only: str = "mutation", field: str | None = None
+    ) -> Fault:
         """Apply, then stall ``seconds`` before answering (set it above the read timeout)."""
-        return self.slow_next(count, seconds=seconds, after_apply=True, only=only)
+        return self.slow_next(count, seconds=seconds, after_apply=True, only=only, field=field)
 
     def set_down(self, down: bool = True) -> None:
         """Answer 503 to everything (``True``) or remove that fault again (``False``)."""

@@ -1,7 +1,8 @@
 """The records of the sandbox's in-memory Decidim: plain, mutable dataclasses.
 
 They mirror the Decidim tables the API reads (organization, taxonomies, participatory spaces,
-components, proposals, comments, users, API users) with only the columns the sandbox serves.
+components, proposals, comments, users, API users, space roles, private notes) with only the
+columns the sandbox serves.
 Times are epoch seconds; translated texts are ``{locale: text}`` maps, as Decidim stores them.
 ``SandboxState`` owns them and guards them with its lock.
 """
@@ -30,14 +31,19 @@ class Organization:
     comments_max_length: int = 1000
 
 
+#: Space roles as Decidim stores them (``valuator`` before 0.28 is ``evaluator`` here).
+SPACE_ROLES = ("admin", "collaborator", "moderator", "evaluator")
+
+
 @dataclass
 class User:
-    """A participant (author of proposals and comments)."""
+    """A person with an account: a resident, or staff (``admin``: an organization admin)."""
 
     id: int
     name: str
     nickname: str
     deleted: bool = False
+    admin: bool = False
 
 
 @dataclass
@@ -50,6 +56,27 @@ class ApiUser:
     key: str
     secret: str
     admin: bool = True
+
+
+@dataclass(frozen=True)
+class SpaceRole:
+    """A user's role in one participatory space (Decidim's ``*UserRole`` tables)."""
+
+    user_id: int
+    space_id: int
+    role: str  # one of SPACE_ROLES
+
+
+@dataclass
+class ProposalNote:
+    """A private note on a proposal, seen only in Decidim's admin (``ProposalNote``)."""
+
+    id: int
+    proposal_id: int
+    body: str
+    author_id: int
+    author_is_api_user: bool = False
+    created_at: float = 0.0
 
 
 @dataclass
@@ -162,6 +189,8 @@ class Proposal:
     execution_period: dict[str, str] = field(default_factory=dict)
     vote_count: int = 0
     follows_count: int = 1
+    #: Users assigned as evaluator (``ValuationAssignment``), in the order they were assigned.
+    evaluator_ids: list[int] = field(default_factory=list)
 
     @property
     def published(self) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from decidim_bridge.sandbox.auth import TokenIssuer, TokenRejected
+from decidim_bridge.sandbox.evaluation import BRIDGE_PREFIX
 from decidim_bridge.sandbox.limits import Limits
 from decidim_bridge.sandbox.model import ApiUser
 from decidim_bridge.sandbox.persistence import StateFile
@@ -34,7 +35,7 @@ class Sandbox:
     ) -> None:
         self.config = config or SandboxConfig()
         self.clock = clock
-        self.schema = sandbox_schema()
+        self.schema = sandbox_schema(bridge_module=self.config.bridge_module)
         self.state_file = StateFile(self.config.state_file) if self.config.state_file else None
         self.state = state if state is not None else self._build_state()
         self.state.base_url = self.config.base_url
@@ -59,6 +60,8 @@ class Sandbox:
                 self.config.webhook_secret,
                 max_attempts=self.config.webhook_max_attempts,
                 backoff_base=self.config.webhook_backoff,
+                # Without the module, Decidim sends none of its events.
+                skip_prefix=None if self.config.bridge_module else BRIDGE_PREFIX,
             ).attach(self.state)
 
     def _build_state(self) -> SandboxState:
@@ -123,9 +126,13 @@ class Sandbox:
         return self.config.anonymous_introspection or bool(api_user and api_user.admin)
 
     def reset(self) -> None:
-        """Back to the seed: records, faults, journal, rate-limit counters."""
+        """Back to the seed: records, faults, journal, rate-limit counters. Action log and note
+        ids keep counting, so no ``webhook-id`` is ever sent twice for different events."""
         fresh = self._seed(SandboxState(clock=self.clock, base_url=self.config.base_url))
-        self.state.load_dict(fresh.to_dict())
+        with self.state.lock:
+            sequences = dict(self.state.sequences)
+            self.state.load_dict(fresh.to_dict())
+            self.state.sequences.update(sequences)
         self.state.faults.clear()
         self.state.journal.clear()
         self.limiter.reset()

@@ -2,8 +2,10 @@
 
 ``build_schema`` reads ``decidim_bridge/decidim/schema/decidim-0.32.graphql`` (the same file
 the bridge's documents are validated against), so the sandbox cannot drift from what the
-bridge believes Decidim offers. Fields resolve through the view classes in ``views.py``
-(``resolve_field``); abstract types resolve through each view's ``graphql_type``.
+bridge believes Decidim offers. With the decidim-bridge module (the default), the schema is
+that file extended with ``decidim-bridge-module.graphql`` (graphql-core's ``extend_schema``).
+Fields resolve through the view classes in ``views.py`` (``resolve_field``); abstract types
+resolve through each view's ``graphql_type``.
 """
 
 from __future__ import annotations
@@ -13,24 +15,40 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from graphql import GraphQLError, GraphQLResolveInfo, GraphQLSchema, build_schema
+from graphql import (
+    GraphQLError,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    build_schema,
+    extend_schema,
+    parse,
+)
 
 SDL_PACKAGE = "decidim_bridge.decidim"
 SDL_FILE = ("schema", "decidim-0.32.graphql")
+MODULE_SDL_FILE = ("schema", "decidim-bridge-module.graphql")
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
-def sdl_text() -> str:
-    folder, name = SDL_FILE
-    path = resources.files(SDL_PACKAGE).joinpath(folder).joinpath(name)
-    return path.read_text(encoding="utf-8")
+def _read(file: tuple[str, str]) -> str:
+    folder, name = file
+    return resources.files(SDL_PACKAGE).joinpath(folder).joinpath(name).read_text(encoding="utf-8")
+
+
+def sdl_text(*, bridge_module: bool = False) -> str:
+    """Decidim's SDL, followed by the module's extension when ``bridge_module``."""
+    text = _read(SDL_FILE)
+    return text + "\n" + _read(MODULE_SDL_FILE) if bridge_module else text
 
 
 @cache
-def sandbox_schema() -> GraphQLSchema:
-    """The schema built from the SDL file (once per process; it is immutable)."""
-    return build_schema(sdl_text())
+def sandbox_schema(*, bridge_module: bool = True) -> GraphQLSchema:
+    """The schema built from the SDL files (once per process and flag; it is immutable)."""
+    schema = build_schema(_read(SDL_FILE))
+    if bridge_module:
+        schema = extend_schema(schema, parse(_read(MODULE_SDL_FILE)))
+    return schema
 
 
 def snake(name: str) -> str:

@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 from decidim_bridge.sandbox.model import (
     ASSEMBLY_CLASS,
     PROCESS_CLASS,
+    SPACE_ROLES,
     ApiUser,
     Comment,
     Component,
@@ -27,6 +28,7 @@ from decidim_bridge.sandbox.model import (
     Proposal,
     ProposalStateDef,
     Space,
+    SpaceRole,
     Taxonomy,
     User,
 )
@@ -63,6 +65,19 @@ class _Person(_Base):
     name = fields.String(required=True)
     nickname = fields.String(required=True)
     admin = fields.Boolean(load_default=True)
+
+
+class _User(_Base):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    nickname = fields.String(required=True)
+    admin = fields.Boolean(load_default=False)
+
+
+class _SpaceRole(_Base):
+    user_id = fields.Integer(required=True)
+    space_id = fields.Integer(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(SPACE_ROLES))
 
 
 class _Child(_Base):
@@ -150,7 +165,8 @@ class _Comment(_Base):
 class SeedSchema(_Base):
     organization = fields.Nested(_Org, required=True)
     api_users = fields.List(fields.Nested(_Person), load_default=list)
-    users = fields.List(fields.Nested(_Person), load_default=list)
+    users = fields.List(fields.Nested(_User), load_default=list)
+    space_roles = fields.List(fields.Nested(_SpaceRole), load_default=list)
     taxonomies = fields.List(fields.Nested(_RootTaxonomy), load_default=list)
     spaces = fields.List(fields.Nested(_Space), load_default=list)
     proposal_states = fields.List(fields.Nested(_State), load_default=list)
@@ -202,6 +218,15 @@ def _check_references(data: dict[str, Any]) -> None:
         ]
         if p["published"] and p["published_at"] is None:
             problems.append(f"proposal {p['id']}: published_at is required when published")
+    for r in data["space_roles"]:
+        if r["user_id"] not in users:
+            problems.append(f"space role: unknown user {r['user_id']}")
+        if r["space_id"] not in spaces:
+            problems.append(f"space role: unknown space {r['space_id']}")
+    nicknames = [u["nickname"] for u in data["users"]]
+    problems += [
+        f"nickname {n} is used twice" for n in sorted(set(nicknames)) if nicknames.count(n) > 1
+    ]
     problems += [
         f"comment {c['id']}: unknown proposal {c['proposal_id']}"
         for c in data["comments"]
@@ -227,7 +252,10 @@ def load_seed(
             **{**org, "available_locales": tuple(org["available_locales"])}
         )
         for u in data["users"]:
-            state.users[u["id"]] = User(u["id"], u["name"], u["nickname"])
+            state.users[u["id"]] = User(u["id"], u["name"], u["nickname"], admin=u["admin"])
+        state.space_roles = [
+            SpaceRole(r["user_id"], r["space_id"], r["role"]) for r in data["space_roles"]
+        ]
         for index, u in enumerate(data["api_users"]):
             key = api_key if index == 0 else f"{api_key}-{u['id']}"
             state.api_users[u["id"]] = ApiUser(

@@ -52,6 +52,9 @@ class SandboxConfig:
     application_name: str = "Decidim"
     #: When set, ``/_sandbox/`` endpoints require header ``X-Sandbox-Token: <admin_token>``.
     admin_token: str | None = None
+    #: Serve the decidim-bridge module's API extensions and send its ``decidim.bridge.*``
+    #: events (``webhooks/decidim/API.md``); off: a Decidim without the module.
+    bridge_module: bool = True
 
     @property
     def base_url(self) -> str:

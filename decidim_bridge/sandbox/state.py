@@ -12,7 +12,10 @@ Python API for tests (all thread-safe)::
     state.proposal(101)                    # the record, whatever its visibility
     state.comments_on(101)                 # comments, oldest first (bridge's and residents')
     state.publish_proposal(114)            # emits decidim.events.proposals.proposal_published
-    state.answer_as_admin(101, "accepted", {"nl": "..."})
+    state.answer_as_admin(101, "accepted", {"nl": "..."}, by="marieke_kok", publish=False)
+    state.publish_answer(101, by="marieke_kok")
+    state.assign_evaluators(101, ["anouk_devries"], by="marieke_kok")   # evaluation.py
+    state.create_note(101, "Gebeld met de initiatiefnemer.", by="anouk_devries")
     state.withdraw_proposal(101); state.update_proposal(101, title={"nl": "..."})
     state.faults.fail_next(2, status=503); state.journal.entries()
 """
@@ -22,12 +25,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from decidim_bridge.sandbox import api_errors
+from decidim_bridge.sandbox.evaluation import EvaluationMixin, PersonRef, webhook_id
 from decidim_bridge.sandbox.faults import FaultPlan
 from decidim_bridge.sandbox.journal import Journal
 from decidim_bridge.sandbox.model import (
@@ -40,8 +44,10 @@ from decidim_bridge.sandbox.model import (
     ComponentSettings,
     Organization,
     Proposal,
+    ProposalNote,
     ProposalStateDef,
     Space,
+    SpaceRole,
     Taxonomy,
     User,
 )
@@ -66,6 +72,8 @@ class SandboxEvent:
     space_id: int
     proposal_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The ``webhook-id`` the sender uses (stable across retries); None: a fresh one per event.
+    webhook_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,7 @@ class StagedAction:
 Listener = Callable[[SandboxEvent], None]
 
 
-class SandboxState:
+class SandboxState(EvaluationMixin):
     """The in-memory Decidim organization the sandbox serves (see the module docstring)."""
 
     def __init__(
@@ -102,6 +110,10 @@ class SandboxState:
         self.proposal_states: list[ProposalStateDef] = []
         self.proposals: dict[int, Proposal] = {}
         self.comments: dict[int, Comment] = {}
+        self.space_roles: list[SpaceRole] = []
+        self.notes: dict[int, ProposalNote] = {}
+        #: Last ids of Decidim's action log and of private notes (never reused, see reset).
+        self.sequences: dict[str, int] = {"action_log": 0, "note": 0}
         self.staged: list[StagedAction] = []
         self.faults = FaultPlan()
         self.journal = Journal()
@@ -125,6 +137,13 @@ class SandboxState:
 
     def _changed(self) -> None:
         self.changes += 1
+
+    def _emit_bridge(
+        self, event_type: str, proposal: Proposal, now: float, record_id: int, extra: dict[str, Any]
+    ) -> None:
+        """Emit one of the module's events, with its stable ``webhook-id``."""
+        event = self._proposal_event(event_type, proposal, now, extra=extra)
+        self._emit(replace(event, webhook_id=webhook_id(event_type, record_id)))
 
     # --- records -------------------------------------------------------------------------
 
@@ -384,8 +403,11 @@ class SandboxState:
         component: Component,
         attributes: dict[str, Any],
         *,
-        by: ApiUser | None = None,
+        by: User | ApiUser | None = None,
+        publish: bool | None = None,
     ) -> Proposal:
+        """Decidim's answer form and command; ``publish`` overrides the component's "publish
+        answers immediately" (an answer published once stays published, as in Decidim)."""
         org = self.organization
         new_state = attributes.get("state", proposal.internal_state)
         answer = _locale_map(attributes.get("answerContent", proposal.answer), org)
@@ -425,13 +447,15 @@ class SandboxState:
         proposal.cost = float(cost) if cost is not None else None
         proposal.cost_report = cost_report or {}
         proposal.execution_period = period or {}
-        proposal.answered_by_api_user = by.id if by is not None else None
+        proposal.answered_by_api_user = by.id if isinstance(by, ApiUser) else None
         if new_state == "not_answered":
             proposal.answered_at = None
             proposal.state_published_at = None
         else:
             proposal.answered_at = now
-            if component.settings.publish_answers_immediately and not proposal.answer_published:
+            if publish is None:
+                publish = component.settings.publish_answers_immediately
+            if publish and not proposal.answer_published:
                 proposal.state_published_at = now
         proposal.updated_at = now
         self._changed()
@@ -442,7 +466,34 @@ class SandboxState:
                     STATE_CHANGED, proposal, now, extra={"state": after, "previous_state": before}
                 )
             )
+        self._answer_saved(proposal, by, now)
         return proposal
+
+    def publish_answer(self, proposal_id: int, *, by: PersonRef | None = None) -> Proposal:
+        """ "Publish answers" in the admin: an internal answer becomes visible; emits
+        ``proposal_state_changed`` and ``decidim.bridge.proposal_answer_saved``."""
+        with self.lock:
+            proposal = self.proposals[int(proposal_id)]
+            actor = self.may_answer(by, proposal)
+            if proposal.internal_state == "not_answered" or proposal.answer_published:
+                raise ValueError(f"proposal {proposal.id} has no unpublished answer")
+            now = self.clock()
+            before = proposal.published_state
+            proposal.state_published_at = now
+            proposal.updated_at = now
+            self._changed()
+            after = proposal.published_state
+            if after != before and after not in (None, "withdrawn"):
+                self._emit(
+                    self._proposal_event(
+                        STATE_CHANGED,
+                        proposal,
+                        now,
+                        extra={"state": after, "previous_state": before},
+                    )
+                )
+            self._answer_saved(proposal, actor, now)
+            return proposal
 
     # --- what residents and administrators do in Decidim's UI (for tests and the demo) --
 
@@ -553,16 +604,25 @@ class SandboxState:
         proposal_id: int,
         state: str,
         answer: dict[str, str] | None = None,
+        *,
+        by: PersonRef | None = None,
+        publish: bool | None = None,
         **attributes: Any,
     ) -> Proposal:
-        """An administrator answers in Decidim's admin UI (same rules as the mutation)."""
+        """A person answers in Decidim's admin UI (same rules as the mutation).
+
+        ``by``: who (an organization or space admin, or an evaluator assigned to the
+        proposal; None: nobody recorded). ``publish``: False saves an internal answer,
+        True publishes it, None follows the component's "publish answers immediately".
+        """
         with self.lock:
             proposal = self.proposals[int(proposal_id)]
             component = self.components[proposal.component_id]
+            actor = self.may_answer(by, proposal)
             attrs: dict[str, Any] = {"state": state, **attributes}
             if answer is not None:
                 attrs["answerContent"] = answer
-            return self._apply_answer(proposal, component, attrs)
+            return self._apply_answer(proposal, component, attrs, by=actor, publish=publish)
 
     def comment_as_resident(
         self, proposal_id: int, user_id: int, body: str, *, alignment: int = 0
@@ -638,6 +698,9 @@ class SandboxState:
                 "proposal_states": [asdict(s) for s in self.proposal_states],
                 "proposals": [asdict(p) for p in self.proposals.values()],
                 "comments": [asdict(c) for c in self.comments.values()],
+                "space_roles": [asdict(r) for r in self.space_roles],
+                "notes": [asdict(n) for n in self.notes.values()],
+                "sequences": dict(self.sequences),
                 "staged": [asdict(s) for s in self.staged],
             }
 
@@ -658,6 +721,9 @@ class SandboxState:
             self.proposal_states = [ProposalStateDef(**s) for s in data["proposal_states"]]
             self.proposals = {p["id"]: Proposal(**p) for p in data["proposals"]}
             self.comments = {c["id"]: Comment(**c) for c in data["comments"]}
+            self.space_roles = [SpaceRole(**r) for r in data.get("space_roles", [])]
+            self.notes = {n["id"]: ProposalNote(**n) for n in data.get("notes", [])}
+            self.sequences = {"action_log": 0, "note": 0, **data.get("sequences", {})}
             self.staged = [StagedAction(**s) for s in data.get("staged", [])]
             self._changed()
 

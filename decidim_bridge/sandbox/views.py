@@ -180,6 +180,12 @@ class QueryView(View):
                 return SpaceView(self.ctx, space, graphql_type)
         raise api_errors.not_found(graphql_type)
 
+    def proposal_admin(self, id: str) -> Any:
+        """The decidim-bridge module's read side (``admin_views.py``)."""
+        from decidim_bridge.sandbox import admin_views  # it builds on this module's View
+
+        return admin_views.query_proposal_admin(self.ctx, id)
+
 
 class MutationView(View):
     graphql_type = "Mutation"
@@ -224,6 +230,13 @@ class MutationView(View):
         if comment is None or comment.hidden or comment.deleted:
             raise api_errors.not_found("CommentMutation")
         return CommentMutationView(self.ctx, comment)
+
+    def proposal_admin(self, id: str) -> Any:
+        """The decidim-bridge module's write side (``admin_views.py``)."""
+        self._require_write_scope()
+        from decidim_bridge.sandbox import admin_views  # it builds on this module's View
+
+        return admin_views.mutation_proposal_admin(self.ctx, id)
 
 
 def _check_locale(ctx: RequestContext, locale: str | None) -> None:

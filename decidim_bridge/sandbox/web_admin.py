@@ -9,7 +9,12 @@ each call needs the header ``X-Sandbox-Token``.
     POST   /_sandbox/proposals/<id>/publish     publish a draft          -> webhook
     POST   /_sandbox/proposals/<id>/withdraw    the author withdraws     -> webhook
     POST   /_sandbox/proposals/<id>/update      {title, body, address, taxonomies} -> webhook
-    POST   /_sandbox/proposals/<id>/answer      {state, answer, cost, ...} as admin -> webhook
+    POST   /_sandbox/proposals/<id>/answer      {state, answer, cost, ..., by, publish} -> webhook
+    POST   /_sandbox/proposals/<id>/publish_answer  {by}: publish an internal answer -> webhook
+    POST   /_sandbox/proposals/<id>/evaluators/assign    {evaluators: [nickname|id], by} -> webhook
+    POST   /_sandbox/proposals/<id>/evaluators/unassign  {evaluators: [nickname|id], by} -> webhook
+    POST   /_sandbox/proposals/<id>/notes       {body, by}: a private note       -> webhook
+    GET    /_sandbox/users                      users, admins and their space roles
     POST   /_sandbox/proposals/<id>/hide        {hidden: true|false} (moderation)
     POST   /_sandbox/proposals/<id>/comments    {user_id, body, alignment} as a resident
     GET    /_sandbox/comments                   comments written by API users
@@ -31,9 +36,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from decidim_bridge.decidim import error_codes
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.faults import KINDS, TARGETS, Fault
-from decidim_bridge.sandbox.model import Comment, Proposal
+from decidim_bridge.sandbox.model import ApiUser, Comment, Proposal, ProposalNote, User
 from decidim_bridge.sandbox.runtime import Sandbox
 from decidim_bridge.sandbox.web_api import sandbox_of
 
@@ -56,6 +62,7 @@ class FaultSchema(_Base):
     only = fields.String(load_default="any", validate=validate.OneOf(TARGETS))
     code = fields.String(load_default="VALIDATION_ERROR")
     message = fields.String(load_default="The sandbox was told to fail this request.")
+    field = fields.String(load_default=None, allow_none=True)
 
 
 class CreateProposalSchema(_Base):
@@ -78,12 +85,36 @@ class UpdateProposalSchema(_Base):
     taxonomies = fields.List(fields.Integer(), load_default=None, allow_none=True)
 
 
+class _PersonRef(fields.Field):
+    """A person in Decidim: a nickname (without ``@``) or a numeric id."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | int:
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            raise ValidationError("a nickname or a user id")
+        return value
+
+
 class AnswerSchema(_Base):
     state = fields.String(required=True)
+    by = _PersonRef(load_default=None, allow_none=True)
+    publish = fields.Boolean(load_default=None, allow_none=True)
     answer = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
     cost = fields.Float(load_default=None, allow_none=True)
     cost_report = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
     execution_period = fields.Dict(keys=fields.String(), values=fields.String(), load_default=None)
+
+
+class ActorSchema(_Base):
+    by = _PersonRef(load_default=None, allow_none=True)
+
+
+class EvaluatorsSchema(ActorSchema):
+    evaluators = fields.List(_PersonRef(), required=True, validate=validate.Length(min=1))
+
+
+class NoteSchema(_Base):
+    body = fields.String(required=True)
+    by = _PersonRef(required=True)
 
 
 class ResidentCommentSchema(_Base):
@@ -145,9 +176,13 @@ def _conflict(error: ValueError) -> Response:
     return _problem(409, str(error))
 
 
+_API_ERROR_STATUS = {error_codes.NOT_FOUND: 404, error_codes.MUTATION_NOT_AUTHORIZED: 403}
+
+
 @blueprint.errorhandler(api_errors.ApiError)
 def _refused(error: api_errors.ApiError) -> Response:
-    return _problem(422, error.message, errors=error.messages, code=error.code)
+    status = _API_ERROR_STATUS.get(error.code, 422)
+    return _problem(status, error.message, errors=error.messages, code=error.code)
 
 
 def _problem(status: int, message: str, **extra: Any) -> Response:
@@ -181,7 +216,32 @@ def proposal_detail(proposal_id: int) -> Response:
         proposal = state.proposal(proposal_id)
         body = proposal_summary(state, proposal)
         body["comments"] = [comment_dict(c) for c in state.comments_on(proposal_id)]
+        body["evaluators"] = [user_dict(u) for u in state.evaluators_of(proposal_id)]
+        body["notes"] = [note_dict(state, n) for n in state.notes_on(proposal_id)]
         return jsonify(body)
+
+
+@blueprint.get("/users")
+def users() -> Response:
+    state = _sandbox().state
+    with state.lock:
+        found = sorted(state.users.values(), key=lambda u: u.id)
+        return jsonify(
+            {
+                "users": [
+                    {
+                        **user_dict(u),
+                        "admin": u.admin,
+                        "space_roles": [
+                            {"space_id": r.space_id, "role": r.role}
+                            for r in state.space_roles
+                            if r.user_id == u.id
+                        ],
+                    }
+                    for u in found
+                ]
+            }
+        )
 
 
 @blueprint.get("/comments")
@@ -203,10 +263,26 @@ def proposal_summary(state: Any, proposal: Proposal) -> dict[str, Any]:
         "internal_state": proposal.internal_state,
         "answer": proposal.answer,
         "answered_at": proposal.answered_at,
+        "answer_published": proposal.answer_published,
         "answered_by_api_user": proposal.answered_by_api_user,
         "updated_at": proposal.updated_at,
         "url": state.proposal_url(proposal),
         "comments_count": len(state.comments_on(proposal.id)),
+    }
+
+
+def user_dict(user: User | ApiUser) -> dict[str, Any]:
+    return {"id": user.id, "nickname": user.nickname, "name": user.name}
+
+
+def note_dict(state: Any, note: ProposalNote) -> dict[str, Any]:
+    author = state.note_author(note)
+    return {
+        "id": note.id,
+        "body": note.body,
+        "author": user_dict(author) if author is not None else None,
+        "by_api_user": note.author_is_api_user,
+        "created_at": note.created_at,
     }
 
 
@@ -287,8 +363,36 @@ def answer(proposal_id: int) -> Response:
         if data[key] is not None
     }
     state = _sandbox().state
-    proposal = state.answer_as_admin(proposal_id, data["state"], data["answer"], **extra)
+    proposal = state.answer_as_admin(
+        proposal_id, data["state"], data["answer"], by=data["by"], publish=data["publish"], **extra
+    )
     return jsonify(proposal_summary(state, proposal))
+
+
+@blueprint.post("/proposals/<int:proposal_id>/publish_answer")
+def publish_answer(proposal_id: int) -> Response:
+    data = _load(ActorSchema())
+    state = _sandbox().state
+    return jsonify(proposal_summary(state, state.publish_answer(proposal_id, by=data["by"])))
+
+
+@blueprint.post("/proposals/<int:proposal_id>/evaluators/<any(assign, unassign):action>")
+def evaluators(proposal_id: int, action: str) -> Response:
+    data = _load(EvaluatorsSchema())
+    state = _sandbox().state
+    change = state.assign_evaluators if action == "assign" else state.unassign_evaluators
+    assigned = change(proposal_id, data["evaluators"], by=data["by"])
+    return jsonify({"evaluators": [user_dict(u) for u in assigned]})
+
+
+@blueprint.post("/proposals/<int:proposal_id>/notes")
+def create_note(proposal_id: int) -> Response:
+    data = _load(NoteSchema())
+    state = _sandbox().state
+    note = state.create_note(proposal_id, data["body"], by=data["by"])
+    response = jsonify(note_dict(state, note))
+    response.status_code = 201
+    return response
 
 
 @blueprint.post("/proposals/<int:proposal_id>/hide")

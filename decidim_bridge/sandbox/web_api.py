@@ -161,7 +161,7 @@ def graphql() -> Response:
         _record(sandbox, target="query", status=400, outcome="invalid")
         return _json({"status": 400, "error": "Bad Request"}, 400)
     prepared = prepare(sandbox.schema, payload)
-    fault = sandbox.state.faults.take(prepared.target)
+    fault = sandbox.state.faults.take(prepared.target, prepared.fields)
     outcome: dict[str, Any] = {}
 
     def apply() -> Response:
@@ -217,7 +217,8 @@ def _graphql_payload() -> dict[str, Any] | None:
 @blueprint.get("/api/docs")
 def docs() -> Response:
     """The SDL the sandbox serves (Decidim renders its schema docs here)."""
-    return Response(sdl_text(), mimetype="text/plain")
+    text = sdl_text(bridge_module=_sandbox().config.bridge_module)
+    return Response(text, mimetype="text/plain")
 
 
 @blueprint.get("/api/graphiql")

@@ -1,7 +1,9 @@
 """The sandbox's webhook emitter: signed Standard Webhooks for proposal and comment events.
 
 It stands in for the Decidim initializer in ``webhooks/`` that forwards Decidim's own
-notifications (``decidim.events.proposals.*``, ``decidim.events.comments.*``) to the bridge.
+notifications (``decidim.events.proposals.*``, ``decidim.events.comments.*``) to the bridge,
+and for the decidim-bridge module's admin-side events (``decidim.bridge.*``, with the
+module's stable ``webhook-id``; ``skip_prefix`` drops them for a Decidim without the module).
 Each event becomes the bridge's envelope (``decidim_bridge/intake/envelope.py``), signed with
 ``sign_standard``. Deliveries run on one background thread: a failed attempt (connection
 error, timeout, 5xx, 408, 425, 429) is retried with exponential backoff under the same
@@ -108,6 +110,7 @@ class WebhookEmitter:
         backoff_max: float = 30.0,
         timeout: float = 5.0,
         event_types: frozenset[str] | None = None,
+        skip_prefix: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.url = url
@@ -117,6 +120,7 @@ class WebhookEmitter:
         self.backoff_max = backoff_max
         self.timeout = timeout
         self.event_types = event_types
+        self.skip_prefix = skip_prefix
         self.clock = clock
         self._cond = threading.Condition()
         self._queue: list[_Due] = []
@@ -144,13 +148,24 @@ class WebhookEmitter:
             return
         if self.event_types is not None and event.type not in self.event_types:
             return
-        self.enqueue(event.type, str(event.resource_id), build_envelope(self._state, event))
+        if self.skip_prefix is not None and event.type.startswith(self.skip_prefix):
+            return
+        envelope = build_envelope(self._state, event)
+        self.enqueue(event.type, str(event.resource_id), envelope, msg_id=event.webhook_id)
 
-    def enqueue(self, event_type: str, resource_id: str, envelope: dict[str, Any]) -> Delivery:
-        """Queue one message; it gets its ``webhook-id`` now and keeps it across retries."""
+    def enqueue(
+        self,
+        event_type: str,
+        resource_id: str,
+        envelope: dict[str, Any],
+        *,
+        msg_id: str | None = None,
+    ) -> Delivery:
+        """Queue one message; its ``webhook-id`` (``msg_id``, else a new one) is kept across
+        retries."""
         now = self.clock()
         delivery = Delivery(
-            msg_id="msg_" + uuid.uuid4().hex,
+            msg_id=msg_id or "msg_" + uuid.uuid4().hex,
             event_type=event_type,
             resource_id=resource_id,
             body=json.dumps(envelope, ensure_ascii=False).encode("utf-8"),

@@ -121,3 +121,65 @@ def test_no_component_mutation_means_no_answers() -> None:
 
     assert found.answer_form is None
     assert found.can_comment
+
+
+def test_the_decidim_bridge_module_is_detected(decidim: Any, make_client: Any) -> None:
+    decidim.sign_in()
+    decidim.answer("DecidimVersion", "decidim_version-200")
+    decidim.answer("Capabilities", "capabilities_module-200")
+
+    found = make_client().capabilities()
+
+    assert found.can_assign_evaluators
+    assert found.can_write_notes
+    assert found.answer_form == "input"
+    assert found.missing_write_paths() == []
+
+
+def test_without_the_module_the_missing_paths_say_what_happens_instead(
+    decidim: Any, make_client: Any
+) -> None:
+    decidim.sign_in()
+    decidim.answer("DecidimVersion", "decidim_version-200")
+    decidim.answer("Capabilities", "capabilities_input-200")
+
+    found = make_client().capabilities()
+
+    assert not found.can_assign_evaluators
+    assert not found.can_write_notes
+    missing = dict(found.missing_write_paths())
+    assert set(missing) == {"evaluator assignments", "private notes"}
+    assert "mail" in missing["evaluator assignments"]
+
+
+def test_module_mutations_without_the_query_side_do_not_count() -> None:
+    """Writing a note or an assignment needs the read-back too (after an ambiguous failure)."""
+    data = {
+        "__schema": {
+            "queryType": {"fields": [{"name": "session"}]},
+            "mutationType": {"fields": [{"name": "proposalAdmin"}]},
+        },
+        "proposalAdminMutation": {
+            "fields": [
+                {"name": "assignEvaluators"},
+                {"name": "unassignEvaluators"},
+                {"name": "createNote"},
+            ]
+        },
+    }
+
+    found = detect(None, data)
+
+    assert not found.can_assign_evaluators
+    assert not found.can_write_notes
+
+
+def test_comments_only_lists_every_missing_path() -> None:
+    found = Capabilities(version=None, answer_form=None, can_comment=False, introspected=False)
+
+    assert [path for path, _ in found.missing_write_paths()] == [
+        "comments",
+        "answers",
+        "evaluator assignments",
+        "private notes",
+    ]

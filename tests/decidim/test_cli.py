@@ -46,6 +46,27 @@ def test_check_reports_user_version_and_write_paths(
     assert "(@initiatievenloket)" in result.output
     assert "0.32.1" in result.output
     assert "yes (decidim-apiext form)" in result.output
+    assert "Evaluators:    no" in result.output
+    assert "  - private notes: the internal plan goes to the advisors by mail only" in (
+        result.output
+    )
+    assert "Install the decidim-bridge module" in result.output
+
+
+def test_check_with_the_module_lists_nothing_missing(
+    decidim: Any, runner: CliRunner, env: dict[str, str]
+) -> None:
+    decidim.sign_in()
+    decidim.answer("Whoami", "whoami-200")
+    decidim.answer("DecidimVersion", "decidim_version-200")
+    decidim.answer("Capabilities", "capabilities_module-200")
+
+    result = runner.invoke(cli, ["decidim", "check"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert "Evaluators:    yes (decidim-bridge module)" in result.output
+    assert "Private notes: yes (decidim-bridge module)" in result.output
+    assert "Missing write paths" not in result.output
 
 
 def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> None:
@@ -63,7 +84,14 @@ def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> 
         "answer_form": None,
         "can_comment": True,
         "introspected": False,
+        "can_assign_evaluators": False,
+        "can_write_notes": False,
     }
+    assert [m["write_path"] for m in report["missing"]] == [
+        "answers",
+        "evaluator assignments",
+        "private notes",
+    ]
     assert report["user"]["nickname"] == "@initiatievenloket"
 
 

@@ -82,3 +82,17 @@ def test_webhook_url_needs_a_secret():
     result = CliRunner().invoke(sandbox_command, ["--webhook-url", "http://127.0.0.1:1/x"])
     assert result.exit_code == 2
     assert "--webhook-url and --webhook-secret go together" in result.output
+
+
+@pytest.mark.parametrize(("flag", "served"), [([], True), (["--no-bridge-module"], False)])
+def test_the_bridge_module_can_be_switched_off(monkeypatch, flag, served):
+    started = []
+    monkeypatch.setattr(
+        "decidim_bridge.sandbox.server.serve_forever",
+        lambda app, host, port, quiet: started.append(app),
+    )
+    result = CliRunner().invoke(sandbox_command, ["--port", str(_free_port()), *flag])
+    assert result.exit_code == 0, result.output
+    sandbox = started[0].extensions["sandbox"]
+    assert sandbox.config.bridge_module is served
+    assert ("proposalAdmin" in sandbox.schema.query_type.fields) is served

@@ -124,3 +124,57 @@ def test_slow_before_apply_with_a_read_timeout_applies_nothing_yet():
                 timeout=(2, 0.2),
             )
         assert running.state.comments_on(101) == []
+
+
+NOTE = document("create_note")
+ASSIGN = document("assign_evaluators")
+
+
+def test_a_note_failing_after_apply_is_written_once_and_sends_its_event(sbx, token, state):
+    events = []
+    state.subscribe(events.append)
+    state.faults.fail_after_apply(status=500, field="createNote")
+    # Another write passes: the fault waits for a document that selects createNote.
+    assert gql(sbx, ADD_COMMENT, {"id": "101", "body": "Hallo"}, token=token).status_code == 200
+    response = gql(sbx, NOTE, {"id": "101", "body": "Notitie"}, token=token)
+    assert response.status_code == 500
+    assert response.json == {"errors": [{"message": "Internal Server error"}], "data": {}}
+    assert [n.body for n in state.notes_on(101)] == ["Notitie"]
+    assert [e.type for e in events][-1] == "decidim.bridge.proposal_note_created"
+    assert state.journal.entries()[-1].fault == "status:500:after_apply"
+
+
+def test_an_assignment_stalling_after_apply_is_applied():
+    with running_sandbox() as sandbox:
+        token = sandbox.sign_in()
+        sandbox.state.faults.stall_after_apply(seconds=1.5, field="assignEvaluators")
+        with pytest.raises(requests.Timeout):
+            requests.post(
+                f"{sandbox.url}/api",
+                json={"query": ASSIGN, "variables": {"id": "101", "nicknames": ["tom_smit"]}},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=0.5,
+            )
+        assert [u.nickname for u in sandbox.state.evaluators_of(101)] == ["tom_smit"]
+
+
+def test_new_mutations_can_be_throttled_or_refused_without_applying(sbx, token, state):
+    state.faults.throttle_next(only="mutation")
+    state.faults.errors_next(code="VALIDATION_ERROR", only="mutation", field="createNote")
+    variables = {"id": "101", "nicknames": ["tom_smit"]}
+    assert gql(sbx, ASSIGN, variables, token=token).status_code == 429
+    refused = gql(sbx, NOTE, {"id": "101", "body": "Notitie"}, token=token)
+    assert refused.json["errors"][0]["extensions"] == {"code": "VALIDATION_ERROR"}
+    assert state.evaluators_of(101) == [] and state.notes_on(101) == []
+
+
+def test_field_faults_can_be_added_over_http(sbx, token, state):
+    added = sbx.post(
+        "/_sandbox/faults",
+        json={"kind": "status", "status": 502, "after_apply": True, "field": "assignEvaluators"},
+    )
+    assert added.status_code == 201 and added.json["field"] == "assignEvaluators"
+    assert gql(sbx, NOTE, {"id": "101", "body": "Notitie"}, token=token).status_code == 200
+    variables = {"id": "101", "nicknames": ["tom_smit"]}
+    assert gql(sbx, ASSIGN, variables, token=token).status_code == 502
+    assert [u.nickname for u in state.evaluators_of(101)] == ["tom_smit"]

@@ -103,12 +103,24 @@ def test_answer_sets_state_answer_and_answered_at(sbx, token, state, clock):
         clock.now,
         900,
     )
+    api_user = {
+        "id": "900",
+        "nickname": "initiatievenbureau",
+        "name": "Initiatievenbureau Lindeburg",
+        "api_user": True,
+        "roles": ["organization_admin"],
+    }
     assert [(e.type, e.extra) for e in events] == [
         (
             "decidim.events.proposals.proposal_state_changed",
             {"state": "evaluating", "previous_state": None},
-        )
+        ),
+        (
+            "decidim.bridge.proposal_answer_saved",
+            {"state": "evaluating", "published": True, "by": api_user},
+        ),
     ]
+    assert events[1].webhook_id == "decidim-bridge-proposal_answer_saved-1"
 
 
 def test_omitted_attributes_keep_their_values(sbx, token, state):
@@ -164,7 +176,10 @@ def test_unpublished_answers_stay_internal(sbx, token, state):
     read = _read(sbx)
     assert (read["state"], read["answer"], read["answeredAt"]) == (None, None, None)
     assert state.proposal(101).internal_state == "accepted"
-    assert events == []
+    # No state change residents see; only the module's event, saying it is not published.
+    assert [(e.type, e.extra["state"], e.extra["published"]) for e in events] == [
+        ("decidim.bridge.proposal_answer_saved", "accepted", False)
+    ]
 
 
 def test_answer_of_an_invisible_proposal_is_null_and_unknown_component_not_found(sbx, token):

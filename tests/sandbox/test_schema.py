@@ -15,7 +15,7 @@ from graphql import (
 )
 from sandbox_support import FakeClock, gql
 
-from decidim_bridge.sandbox import views
+from decidim_bridge.sandbox import admin_views, views
 from decidim_bridge.sandbox.schema import sandbox_schema, sdl_text, snake
 from decidim_bridge.sandbox.seed import load_seed
 from decidim_bridge.sandbox.state import SandboxState
@@ -31,6 +31,7 @@ def _views() -> dict[str, Any]:
     ctx = views.RequestContext(state, state.api_user(900))
     proposal = state.proposal(104)
     comment = state.comments_on(104)[0]
+    note = state.create_note(104, "Notitie", by="marieke_kok")
     connection = views.paginate(
         ctx,
         [proposal],
@@ -67,12 +68,28 @@ def _views() -> dict[str, Any]:
         "ProposalMutation": views.ProposalMutationView(ctx, proposal),
         "CommentableMutation": views.CommentableMutationView(ctx, "x", "101", None),
         "CommentMutation": views.CommentMutationView(ctx, comment),
+        "ProposalAdmin": admin_views.ProposalAdminView(ctx, proposal),
+        "ProposalAdminUser": admin_views.ProposalAdminUserView(ctx, state.users[20]),
+        "ProposalAdminNote": admin_views.ProposalAdminNoteView(ctx, note),
+        "ProposalAdminMutation": admin_views.ProposalAdminMutationView(ctx, proposal),
     }
 
 
 def test_the_schema_is_the_bridges_sdl_file(schema):
     assert "type Proposal implements" in sdl_text()
     assert schema.query_type.name == "Query" and schema.mutation_type.name == "Mutation"
+
+
+def test_the_module_extends_the_schema_and_can_be_left_out(schema):
+    assert "proposalAdmin" in schema.query_type.fields
+    assert "proposalAdmin" in schema.mutation_type.fields
+    assert "ProposalAdminMutation" in schema.type_map
+    plain = sandbox_schema(bridge_module=False)
+    assert "proposalAdmin" not in plain.query_type.fields
+    assert "ProposalAdmin" not in plain.type_map
+    assert set(plain.type_map) < set(schema.type_map)
+    assert "extend type Mutation" in sdl_text(bridge_module=True)
+    assert "extend type" not in sdl_text()
 
 
 def test_every_object_type_and_field_of_the_sdl_is_served(schema):

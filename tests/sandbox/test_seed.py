@@ -106,3 +106,42 @@ def test_a_broken_seed_file_is_reported(tmp_path):
         read_seed(dangling)
     with pytest.raises(SeedError, match="cannot read"):
         read_seed(tmp_path / "missing.yaml")
+
+
+ADVISORS = {
+    "carla_bakker": "Carla Bakker",
+    "anouk_devries": "Anouk de Vries",
+    "mohamed_elamrani": "Mohamed el Amrani",
+    "joost_jansen": "Joost Jansen",
+    "sanne_visser": "Sanne Visser",
+    "pieter_deboer": "Pieter de Boer",
+    "lotte_mulder": "Lotte Mulder",
+    "rik_hoekstra": "Rik Hoekstra",
+    "fatma_yilmaz": "Fatma Yilmaz",
+    "tom_smit": "Tom Smit",
+}
+
+
+def test_the_advisors_evaluate_the_initiatives_process_and_an_admin_exists():
+    state = _state()
+    for nickname, name in ADVISORS.items():
+        user = state.user_by_nickname(nickname)
+        assert user is not None and user.name == name and not user.admin
+        assert state.roles_in(user, 1) == ["evaluator"]
+        assert state.roles_in(user, 2) == [] and state.roles_in(user, 3) == []
+    admins = [u for u in state.users.values() if u.admin]
+    assert [u.nickname for u in admins] == ["marieke_kok"]
+    residents = [u for u in state.users.values() if u.id < 20]
+    assert len(residents) == 14 and all(state.roles_in(u, 1) == [] for u in residents)
+
+
+def test_space_roles_must_name_known_users_spaces_and_roles(tmp_path):
+    head = "organization: {name: {nl: X}}\nusers: [{id: 1, name: A, nickname: a}]\n"
+    dangling = tmp_path / "roles.yaml"
+    dangling.write_text(head + "space_roles: [{user_id: 999, space_id: 1, role: evaluator}]\n")
+    with pytest.raises(SeedError, match=r"unknown user 999.*unknown space 1"):
+        read_seed(dangling)
+    valuator = tmp_path / "valuator.yaml"
+    valuator.write_text(head + "space_roles: [{user_id: 1, space_id: 1, role: valuator}]\n")
+    with pytest.raises(SeedError, match="invalid seed data"):
+        read_seed(valuator)

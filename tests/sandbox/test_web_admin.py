@@ -60,6 +60,7 @@ def test_resident_and_admin_actions_change_the_state_and_emit_events(sbx, state)
         "proposal_published",
         "proposal_updated",
         "proposal_state_changed",
+        "proposal_answer_saved",
         "comment_created",
         "proposal_withdrawn",
     ]
@@ -131,3 +132,72 @@ def test_admin_token_protects_the_control_endpoints(sbx):
     assert sbx.get("/_sandbox/state").status_code == 401
     allowed = sbx.get("/_sandbox/state", headers={"X-Sandbox-Token": "a-token-for-tests"})
     assert allowed.status_code == 200
+
+
+def test_admin_actions_as_a_person_through_http(sbx, state):
+    events = []
+    state.subscribe(events.append)
+    url = "/_sandbox/proposals/101"
+    assigned = sbx.post(
+        f"{url}/evaluators/assign", json={"evaluators": ["anouk_devries", 30], "by": "marieke_kok"}
+    )
+    assert assigned.status_code == 200
+    assert [u["nickname"] for u in assigned.json["evaluators"]] == ["anouk_devries", "tom_smit"]
+    note = sbx.post(f"{url}/notes", json={"body": "Gebeld.", "by": "anouk_devries"})
+    assert note.status_code == 201
+    assert (note.json["body"], note.json["author"]["nickname"]) == ("Gebeld.", "anouk_devries")
+    internal = sbx.post(
+        f"{url}/answer",
+        json={"state": "accepted", "answer": {"nl": "Goed plan."}, "by": 22, "publish": False},
+    )
+    assert (internal.json["internal_state"], internal.json["answer_published"]) == (
+        "accepted",
+        False,
+    )
+    published = sbx.post(f"{url}/publish_answer", json={"by": "marieke_kok"})
+    assert published.json["state"] == "accepted"
+    unassigned = sbx.post(f"{url}/evaluators/unassign", json={"evaluators": ["tom_smit"]})
+    assert [u["nickname"] for u in unassigned.json["evaluators"]] == ["anouk_devries"]
+    detail = sbx.get(url).json
+    assert [u["nickname"] for u in detail["evaluators"]] == ["anouk_devries"]
+    assert [n["body"] for n in detail["notes"]] == ["Gebeld."]
+    assert [e.type.rsplit(".", 1)[1] for e in events] == [
+        "proposal_evaluators_assigned",
+        "proposal_note_created",
+        "proposal_answer_saved",
+        "proposal_state_changed",
+        "proposal_answer_saved",
+        "proposal_evaluators_unassigned",
+    ]
+    assert events[0].extra["by"]["nickname"] == "marieke_kok"
+    assert events[-1].extra["by"] is None
+
+
+def test_admin_action_refusals_over_http(sbx, state):
+    url = "/_sandbox/proposals/101"
+    unknown = sbx.post(f"{url}/evaluators/assign", json={"evaluators": ["nobody_here"]})
+    assert (unknown.status_code, unknown.json["code"]) == (404, "NOT_FOUND_ERROR")
+    no_role = sbx.post(f"{url}/evaluators/assign", json={"evaluators": ["annekedv"]})
+    assert (no_role.status_code, no_role.json["code"]) == (422, "VALIDATION_ERROR")
+    not_allowed = sbx.post(f"{url}/notes", json={"body": "Hallo", "by": "annekedv"})
+    assert (not_allowed.status_code, not_allowed.json["code"]) == (
+        403,
+        "MUTATION_NOT_AUTHORIZED_ERROR",
+    )
+    assert sbx.post(f"{url}/notes", json={"body": "Hallo"}).status_code == 422  # no author
+    assert sbx.post(f"{url}/evaluators/assign", json={"evaluators": []}).status_code == 422
+    assert sbx.post(f"{url}/publish_answer", json={}).status_code == 409  # nothing to publish
+    assert state.evaluators_of(101) == [] and state.notes_on(101) == []
+
+
+def test_users_lists_admins_and_space_roles(sbx):
+    users = {u["nickname"]: u for u in sbx.get("/_sandbox/users").json["users"]}
+    assert users["marieke_kok"]["admin"] is True and users["marieke_kok"]["space_roles"] == []
+    assert users["lotte_mulder"] == {
+        "id": 27,
+        "nickname": "lotte_mulder",
+        "name": "Lotte Mulder",
+        "admin": False,
+        "space_roles": [{"space_id": 1, "role": "evaluator"}],
+    }
+    assert users["annekedv"]["space_roles"] == []

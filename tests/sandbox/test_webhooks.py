@@ -144,3 +144,30 @@ def test_event_type_filter_and_detach(seeded):
     seeded.update_proposal(101, title={"nl": "Een nieuwe titel voor de gemeenschapstuin"})
     assert len(emitter.deliveries()) == 1
     emitter.stop()
+
+
+def test_module_events_keep_their_stable_webhook_id_and_can_be_left_out(seeded):
+    receiver = Receiver(statuses=[503, 202])
+    with ServerThread(receiver.app) as server:
+        emitter = WebhookEmitter(f"{server.url}/hook", SECRET, backoff_base=0.01).attach(seeded)
+        without_module = WebhookEmitter(f"{server.url}/hook", SECRET, skip_prefix="decidim.bridge.")
+        without_module.paused = True
+        without_module.attach(seeded)
+        seeded.create_note(101, "Notitie", by="marieke_kok")
+        assert emitter.flush(10)
+        emitter.stop()
+    ids = [h["Webhook-Id"] for h, _ in receiver.received]
+    assert ids == ["decidim-bridge-proposal_note_created-1"] * 2
+    for headers, body in receiver.received:
+        verify_standard(headers, body, [SECRET_KEY], now=time.time())
+    envelope = parse_envelope(emitter.deliveries()[0].to_dict()["body"])
+    assert (envelope.type, envelope.proposal_id) == (
+        "decidim.bridge.proposal_note_created",
+        "101",
+    )
+    assert without_module.deliveries() == []
+    seeded.publish_proposal(114)
+    assert [d.event_type for d in without_module.deliveries()] == [
+        "decidim.events.proposals.proposal_published"
+    ]
+    without_module.stop()
