@@ -1,4 +1,4 @@
-"""The Ruby forwarder (webhooks/decidim/) against a real bridge on a loopback port.
+"""The Ruby forwarder (webhooks/decidim/lib/) against a real bridge on a loopback port.
 
 A Ruby process loads the forwarder with plain ActiveSupport and publishes notifications the
 way Decidim::EventsManager does; the deliveries are signed by Ruby's OpenSSL and verified by
@@ -29,7 +29,7 @@ from decidim_bridge.store import inbox as inbox_store
 
 pytestmark = [pytest.mark.ruby, pytest.mark.slow]
 
-FORWARDER = REPO / "webhooks" / "decidim" / "decidim_bridge_forwarder.rb"
+FORWARDER = REPO / "webhooks" / "decidim" / "lib" / "decidim_bridge_forwarder.rb"
 DRIVER = Path(__file__).parent / "forwarder_driver.rb"
 
 

@@ -3,8 +3,10 @@
 # decidim-bridge forwarder (Decidim 0.27 - 0.32).
 #
 # Sends Decidim's own proposal notifications to the bridge as Standard Webhooks
-# (https://www.standardwebhooks.com). Install it by copying this file to
-# `config/initializers/decidim_bridge_forwarder.rb` in the Decidim application and setting:
+# (https://www.standardwebhooks.com). It is part of the decidim-bridge module (this gem), which
+# also delivers the module's own events through it. For installs that only want forwarding it
+# still works as a single file: copy it to `config/initializers/decidim_bridge_forwarder.rb` in
+# the Decidim application (without the gem) and set:
 #
 #   DECIDIM_BRIDGE_FORWARDER_URL     https://bridge.gemeente.example/webhooks/decidim
 #   DECIDIM_BRIDGE_FORWARDER_SECRET  whsec_...  (the same value as the bridge's
@@ -104,15 +106,26 @@ module DecidimBridgeForwarder
       envelope = Envelope.build(type, name, payload)
       return unless envelope
 
-      id = Envelope.message_id(envelope, payload[:resource])
-      # Decidim publishes some events twice (for the authors' and for the space's followers).
-      return if recently_enqueued?(id)
-
-      queue.push(id, JSON.generate(envelope), 1)
-      remember(id)
+      enqueue(Envelope.message_id(envelope, payload[:resource]), envelope)
     rescue StandardError, ScriptError => e
       logger.error("[decidim-bridge] not forwarded #{name}: #{e.class}: #{e.message}")
       nil
+    end
+
+    # Queue one envelope for delivery under `id` (its webhook-id). Also used by the module's own
+    # events. Returns false when the forwarder is not installed or the id was just queued:
+    # Decidim publishes some events twice (for the authors' and for the space's followers).
+    def enqueue(id, envelope)
+      return false unless settings && queue
+      return false if recently_enqueued?(id)
+
+      queue.push(id, JSON.generate(envelope), 1)
+      remember(id)
+      true
+    end
+
+    def installed?
+      !settings.nil?
     end
 
     # One delivery attempt; schedules the next one when it failed for a reason that may pass.
@@ -212,19 +225,23 @@ module DecidimBridgeForwarder
       # Comments matter only on proposals (their resource is the commented proposal).
       return nil if name.start_with?("decidim.events.comments.") && resource.class.name != PROPOSAL_CLASS
 
+      frame(type, resource, Time.now).merge(extra: extra_for(name, payload, resource))
+    end
+
+    # Everything but `extra`: where the resource lives, from the resource itself.
+    def frame(type, resource, occurred_at)
       component = call(resource, :component)
       space = call(resource, :participatory_space) || call(component, :participatory_space)
       organization = call(resource, :organization) || call(space, :organization)
       {
         type: type,
-        occurred_at: Time.now.utc.iso8601(3),
+        occurred_at: occurred_at.utc.iso8601(3),
         organization: { host: call(organization, :host).to_s },
         resource: { type: resource.class.name, id: resource.id.to_s, url: url_for(resource) },
         component: component && { id: component.id.to_s, manifest: call(component, :manifest_name)&.to_s },
         participatory_space: space && {
           type: space.class.name, id: space.id.to_s, slug: call(space, :slug)&.to_s
-        },
-        extra: extra_for(name, payload, resource)
+        }
       }
     end
 
@@ -416,4 +433,8 @@ module DecidimBridgeForwarder
   end
 end
 
-DecidimBridgeForwarder.install! unless ENV["DECIDIM_BRIDGE_FORWARDER_MANUAL_INSTALL"] == "1"
+# Copied as an initializer, the file installs itself. The gem (Decidim::Bridge) installs it from
+# its engine instead, once the application is loaded.
+unless defined?(Decidim::Bridge::VERSION) || ENV["DECIDIM_BRIDGE_FORWARDER_MANUAL_INSTALL"] == "1"
+  DecidimBridgeForwarder.install!
+end

@@ -1,0 +1,154 @@
+# frozen_string_literal: true
+
+require_relative "test_helper"
+
+# proposalAdmin through graphql-ruby, as Decidim's API controller executes it (context with
+# current_user and current_organization).
+class ApiTest < Minitest::Test
+  include DecidimWorld
+
+  READ = <<~GRAPHQL
+    query($id: ID!) { proposalAdmin(id: $id) { id evaluators { id nickname name } notes { id body createdAt author { id nickname name } } } }
+  GRAPHQL
+  ASSIGN = <<~GRAPHQL
+    mutation($id: ID!, $nicknames: [String!], $userIds: [ID!]) {
+      proposalAdmin(id: $id) { assignEvaluators(nicknames: $nicknames, userIds: $userIds) { id evaluators { id nickname name } } }
+    }
+  GRAPHQL
+  UNASSIGN = <<~GRAPHQL
+    mutation($id: ID!, $nicknames: [String!], $userIds: [ID!]) {
+      proposalAdmin(id: $id) { unassignEvaluators(nicknames: $nicknames, userIds: $userIds) { evaluators { nickname } } }
+    }
+  GRAPHQL
+  NOTE = <<~GRAPHQL
+    mutation($id: ID!, $body: String!) {
+      proposalAdmin(id: $id) { createNote(body: $body) { id body createdAt author { id nickname name } } }
+    }
+  GRAPHQL
+
+  def test_an_api_user_and_an_admin_may_read
+    [api_user, admin].each do |reader|
+      result = graphql(READ, as: reader, id: proposal.id.to_s)
+      assert_nil result["errors"]
+      assert_equal({ "id" => proposal.id.to_s, "evaluators" => [], "notes" => [] }, result["data"]["proposalAdmin"])
+    end
+  end
+
+  def test_anyone_else_is_refused_with_the_contract_codes
+    [participant, evaluator, other_admin, nil].each do |reader|
+      read = graphql(READ, as: reader, id: proposal.id.to_s)
+      assert_nil read["data"]["proposalAdmin"]
+      assert_equal ["UNAUTHORIZED_OBJECT_ERROR"], error_codes(read), reader&.name
+      write = graphql(ASSIGN, as: reader, id: proposal.id.to_s, nicknames: ["anouk_devries"])
+      assert_nil write["data"]["proposalAdmin"]
+      assert_equal ["MUTATION_NOT_AUTHORIZED_ERROR"], error_codes(write), reader&.name
+    end
+    assert_empty assigned_users
+  end
+
+  def test_an_api_user_of_another_organization_is_refused
+    result = graphql(READ, as: api_user, organization: other_proposal.organization, id: other_proposal.id.to_s)
+    assert_equal ["UNAUTHORIZED_OBJECT_ERROR"], error_codes(result)
+  end
+
+  def test_a_proposal_of_another_organization_is_null_to_read_and_not_found_to_write
+    read = graphql(READ, as: api_user, id: other_proposal.id.to_s)
+    assert_nil read["errors"]
+    assert_nil read["data"]["proposalAdmin"]
+    write = graphql(NOTE, as: api_user, id: other_proposal.id.to_s, body: "Hallo")
+    assert_equal ["NOT_FOUND_ERROR"], error_codes(write)
+    assert_equal 0, Decidim::Proposals::ProposalNote.count
+  end
+
+  def test_assign_by_nickname_and_by_id_returns_the_state_after_the_change
+    result = graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: ["@anouk_devries"], userIds: [second_evaluator.id.to_s])
+    assert_nil result["errors"]
+    assert_equal [{ "id" => evaluator.id.to_s, "nickname" => "anouk_devries", "name" => "Anouk de Vries" },
+                  { "id" => second_evaluator.id.to_s, "nickname" => "daan_mulder", "name" => "Daan Mulder" }],
+                 result["data"]["proposalAdmin"]["assignEvaluators"]["evaluators"]
+    assert_equal [evaluator, second_evaluator], assigned_users
+    # Traced by Decidim's command, as the requesting API user.
+    logs = Decidim::ActionLog.where(resource_type: Decidim::Bridge::Compat.assignment_class.name)
+    assert_equal [["create", api_user]], logs.map { |log| [log.action, log.user] }.uniq
+    assert_equal 2, logs.count
+  end
+
+  def test_a_user_without_the_evaluator_role_is_refused_and_nothing_is_assigned
+    result = graphql(ASSIGN, as: admin, id: proposal.id.to_s, nicknames: %w(anouk_devries pieter_jansen))
+    assert_equal ["VALIDATION_ERROR"], error_codes(result)
+    assert_equal "Pieter Jansen (@pieter_jansen) holds no evaluator role in this space", result["errors"][0]["message"]
+    assert_empty assigned_users
+    assert_equal 0, Decidim::ActionLog.count
+  end
+
+  def test_an_evaluator_role_in_another_space_does_not_count
+    grant(participant, Decidim::Bridge::Compat.evaluator_role_name,
+          Decidim::ParticipatoryProcess.create!(organization: organization, slug: "begroting"))
+    result = graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: ["pieter_jansen"])
+    assert_equal ["VALIDATION_ERROR"], error_codes(result)
+    assert_empty assigned_users
+  end
+
+  def test_unknown_users_are_not_found
+    assert_equal ["NOT_FOUND_ERROR"], error_codes(graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: ["niemand"]))
+    assert_equal ["NOT_FOUND_ERROR"], error_codes(graphql(ASSIGN, as: api_user, id: proposal.id.to_s, userIds: [other_admin.id.to_s]))
+    assert_equal ["VALIDATION_ERROR"], error_codes(graphql(ASSIGN, as: api_user, id: proposal.id.to_s))
+    assert_empty assigned_users
+  end
+
+  def test_assigning_again_changes_nothing_and_succeeds
+    graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: ["anouk_devries"])
+    logs = Decidim::ActionLog.count
+    again = graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: %w(anouk_devries anouk_devries))
+    assert_nil again["errors"]
+    assert_equal ["anouk_devries"], again["data"]["proposalAdmin"]["assignEvaluators"]["evaluators"].map { |e| e["nickname"] }
+    assert_equal [evaluator], assigned_users
+    assert_equal logs, Decidim::ActionLog.count
+  end
+
+  def test_unassign_removes_only_the_named_and_ignores_who_is_not_assigned
+    graphql(ASSIGN, as: api_user, id: proposal.id.to_s, nicknames: %w(anouk_devries daan_mulder))
+    result = graphql(UNASSIGN, as: api_user, id: proposal.id.to_s, nicknames: ["anouk_devries"])
+    assert_nil result["errors"]
+    assert_equal [{ "nickname" => "daan_mulder" }], result["data"]["proposalAdmin"]["unassignEvaluators"]["evaluators"]
+    again = graphql(UNASSIGN, as: api_user, id: proposal.id.to_s, nicknames: %w(anouk_devries pieter_jansen))
+    assert_nil again["errors"]
+    assert_equal [second_evaluator], assigned_users
+    assert_equal 1, Decidim::ActionLog.where(action: "delete").count
+  end
+
+  def test_create_note_is_authored_by_the_api_user_with_mentions_read_back
+    result = graphql(NOTE, as: api_user, id: proposal.id.to_s, body: "Graag een kostenraming, @anouk_devries.\nZie #lindegracht")
+    assert_nil result["errors"]
+    note = Decidim::Proposals::ProposalNote.last
+    assert_equal api_user, note.author
+    # Decidim stores the mention as a global id; the API gives it back as written.
+    assert_includes note.body, "gid://decidim-test/Decidim::User/#{evaluator.id}"
+    assert_equal({ "id" => note.id.to_s, "body" => "Graag een kostenraming, @anouk_devries.\nZie #lindegracht",
+                   "createdAt" => note.created_at.utc.iso8601,
+                   "author" => { "id" => api_user.id.to_s, "nickname" => nil, "name" => "decidim-bridge" } },
+                 result["data"]["proposalAdmin"]["createNote"])
+    assert_equal [["create", api_user]], Decidim::ActionLog.where(resource_type: "Decidim::Proposals::ProposalNote")
+                                                            .map { |log| [log.action, log.user] }
+  end
+
+  def test_an_empty_note_is_a_validation_error
+    result = graphql(NOTE, as: admin, id: proposal.id.to_s, body: "  \n ")
+    assert_equal ["VALIDATION_ERROR"], error_codes(result)
+    assert_equal 0, Decidim::Proposals::ProposalNote.count
+  end
+
+  def test_reads_give_evaluators_and_notes_oldest_first
+    graphql(ASSIGN, as: admin, id: proposal.id.to_s, nicknames: ["daan_mulder"])
+    graphql(ASSIGN, as: admin, id: proposal.id.to_s, nicknames: ["anouk_devries"])
+    late = Decidim::Proposals::ProposalNote.create!(proposal: proposal, author: admin, body: "Tweede",
+                                                    created_at: Time.utc(2026, 11, 25, 10))
+    early = Decidim::Proposals::ProposalNote.create!(proposal: proposal, author: evaluator, body: "Eerste",
+                                                     created_at: Time.utc(2026, 11, 25, 9))
+    result = graphql(READ, as: api_user, id: proposal.id.to_s)["data"]["proposalAdmin"]
+    assert_equal %w(daan_mulder anouk_devries), result["evaluators"].map { |e| e["nickname"] }
+    assert_equal [[early.id.to_s, "Eerste", "2026-11-25T09:00:00Z", "anouk_devries"],
+                  [late.id.to_s, "Tweede", "2026-11-25T10:00:00Z", "sanne_bakker"]],
+                 result["notes"].map { |n| [n["id"], n["body"], n["createdAt"], n["author"]["nickname"]] }
+  end
+end
