@@ -50,8 +50,8 @@ class ConfigError(BridgeError, ValueError):
 
     code = "config_error"
 
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}", errors={variable: [problem]})
+    def __init__(self, variable: str, problem: str, *, errors: Any = None) -> None:
+        super().__init__(f"{variable}: {problem}", errors=errors or {variable: [problem]})
         self.variable = variable
         self.problem = problem
 
