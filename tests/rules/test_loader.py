@@ -326,3 +326,16 @@ def test_the_fingerprint_follows_the_words_files(rules):
     edit(rules, "texts/en.yaml", "locale: en", "locale: en  # edited")
 
     assert load(rules).digest != before
+
+
+def test_the_approval_page_lines_are_checked_like_the_reasons(rules):
+    edit(rules, "texts/en.yaml", '  confirm_hold: "Do not publish yet"\n', "")
+    line = edit(rules, "texts/en.yaml", "({count} write(s))", "({released} write(s))")
+
+    problems = only(check(rules)[1], "texts/en.yaml")
+
+    assert {(p.field, p.message) for p in problems} == {
+        ("approval", "Missing 'confirm_hold'."),
+        ("approval.released", "Unknown placeholder {released} (allowed: {count})."),
+    }
+    assert [p.line for p in problems if p.field == "approval.released"] == [line]
