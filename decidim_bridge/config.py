@@ -213,9 +213,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
         variable = sorted(messages)[0]
         problem = messages[variable]
         text = "; ".join(problem) if isinstance(problem, list) else str(problem)
-        error = ConfigError(variable, text)
-        error.errors = messages
-        raise error from exc
+        raise ConfigError(variable, text, errors=messages) from exc
     for name in ("instance_dir", "mappings_dir", "mail_dir"):
         if name in values:
             values[name] = Path(values[name])

@@ -4,12 +4,17 @@ Every error the bridge raises on purpose is a ``BridgeError``. Each class says w
 raised and which HTTP status it maps to; ``to_dict`` gives the one JSON error shape that
 every endpoint answers with: ``{"code", "status", "message", "errors"}``.
 Edge modules (store, Decidim client, mail, mappings loader) translate the errors of the
-system they own into these classes, so callers never see a driver's exception.
+system they own into these classes, so callers never see a driver's exception. What a
+retry can do is part of the error from the moment it is raised (``retryable``,
+``retry_after``, ``permanent``), so every caller reads one meaning instead of its own list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from decidim_bridge.decidim import error_codes
 
 
 class BridgeError(Exception):
@@ -23,6 +28,11 @@ class BridgeError(Exception):
         super().__init__(message or self.__class__.__doc__ or self.code)
         self.message = message or (self.__class__.__doc__ or self.code).strip().split("\n")[0]
         self.errors = errors
+
+    @property
+    def permanent(self) -> bool:
+        """No retry, however late, changes the outcome (by default: what is not retryable)."""
+        return not self.retryable
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON error body shared by every endpoint."""
@@ -40,8 +50,8 @@ class ConfigError(BridgeError, ValueError):
 
     code = "config_error"
 
-    def __init__(self, variable: str, problem: str) -> None:
-        super().__init__(f"{variable}: {problem}", errors={variable: [problem]})
+    def __init__(self, variable: str, problem: str, *, errors: Any = None) -> None:
+        super().__init__(f"{variable}: {problem}", errors=errors or {variable: [problem]})
         self.variable = variable
         self.problem = problem
 
@@ -174,9 +184,17 @@ class DecidimRateLimited(DecidimUnavailable):
 
 
 class CircuitOpen(DecidimUnavailable):
-    """Raised while the circuit breaker for a Decidim host is open; nothing was sent."""
+    """Raised while the circuit breaker for a Decidim host is open; nothing was sent.
+
+    ``retry_after`` is when to look again: the breaker lets a trial call through once its
+    reset timeout has passed.
+    """
 
     code = "decidim_circuit_open"
+
+    def __init__(self, message: str = "", *, retry_after: float = 15.0) -> None:
+        super().__init__(message or "Decidim is not called while its circuit breaker is open.")
+        self.retry_after = retry_after
 
 
 class AmbiguousWrite(DecidimError):
@@ -202,16 +220,39 @@ class DecidimRejected(DecidimError):
 
 
 class GraphQLError(DecidimError):
-    """Raised when Decidim answers HTTP 200 with an ``errors`` array.
+    """Raised when Decidim answers with an ``errors`` array.
 
-    ``codes`` holds the ``extensions.code`` values (e.g. ``MUTATION_NOT_AUTHORIZED_ERROR``).
+    ``codes`` holds the ``extensions.code`` values (e.g. ``MUTATION_NOT_AUTHORIZED_ERROR``);
+    their meaning comes from ``decidim.error_codes``: ``permanent`` when no retry will change
+    the answer, ``permission_denied`` when the API user may not. ``retryable`` (worth an
+    automatic retry soon) is what the raiser knows besides: a passing server problem on a
+    query; never for a permanent code. An error that is neither may still pass later.
+    ``data`` is whatever partial ``data`` came with the errors.
     """
 
     code = "decidim_graphql_error"
 
-    def __init__(self, message: str, *, errors: Any = None, codes: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Any = None,
+        codes: Iterable[str] = (),
+        retryable: bool = False,
+        data: Any = None,
+    ) -> None:
         super().__init__(message, errors=errors)
-        self.codes = codes
+        self.codes = tuple(codes)
+        self.retryable = retryable and not self.permanent
+        self.data = data
+
+    @property
+    def permanent(self) -> bool:
+        return bool(set(self.codes) & error_codes.PERMANENT)
+
+    @property
+    def permission_denied(self) -> bool:
+        return bool(set(self.codes) & error_codes.PERMISSION)
 
 
 class CapabilityMissing(DecidimError):

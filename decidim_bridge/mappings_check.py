@@ -34,8 +34,8 @@ def _template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
 
 def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
     """Plan every example proposal in ``examples/``: the rules must work on real input."""
+    from decidim_bridge.intake.proposal_json import proposal_from_json
     from decidim_bridge.plan import build_plan
-    from decidim_bridge.plan.proposal_json import proposal_from_json
 
     problems = []
     now = time.time()

@@ -4,7 +4,7 @@
    finished as ``ignored`` with the reason, and counted; they are never planned.
 2. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
-   ``plan.proposal_json``); with neither the event is retried later.
+   ``intake.proposal_json``); with neither the event is retried later.
 3. Lapsed holds of the organization are released (each in its own small transaction).
 4. ``store_support_plan`` plans and stores the version, holds and loads, records the
    writes the new version implies in the outbox (``writeback.hook``; what Decidim can
@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation
 from decidim_bridge.events import Event
-from decidim_bridge.plan.proposal_json import proposal_from_json
+from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.rules import load as load_mappings

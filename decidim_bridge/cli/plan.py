@@ -119,8 +119,8 @@ def try_(
     Every catalogue item and budget counts as free and no advisor as busy. The file has
     the shape of ``decidim-bridge decidim proposal`` output; see mappings/examples/.
     """
+    from decidim_bridge.intake.proposal_json import proposal_from_json
     from decidim_bridge.plan import build_plan
-    from decidim_bridge.plan.proposal_json import proposal_from_json
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
 

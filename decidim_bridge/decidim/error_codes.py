@@ -1,7 +1,8 @@
 """The ``extensions.code`` values Decidim's API puts on its GraphQL errors.
 
-One list for both sides of the wire: the client decides what to retry from them, and the
-sandbox raises them, so the two cannot drift apart. The classes live in Decidim's
+One list for both sides of the wire: ``errors.GraphQLError`` takes whether an error is
+permanent from them (the one retry meaning the worker and the writer share), and the sandbox
+raises them, so the two cannot drift apart. The classes live in Decidim's
 ``decidim-api/lib/decidim/api/errors/``; the recursion analyzer's code has had two names in
 Decidim's history, and both are known here.
 """

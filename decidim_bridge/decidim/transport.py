@@ -29,7 +29,7 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from decidim_bridge.backoff import backoff_delay
-from decidim_bridge.decidim import auth, error_codes
+from decidim_bridge.decidim import auth
 from decidim_bridge.decidim.breaker import OPEN, CircuitBreaker, breaker_for
 from decidim_bridge.decidim.budget import RequestBudget, next_window
 from decidim_bridge.decidim.metrics import GRAPHQL_REQUESTS, SIGN_INS, THROTTLED
@@ -93,8 +93,9 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 def graphql_error(operation: Operation, errors: list[Any], data: Any) -> GraphQLError:
     """The typed exception for a GraphQL ``errors`` array, retryable only where it makes sense.
 
-    Permission and validation codes are permanent; an error without a code is retried only for
-    a query and only when its message says it was a passing server problem.
+    What the codes mean (permanent, permission) ``GraphQLError`` takes from ``error_codes``;
+    an error without such a code is retryable only for a query and only when its message
+    says it was a passing server problem.
     """
     codes: list[str] = []
     messages: list[str] = []
@@ -109,16 +110,14 @@ def graphql_error(operation: Operation, errors: list[Any], data: Any) -> GraphQL
         message = entry.get("message")
         messages.append(message if isinstance(message, str) else json.dumps(message)[:300])
     summary = "; ".join(messages)[:500] or "unknown error"
-    exc = GraphQLError(
-        f"Decidim refused {operation.operation_name}: {summary}", errors=errors, codes=tuple(codes)
-    )
     transient_message = any(marker in summary.lower() for marker in _TRANSIENT_MESSAGES)
-    exc.retryable = (  # type: ignore[misc]
-        not operation.is_mutation and not (set(codes) & error_codes.PERMANENT) and transient_message
+    return GraphQLError(
+        f"Decidim refused {operation.operation_name}: {summary}",
+        errors=errors,
+        codes=codes,
+        retryable=not operation.is_mutation and transient_message,
+        data=data,
     )
-    exc.data = data  # type: ignore[attr-defined]
-    exc.permission_denied = bool(set(codes) & error_codes.PERMISSION)  # type: ignore[attr-defined]
-    return exc
 
 
 def _outcome(exc: BaseException) -> str:

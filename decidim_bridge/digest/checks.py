@@ -18,8 +18,8 @@ from decidim_bridge.digest.build import build_digest
 from decidim_bridge.digest.model import BudgetLine, Digest, OfferLine, Period
 from decidim_bridge.digest.render import FORMATS, render_digest
 from decidim_bridge.errors import BridgeError, MappingError
+from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import build_plan
-from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.rules import Mappings, Problem
 from decidim_bridge.writeback.templates import TEXTS_DIR, load_templates
 

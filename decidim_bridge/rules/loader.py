@@ -1,5 +1,8 @@
 """Load the mappings folder: the one module that reads rule files from disk.
 
+Each file is read once; its bytes are both parsed (``yamlsource``) and fingerprinted into
+``Mappings.digest``.
+
 ``check(directory)`` returns the validated ``Mappings`` (or None) and *every* problem
 found, each with file, line and field; ``load(directory)`` raises ``MappingError`` carrying
 that list. Per-file schema errors, cross-file references and texts are all checked in one
@@ -11,6 +14,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -74,15 +78,24 @@ def _schema_problems(
     return problems
 
 
-def _load_file(
-    path: Path, name: str, schema: Schema, vocabulary: list[str]
-) -> tuple[Loaded, list[Problem]]:
+def _read(path: Path, name: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, read once: they are parsed and fingerprinted."""
     if not path.is_file():
-        doc = SourceDocument(name, None)
-        return Loaded(doc, None), [Problem(name, None, "", "File is missing.")]
+        return None, [Problem(name, None, "", "File is missing.")]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return path.read_bytes(), []
+    except OSError as exc:
+        return None, [Problem(name, None, "", f"Cannot read the file: {exc}.")]
+
+
+def _load_file(
+    raw: bytes | None, name: str, schema: Schema, vocabulary: list[str]
+) -> tuple[Loaded, list[Problem]]:
+    if raw is None:
+        return Loaded(SourceDocument(name, None), None), []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
         doc = SourceDocument(name, None)
         return Loaded(doc, None), [Problem(name, None, "", f"Cannot read the file: {exc}.")]
     doc, problems = parse(text, name)
@@ -98,8 +111,13 @@ def _load_file(
     return Loaded(doc, None if problems else value), problems
 
 
-def check(directory: str | Path) -> tuple[model.Mappings | None, list[Problem]]:
-    """Validate every file in ``directory``; the mappings only when nothing is wrong."""
+def check(
+    directory: str | Path, *, today: date | None = None
+) -> tuple[model.Mappings | None, list[Problem]]:
+    """Validate every file in ``directory``; the mappings only when nothing is wrong.
+
+    ``today`` (default: the current date) is the year public holiday names are checked around.
+    """
     root = Path(directory)
     if not root.is_dir():
         return None, [Problem(str(root), None, "", "Not a directory.")]
@@ -107,25 +125,31 @@ def check(directory: str | Path) -> tuple[model.Mappings | None, list[Problem]]:
     files: Files = {}
     problems: list[Problem] = []
     digest = hashlib.sha256()
+
+    def read(path: Path, name: str) -> bytes | None:
+        raw, found = _read(path, name)
+        problems.extend(found)
+        if raw is not None:
+            digest.update(name.encode() + b"\0" + raw)
+        return raw
+
     for name, schema_cls in schemas.FILE_SCHEMAS.items():
-        loaded, found = _load_file(root / name, name, schema_cls(), vocabulary)
+        loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
         files[name] = loaded
         problems += found
-        if (root / name).is_file():
-            digest.update(name.encode() + b"\0" + (root / name).read_bytes())
     texts: dict[str, model.LocaleTexts] = {}
     text_files = sorted((root / TEXTS_DIR).glob("*.yaml")) if (root / TEXTS_DIR).is_dir() else []
     for path in text_files:
         name = f"{TEXTS_DIR}/{path.name}"
-        loaded, found = _load_file(path, name, schemas.TextsFileSchema(), vocabulary)
+        raw = read(path, name)
+        loaded, found = _load_file(raw, name, schemas.TextsFileSchema(), vocabulary)
         problems += found
-        digest.update(name.encode() + b"\0" + path.read_bytes())
         if loaded.value is not None:
             found = textcheck.check_texts(loaded.doc, loaded.value, path.stem)
             problems += found
             if not found:
                 texts[path.stem] = loaded.value
-    problems += crosscheck.run_all(files)
+    problems += crosscheck.run_all(files, today or date.today())
     scope = files["scope.yaml"].value
     if scope is not None:
         organization = scope["organization"]
@@ -171,9 +195,9 @@ def _assemble(
     return mappings
 
 
-def load(directory: str | Path) -> model.Mappings:
+def load(directory: str | Path, *, today: date | None = None) -> model.Mappings:
     """The validated mappings, or ``MappingError`` listing every problem."""
-    mappings, problems = check(directory)
+    mappings, problems = check(directory, today=today)
     if mappings is None:
         raise MappingError(
             f"{len(problems)} problem(s) in the mappings in {directory}",

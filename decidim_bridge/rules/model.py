@@ -379,6 +379,7 @@ class LocaleTexts:
     reasons: dict[str, str]
     checklist: dict[str, str]
     money_format: str = "€ {amount}"
+    approval: dict[str, str] = field(default_factory=dict)  # the approval page's lines
 
 
 @dataclass(frozen=True)

@@ -620,6 +620,7 @@ class TextsFileSchema(_Strict):
     )
     reasons = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     checklist = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    approval = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> model.LocaleTexts:
@@ -631,6 +632,7 @@ class TextsFileSchema(_Strict):
             reasons=data["reasons"],
             checklist=data["checklist"],
             money_format=data["money"],
+            approval=data["approval"],
         )
 
 

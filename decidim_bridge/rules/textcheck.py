@@ -1,6 +1,6 @@
-"""Checks for ``texts/<locale>.yaml``: every label, reason line and checklist line.
+"""Checks for ``texts/<locale>.yaml``: every label, reason, checklist and approval page line.
 
-Patterns (reasons, checklist) are ``str.format`` strings and may only use the placeholders
+Patterns (reasons, checklist, approval) are ``str.format`` strings and may only use the placeholders
 ``textspec`` lists for them.
 """
 
@@ -70,4 +70,5 @@ def check_texts(doc: SourceDocument, texts: LocaleTexts, expected_locale: str) -
                 problems.append(doc.problem(("labels", group), f"Missing label '{key}'."))
     problems += _patterns(doc, "reasons", texts.reasons, textspec.REASONS)
     problems += _patterns(doc, "checklist", texts.checklist, textspec.CHECKLIST)
+    problems += _patterns(doc, "approval", texts.approval, textspec.APPROVAL)
     return problems

@@ -1,10 +1,11 @@
-"""The contract between the text files (``mappings/texts/<locale>.yaml``) and the plan engine.
+"""The contract between the words files (``mappings/texts/<locale>.yaml``) and their readers.
 
 Every decision in a plan carries a *reason code* with arguments; every advisor checklist
-item has a *checklist key*. The text files say how each reads in their language, as
-``str.format`` patterns (``"thema {theme}: trefwoord '{keyword}' in {where}"``). This
-module lists what must exist and which placeholders each pattern may use, so the checker
-can report a missing or misspelled one.
+item has a *checklist key*; the approval page (``web.approvals``) has a line per state. The
+text files say how each reads in their language, as ``str.format`` patterns
+(``"thema {theme}: trefwoord '{keyword}' in {where}"``). This module lists what must exist
+and which placeholders each pattern may use, so the checker can report a missing or
+misspelled one.
 Argument values are turned into readable words by naming convention (see ``plan.texts``):
 ``theme``, ``district``, ``advisor``, ``resource``, ``budget``, ``stakeholder`` are ids
 (``other_advisors``, ``other_districts``: lists of ids),
@@ -104,6 +105,24 @@ CHECKLIST: dict[str, tuple[str, ...]] = {
     "p4.introduce": ("stakeholder",),
     "p4.inform": ("stakeholder", "moment"),
     "p4.digest": ("stakeholder",),
+}
+
+#: The page behind the lead advisor's approval links (``/approvals/<token>``): a line per
+#: what the link does (``approve``, ``hold``), its button (``confirm_*``) and each outcome.
+APPROVAL: dict[str, tuple[str, ...]] = {
+    "title": ("proposal",),
+    "approve": ("proposal", "version"),
+    "hold": ("proposal", "version"),
+    "confirm_approve": (),
+    "confirm_hold": (),
+    "newer": ("version",),
+    "used": ("when", "who"),
+    "invalid": (),
+    "released": ("count",),
+    "withheld": (),
+    "nothing-held": (),
+    "superseded": (),
+    "already-used": (),
 }
 
 #: Label groups and the keys each must have.

@@ -2,70 +2,47 @@
 
 GET only shows what the link will do (mail scanners open links; they must not decide
 anything); the advisor confirms with one button (POST), which records the decision once.
+The token logic is ``writeback.approvals``; the page is ``templates/approval.html`` and its
+lines are the ``approval`` section of the words files (``mappings/texts/<locale>.yaml``), in
+the language the browser prefers among the organization's.
 """
 
 from __future__ import annotations
 
 import time
-from html import escape
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, render_template, request
 
-from decidim_bridge.app import bridge_state
+from decidim_bridge.app import BridgeState, bridge_state
 from decidim_bridge.errors import LinkError
+from decidim_bridge.rules import Mappings
+from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.writeback.approvals import decide, inspect_link
 
-blueprint = Blueprint("approvals", __name__)
-
-_TEXT = {
-    "nl": {
-        "title": "Openbaar bericht bij initiatief {p}",
-        "approve": "Akkoord: publiceer het bericht bij initiatief {p} (planversie {v}).",
-        "hold": "Nog niet publiceren: houd het bericht bij initiatief {p} (planversie {v}) tegen.",
-        "confirm_approve": "Akkoord en publiceren",
-        "confirm_hold": "Nog niet publiceren",
-        "used": "Deze link is al gebruikt ({d} door {w}).",
-        "released": "Dank u. Het bericht wordt nu gepubliceerd ({n} schrijfactie(s)).",
-        "withheld": "Dank u. Het bericht blijft tegengehouden. U kunt later nog akkoord geven.",
-        "nothing-held": "Er wacht niets meer op akkoord voor deze planversie.",
-        "superseded": (
-            "Er is een nieuwere versie van het plan. Gebruik de link in de nieuwste mail."
-        ),
-        "already-used": "Deze link is al gebruikt.",
-        "invalid": "Deze link werkt niet (meer).",
-        "newer": "Let op: er is een nieuwere planversie ({n}).",
-    },
-    "en": {
-        "title": "Public message on initiative {p}",
-        "approve": "Approve: publish the message on initiative {p} (plan version {v}).",
-        "hold": "Do not publish yet: hold back the message on initiative {p} (plan version {v}).",
-        "confirm_approve": "Approve and publish",
-        "confirm_hold": "Do not publish yet",
-        "used": "This link has already been used ({d} by {w}).",
-        "released": "Thank you. The message is being published ({n} write(s)).",
-        "withheld": "Thank you. The message stays held back. You can still approve it later.",
-        "nothing-held": "Nothing is waiting for approval for this plan version.",
-        "superseded": "There is a newer version of the plan. Use the link in the newest mail.",
-        "already-used": "This link has already been used.",
-        "invalid": "This link does not work (any more).",
-        "newer": "Note: there is a newer plan version ({n}).",
-    },
-}
+blueprint = Blueprint("approvals", __name__, template_folder="templates")
 
 
-def _lang() -> str:
-    best = request.accept_languages.best_match(["nl", "en"], default="nl")
-    return best or "nl"
+def _lines(state: BridgeState) -> tuple[str, dict[str, str]]:
+    """The reader's language and its approval lines (the mappings are loaded once per app)."""
+    mappings: Mappings | None = state.extras.get("mappings")
+    if mappings is None:
+        mappings = state.extras["mappings"] = load_mappings(state.settings.mappings_dir)
+    default = mappings.organization.default_locale
+    lang = request.accept_languages.best_match(list(mappings.texts), default=default) or default
+    return lang, mappings.texts[lang].approval
 
 
-def _page(title: str, body: str, status: int = 200) -> Response:
-    html = (
-        f'<!DOCTYPE html><html lang="{_lang()}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="robots" content="noindex"><title>{escape(title)}</title></head>'
-        '<body style="font-family: Arial, sans-serif; max-width: 40em; margin: 2em auto;'
-        ' padding: 0 1em; line-height: 1.5">'
-        f'<h1 style="font-size: 1.3em">{escape(title)}</h1>{body}</body></html>'
+def _page(
+    lang: str,
+    title: str,
+    line: str,
+    status: int = 200,
+    *,
+    warning: str | None = None,
+    button: str | None = None,
+) -> Response:
+    html = render_template(
+        "approval.html", lang=lang, title=title, line=line, warning=warning, button=button
     )
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
@@ -76,40 +53,37 @@ def _page(title: str, body: str, status: int = 200) -> Response:
 @blueprint.get("/approvals/<token>")
 def show(token: str) -> Response:
     state = bridge_state(current_app)
-    t = _TEXT[_lang()]
+    lang, t = _lines(state)
     try:
         status = inspect_link(state.db, state.settings, token, now=state.clock())
     except LinkError:
-        return _page(t["title"].format(p="?"), f"<p>{escape(t['invalid'])}</p>", 403)
+        return _page(lang, t["title"].format(proposal="?"), t["invalid"], 403)
     claim = status.claim
-    title = t["title"].format(p=claim.proposal_id)
+    title = t["title"].format(proposal=claim.proposal_id)
     if status.used is not None:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(status.used.decided_at))
-        text = t["used"].format(d=when, w=status.used.decided_by)
-        return _page(title, f"<p>{escape(text)}</p>", 409)
-    parts = [f"<p>{escape(t[claim.action].format(p=claim.proposal_id, v=claim.plan_version))}</p>"]
+        used = t["used"].format(when=when, who=status.used.decided_by)
+        return _page(lang, title, used, 409)
+    newer = None
     if status.newest_version and status.newest_version > claim.plan_version:
-        parts.append(
-            f"<p><strong>{escape(t['newer'].format(n=status.newest_version))}</strong></p>"
-        )
-    label = t["confirm_" + claim.action]
-    parts.append(
-        f'<form method="post"><button type="submit" style="font-size: 1.1em; padding: .5em 1em">'
-        f"{escape(label)}</button></form>"
+        newer = t["newer"].format(version=status.newest_version)
+    return _page(
+        lang,
+        title,
+        t[claim.action].format(proposal=claim.proposal_id, version=claim.plan_version),
+        warning=newer,
+        button=t["confirm_" + claim.action],
     )
-    return _page(title, "".join(parts))
 
 
 @blueprint.post("/approvals/<token>")
 def confirm(token: str) -> Response:
     state = bridge_state(current_app)
-    t = _TEXT[_lang()]
+    lang, t = _lines(state)
     try:
         decision = decide(state.db, state.settings, token, now=state.clock())
     except LinkError:
-        return _page(t["title"].format(p="?"), f"<p>{escape(t['invalid'])}</p>", 403)
-    title = t["title"].format(p=decision.claim.proposal_id)
-    text = t[decision.outcome].format(n=decision.released)
-    return _page(
-        title, f"<p>{escape(text)}</p>", 409 if decision.outcome == "already-used" else 200
-    )
+        return _page(lang, t["title"].format(proposal="?"), t["invalid"], 403)
+    title = t["title"].format(proposal=decision.claim.proposal_id)
+    line = t[decision.outcome].format(count=decision.released)
+    return _page(lang, title, line, 409 if decision.outcome == "already-used" else 200)

@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from decidim_bridge.errors import BridgeError, MappingError
+from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import build_plan
-from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.rules import Mappings, Problem
 from decidim_bridge.writeback.adapter import view_from_plan
 from decidim_bridge.writeback.changes import resident_facts

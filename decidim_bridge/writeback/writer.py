@@ -7,10 +7,11 @@ writes only when its write is not there. Mails cannot be read back: a mail whose
 had started (``sending_at``) is not sent again by itself unless the backend makes a resend
 harmless (files); it is parked as ``dead`` with the reason, for a person to decide.
 
-Decidim being down, over budget (429) or behind an open circuit breaker only delays
-writes: the row goes back with a later ``next_attempt_at`` and Decidim writes pause, while
-mail continues. Permanent refusals (validation, permissions, capability missing) are
-``dead`` and listed by ``decidim-bridge outbox``; ``outbox retry`` puts them back.
+What a failure leads to is decided by ``writeback.failures.classify_failure`` from the
+exception alone: Decidim being down, over budget (429) or behind an open circuit breaker
+only delays writes (a later ``next_attempt_at``, Decidim writes pause, mail continues);
+permanent refusals (validation, permissions, capability missing) are ``dead`` and listed by
+``decidim-bridge outbox``; ``outbox retry`` puts them back.
 """
 
 from __future__ import annotations
@@ -23,22 +24,8 @@ from typing import Any
 
 from prometheus_client import Counter
 
-from decidim_bridge.backoff import backoff_delay
 from decidim_bridge.config import Settings
-from decidim_bridge.errors import (
-    AmbiguousWrite,
-    BridgeError,
-    CircuitOpen,
-    DecidimAuthError,
-    DecidimRateLimited,
-    DecidimUnavailable,
-    GraphQLError,
-    LeaseLost,
-    MailError,
-    MailOutcomeUnknown,
-    MailRejected,
-    StoreUnavailable,
-)
+from decidim_bridge.errors import BridgeError, LeaseLost, MailOutcomeUnknown, StoreUnavailable
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.mail.backends import MailBackend
 from decidim_bridge.mail.message import OutgoingMail, build_message
@@ -47,6 +34,7 @@ from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import OutboxRow
 from decidim_bridge.worker import default_owner
 from decidim_bridge.writeback.effects import ANSWER, COMMENT, MAIL
+from decidim_bridge.writeback.failures import RetryPolicy, classify_failure
 from decidim_bridge.writeback.reconcile import answer_matches, find_comment
 from decidim_bridge.writeback.view import FINAL_STATES
 
@@ -56,20 +44,6 @@ WRITES = Counter(
     "bridge_writes",
     "Outbox rows executed, by kind and outcome (done, found, skipped, retry, dead).",
     ["kind", "outcome"],
-)
-
-#: GraphQL error codes that will not change by trying again.
-PERMANENT_GRAPHQL_CODES = frozenset(
-    {
-        "MUTATION_NOT_AUTHORIZED_ERROR",
-        "ATTRIBUTE_VALIDATION_ERROR",
-        "VALIDATION_ERROR",
-        "NOT_FOUND_ERROR",
-        "UNAUTHORIZED_OBJECT_ERROR",
-        "UNAUTHORIZED_FIELD_ERROR",
-        "argumentLiteralsIncompatible",
-        "undefinedField",
-    }
 )
 
 Checkpoint = Callable[[str, OutboxRow], None]
@@ -174,7 +148,7 @@ class Writer(ClaimLoop):
         except (StoreUnavailable, LeaseLost):
             raise
         except Exception as exc:
-            self._failed(row, exc, unknown, extra)
+            self._failed(row, exc, extra)
             return
         WRITES.labels(kind=row.kind, outcome=outcome).inc()
         log.info("write %s", outcome, extra={**extra, "outcome": outcome, "remote_id": remote})
@@ -271,50 +245,16 @@ class Writer(ClaimLoop):
 
     # --- failures ----------------------------------------------------------------------
 
-    def _failed(
-        self, row: OutboxRow, exc: BaseException, unknown: bool, extra: dict[str, Any]
-    ) -> None:
+    def _failed(self, row: OutboxRow, exc: BaseException, extra: dict[str, Any]) -> None:
         now = self.clock()
         summary = f"{type(exc).__name__}: {exc}"
-        dead = False
-        undo = False
-        applied_unknown = unknown
-        if isinstance(exc, (DecidimRateLimited, CircuitOpen)):
-            wait = exc.retry_after if isinstance(exc, DecidimRateLimited) else 15.0
-            at = now + wait
-            self.decidim_paused_until = max(self.decidim_paused_until, at)
-            undo = True
-            outcome = "wait"
-        elif isinstance(exc, AmbiguousWrite):
-            at = now + self.settings.reconcile_delay
-            applied_unknown = True
-            outcome = "ambiguous"
-        elif isinstance(exc, (DecidimUnavailable, DecidimAuthError)):
-            # Down or misconfigured: wait (never dead-letter for this), pause Decidim writes.
-            at = now + self._backoff(row.attempts, cap=300.0)
-            self.decidim_paused_until = max(self.decidim_paused_until, min(at, now + 60))
-            outcome = "retry"
-        elif isinstance(exc, GraphQLError):
-            dead = bool(set(exc.codes) & PERMANENT_GRAPHQL_CODES) or (
-                row.attempts >= self.settings.worker_max_attempts
-            )
-            at = now + self._backoff(row.attempts)
-            outcome = "dead" if dead else "retry"
-        elif isinstance(exc, (MailOutcomeUnknown, MailRejected, _Permanent)):
-            dead, at, outcome = True, now, "dead"
-        elif isinstance(exc, MailError):
-            at = now + self._backoff(row.attempts, cap=900.0)
-            applied_unknown = False
-            outcome = "retry"
-        elif isinstance(exc, BridgeError) and not exc.retryable:
-            dead, at, outcome = True, now, "dead"
-        else:
-            dead = row.attempts >= self.settings.worker_max_attempts
-            at = now + self._backoff(row.attempts)
-            outcome = "dead" if dead else "retry"
+        failure = classify_failure(exc, row, RetryPolicy.from_settings(self.settings))
+        if failure.unexpected:
             log.exception("unexpected error in the writer", extra=extra)
+        if failure.pause_decidim:
+            self.decidim_paused_until = max(self.decidim_paused_until, now + failure.pause_decidim)
         with self.db.begin() as conn:
-            if dead:
+            if failure.dead:
                 store.mark_dead(conn, row.id, owner=self.owner, now=now, error=summary)
             else:
                 store.reschedule(
@@ -322,18 +262,19 @@ class Writer(ClaimLoop):
                     row.id,
                     owner=self.owner,
                     now=now,
-                    at=at,
+                    at=now + failure.delay,
                     error=summary,
-                    applied_unknown=applied_unknown,
-                    undo_attempt=undo,
+                    applied_unknown=failure.applied_unknown,
+                    undo_attempt=failure.undo_attempt,
                 )
-        WRITES.labels(kind=row.kind, outcome=outcome).inc()
-        level = logging.ERROR if dead else logging.WARNING
-        log.log(level, "write %s", outcome, extra={**extra, "error": summary[:300]})
-
-    def _backoff(self, attempts: int, cap: float | None = None) -> float:
-        limit = self.settings.worker_backoff_max if cap is None else cap
-        return backoff_delay(max(1, attempts), base=self.settings.worker_backoff_base, cap=limit)
+        WRITES.labels(kind=row.kind, outcome=failure.action).inc()
+        level = logging.ERROR if failure.dead else logging.WARNING
+        log.log(
+            level,
+            "write %s",
+            failure.action,
+            extra={**extra, "error": summary[:300], "decision": failure.reason},
+        )
 
 
 class _Permanent(BridgeError):

@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from plan_support import MAPPINGS, at, fresh_mappings, make_proposal
 
+from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import build_plan, stage_of
 from decidim_bridge.plan.diff import diff
-from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.plan.report import plan_report
 from decidim_bridge.plan.serialize import document, fingerprint, plan_from_json, plan_to_json
 from decidim_bridge.plan.state import PlanningState

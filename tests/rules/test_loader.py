@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -286,3 +288,54 @@ def test_load_raises_with_every_problem(rules):
             "message": "Not a valid integer.",
         }
     ]
+
+
+def test_holiday_names_are_checked_around_the_given_day(rules):
+    """Liberation Day is a public holiday in lustrum years only (2025, 2030, ...)."""
+    edit(rules, "expectations.yaml", "[Goede vrijdag]", "[Bevrijdingsdag]")
+
+    assert check(rules, today=date(2026, 6, 1))[1] == []
+    problems = check(rules, today=date(2032, 6, 1))[1]
+    assert [(p.file, p.field) for p in problems] == [
+        ("expectations.yaml", "calendar.ignore_holidays[0]")
+    ]
+
+
+def test_each_file_is_read_once_and_fingerprinted_as_read(rules, monkeypatch):
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        reads.append(path.relative_to(rules).as_posix())
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("read as text again"))
+    mappings = load(rules)
+
+    assert sorted(reads) == sorted(set(reads))
+    assert {"advisors.yaml", "texts/nl.yaml", "texts/en.yaml"} <= set(reads)
+    expected = hashlib.sha256()
+    for name in reads:
+        expected.update(name.encode() + b"\0" + read_bytes(rules / name))
+    assert mappings.digest == expected.hexdigest()
+
+
+def test_the_fingerprint_follows_the_words_files(rules):
+    before = load(rules).digest
+    edit(rules, "texts/en.yaml", "locale: en", "locale: en  # edited")
+
+    assert load(rules).digest != before
+
+
+def test_the_approval_page_lines_are_checked_like_the_reasons(rules):
+    edit(rules, "texts/en.yaml", '  confirm_hold: "Do not publish yet"\n', "")
+    line = edit(rules, "texts/en.yaml", "({count} write(s))", "({released} write(s))")
+
+    problems = only(check(rules)[1], "texts/en.yaml")
+
+    assert {(p.field, p.message) for p in problems} == {
+        ("approval", "Missing 'confirm_hold'."),
+        ("approval.released", "Unknown placeholder {released} (allowed: {count})."),
+    }
+    assert [p.line for p in problems if p.field == "approval.released"] == [line]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from dataclasses import replace
 
 import pytest
 from writeback.samples import garden_view
@@ -98,3 +100,57 @@ def test_a_forged_or_expired_link_is_refused(db, settings, plan, clock) -> None:
     client = app.test_client()
     assert client.post(approve.replace("http://localhost:8000", "")).status_code == 403
     assert client.get("/approvals/not-a-token").status_code == 403
+
+
+def _page_client(settings, clock):
+    app = create_app(settings)
+    app.extensions["bridge"].clock = clock
+    return app.test_client()
+
+
+def test_the_page_speaks_the_browsers_language_from_the_words_files(db, settings, plan, clock):
+    _, (approve, _hold) = _links(db, settings, plan, clock)
+    client = _page_client(settings, clock)
+    path = approve.replace("http://localhost:8000", "")
+
+    english = client.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    dutch = client.get(path, headers={"Accept-Language": "de"})
+
+    assert b'<html lang="en">' in english.data
+    assert b"Approve: publish the message on initiative 101 (plan version 1)." in english.data
+    assert b"<button" in english.data and b"Approve and publish</button>" in english.data
+    assert b'<html lang="nl">' in dutch.data and b"Akkoord en publiceren</button>" in dutch.data
+    for page in (english, dutch):
+        assert page.headers["Cache-Control"] == "no-store"
+        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert b'<meta name="robots" content="noindex">' in page.data
+
+
+def test_a_used_link_shows_who_used_it_and_offers_no_button(db, settings, plan, clock):
+    _, (approve, _hold) = _links(db, settings, plan, clock)
+    client = _page_client(settings, clock)
+    path = approve.replace("http://localhost:8000", "")
+    assert client.post(path).status_code == 200
+
+    page = client.get(path, headers={"Accept-Language": "en"})
+
+    assert page.status_code == 409
+    assert b"by a.devries@lindeburg.example" in page.data
+    assert b"<form" not in page.data
+
+
+def test_a_bad_link_is_refused_in_words_and_lines_are_escaped(settings, clock, tmp_path):
+    mappings = tmp_path / "mappings"
+    shutil.copytree(settings.mappings_dir, mappings)
+    words = mappings / "texts" / "nl.yaml"
+    text = words.read_text(encoding="utf-8")
+    words.write_text(
+        text.replace('invalid: "Deze link werkt niet (meer)."', 'invalid: "<b>Kapot</b>"'),
+        encoding="utf-8",
+    )
+    client = _page_client(replace(settings, mappings_dir=mappings), clock)
+
+    page = client.get("/approvals/not-a-token")
+
+    assert page.status_code == 403
+    assert b"&lt;b&gt;Kapot&lt;/b&gt;" in page.data and b"<b>" not in page.data

@@ -1,4 +1,9 @@
-"""A proposal as JSON: for ``plan try FILE.json`` and for events that carry the proposal.
+"""A proposal as JSON, validated at the edge that receives it.
+
+Events may carry the proposal (``extra.proposal``), so this is part of intake: a bad object
+is a ``SchemaViolation`` like the rest of a delivery. ``plan try FILE.json`` and the example
+proposals in ``mappings/examples/`` use the same shape; the plan engine only ever sees the
+``Proposal`` dataclass.
 
 The shape mirrors ``decidim_bridge.proposals.Proposal`` field by field::
 

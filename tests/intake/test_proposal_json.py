@@ -1,18 +1,18 @@
-"""Tests for decidim_bridge.plan.proposal_json: proposals from JSON files and event payloads."""
+"""Tests for intake.proposal_json: proposals from JSON files and event payloads."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from plan_support import MAPPINGS
+from conftest import REPO
 
 from decidim_bridge.errors import SchemaViolation
-from decidim_bridge.plan.proposal_json import proposal_from_json
+from decidim_bridge.intake.proposal_json import proposal_from_json
 
 
 def test_the_shipped_example_reads():
-    data = json.loads((MAPPINGS / "examples" / "buurtmoestuin-noord.json").read_text())
+    data = json.loads((REPO / "mappings" / "examples" / "buurtmoestuin-noord.json").read_text())
     proposal = proposal_from_json(data)
     assert proposal.id == "1042" and proposal.component_id == "11"
     assert proposal.space.slug == "wijkinitiatieven"
