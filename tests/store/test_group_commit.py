@@ -18,7 +18,7 @@ from conftest import dumps, envelope, standard_headers
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.errors import StoreUnavailable
 from decidim_bridge.store import Database, inbox
 from decidim_bridge.store.group_commit import GroupCommitter
