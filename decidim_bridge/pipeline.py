@@ -17,24 +17,23 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation
 from decidim_bridge.events import Event
+from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
 from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
+from decidim_bridge.work import Handler, WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
-
-if TYPE_CHECKING:
-    from decidim_bridge.worker import WorkContext
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +45,11 @@ PLANS = Counter(
 HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lapsed.")
 
 _OUTCOME_LENGTH = 200
+
+
+def default_handlers() -> dict[str, Handler]:
+    """The worker's production table: every proposal event goes to this pipeline."""
+    return {event_type: handle_proposal_event for event_type in PROPOSAL_EVENT_TYPES}
 
 
 def handle_proposal_event(event: Event, ctx: WorkContext) -> str:

@@ -14,7 +14,7 @@ from conftest import dumps, envelope
 from plan_support import PLAN_DATA, at, example_mappings
 
 from decidim_bridge import pipeline
-from decidim_bridge.handlers import default_handlers
+from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.services import Services
 from decidim_bridge.store import inbox

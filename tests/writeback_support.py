@@ -32,8 +32,8 @@ from sandbox_support import FakeClock, RunningSandbox, running_bridge, running_s
 from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
-from decidim_bridge.handlers import default_handlers
 from decidim_bridge.mail import FileBackend
+from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.sandbox.model import Comment
 from decidim_bridge.services import Services

@@ -11,8 +11,8 @@ from html import escape
 
 from flask import Blueprint, Response, current_app, request
 
-from decidim_bridge.app import bridge_state
 from decidim_bridge.errors import LinkError
+from decidim_bridge.web.state import bridge_state
 from decidim_bridge.writeback.approvals import decide, inspect_link
 
 blueprint = Blueprint("approvals", __name__)
