@@ -24,15 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Index,
-    Integer,
-    String,
     Table,
-    Text,
-    UniqueConstraint,
     and_,
     select,
     update,
@@ -48,76 +40,18 @@ from decidim_bridge.plan.serialize import document, plan_from_json, to_data
 from decidim_bridge.plan.state import Availability, PlanningState
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
-from decidim_bridge.store.schema import BigId, metadata
+from decidim_bridge.store.schema import (
+    advisor_loads,
+    plan_heads,
+    plan_holds,
+    plan_stock,
+    plan_versions,
+)
 
 ACTIVE = (HELD, CONFIRMED)
 RELEASED, EXPIRED = "released", "expired"
 #: How often a plan is recomputed when another worker took what it wanted meanwhile.
 MAX_ATTEMPTS = 5
-
-plan_heads = Table(
-    "plan_heads",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("proposal_id", String(100), primary_key=True),
-    Column("version", Integer, nullable=False),  # 0 until the first plan is stored
-    Column("fingerprint", String(64)),
-    Column("stage", String(16)),
-    Column("lead_advisor_id", String(100)),
-    Column("counts_load", Integer, nullable=False),  # 1 when the lead's load includes it
-    Column("updated_at", Float, nullable=False),
-)
-
-plan_versions = Table(
-    "plan_versions",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    Column("proposal_id", String(100), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("fingerprint", String(64), nullable=False),
-    Column("stage", String(16), nullable=False),
-    Column("event_type", String(200)),
-    Column("plan", Text, nullable=False),
-    Column("changes", Text, nullable=False),
-    UniqueConstraint("tenant", "proposal_id", "version", name="uq_plan_versions_version"),
-)
-
-plan_holds = Table(
-    "plan_holds",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    Column("proposal_id", String(100), nullable=False),
-    Column("kind", String(16), nullable=False),  # resource | budget
-    Column("item_id", String(100), nullable=False),
-    Column("quantity", BigInteger, nullable=False),  # units, or cents for budgets
-    Column("status", String(16), nullable=False),  # held | confirmed | released | expired
-    Column("held_at", Float, nullable=False),
-    Column("expires_at", Float),
-    Column("updated_at", Float, nullable=False),
-    Index("ix_plan_holds_proposal", "tenant", "proposal_id", "status"),
-    Index("ix_plan_holds_expiry", "tenant", "status", "expires_at"),
-)
-
-plan_stock = Table(
-    "plan_stock",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("item_id", String(100), primary_key=True),
-    Column("capacity", BigInteger, nullable=False),  # from the mappings: units or cents
-    Column("reserved", BigInteger, nullable=False),  # held + confirmed
-)
-
-advisor_loads = Table(
-    "advisor_loads",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("advisor_id", String(100), primary_key=True),
-    Column("open_count", Integer, nullable=False),
-)
 
 
 class _Conflict(Exception):
