@@ -42,6 +42,4 @@ IGNORED_EVENT_TYPES: dict[str, str] = {
 }
 
 #: Every type intake stores as work: handled or deliberately ignored.
-KNOWN_EVENT_TYPES: frozenset[str] = frozenset(PROPOSAL_EVENT_TYPES) | frozenset(
-    IGNORED_EVENT_TYPES
-)
+KNOWN_EVENT_TYPES: frozenset[str] = frozenset(PROPOSAL_EVENT_TYPES) | frozenset(IGNORED_EVENT_TYPES)

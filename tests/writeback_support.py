@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from conftest import REPO, SECRET
 from sandbox_support import FakeClock, RunningSandbox, running_bridge, running_sandbox
 
+from decidim_bridge import plan_versions
 from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
@@ -130,9 +131,9 @@ class Stack:
         with self.db.read() as conn:
             return plans_store.holds(conn, self.tenant, str(proposal_id))
 
-    def current_plan(self, proposal_id: str | int) -> plans_store.PlanVersion:
+    def current_plan(self, proposal_id: str | int) -> plan_versions.PlanVersion:
         with self.db.read() as conn:
-            found = plans_store.current_version(conn, self.tenant, str(proposal_id))
+            found = plan_versions.current_version(conn, self.tenant, str(proposal_id))
         assert found is not None, f"no plan for proposal {proposal_id}"
         return found
 

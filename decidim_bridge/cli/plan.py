@@ -66,11 +66,12 @@ def show(
     """Print the current support plan of PROPOSAL_ID with the reason for every decision."""
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
+    from decidim_bridge.plan_versions import versions
     from decidim_bridge.store import plans as store
 
     settings, db = settings_and_db(configure_logging=False)
     with db.read() as conn:
-        found = store.versions(conn, settings.tenant, proposal_id)
+        found = versions(conn, settings.tenant, proposal_id)
         active = store.holds(conn, settings.tenant, proposal_id)
     if not found:
         raise click.ClickException(f"no plan for proposal {proposal_id} ({settings.tenant})")
