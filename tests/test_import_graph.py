@@ -167,6 +167,19 @@ def test_the_pure_core_imports_without_flask_or_sqlalchemy():
     assert result.returncode == 0, result.stderr
 
 
+def test_the_web_app_does_not_import_the_worker_or_the_pipeline():
+    """The app only needs the event types (``handlers``), not the code that handles them."""
+    code = (
+        "import decidim_bridge.app, sys; "
+        "loaded = {'decidim_bridge.pipeline', 'decidim_bridge.worker'} & set(sys.modules); "
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+
+
 # --- the graph reader itself -----------------------------------------------------------------
 
 

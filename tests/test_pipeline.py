@@ -14,6 +14,7 @@ from conftest import dumps, envelope
 from plan_support import PLAN_DATA, at, example_mappings
 
 from decidim_bridge import pipeline, plan_versions
+from decidim_bridge.handlers import IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.plan.proposal_json import proposal_from_json
 from decidim_bridge.services import Services
@@ -324,3 +325,10 @@ def test_an_answer_the_bridge_never_sent_is_a_persons(db, answering):
     put(db, "state-changed", event_type=STATE_CHANGED)
     runner.run_once()
     assert second_contact_items(db)[0] == 2
+
+
+def test_every_proposal_event_type_is_planned_and_only_those():
+    table = default_handlers()
+    assert set(table) == set(PROPOSAL_EVENT_TYPES)
+    assert set(table.values()) == {pipeline.handle_proposal_event}
+    assert not set(table) & set(IGNORED_EVENT_TYPES)
