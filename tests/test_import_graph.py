@@ -155,6 +155,20 @@ def test_the_store_imports_neither_the_plan_engine_nor_the_writeback(graph):
     assert wrong == []
 
 
+def test_only_the_pipeline_runs_the_plan_engine():
+    """Plans are made in one place; everything else calls ``pipeline`` (or reads versions)."""
+    users = set()
+    for name, path in module_files(PACKAGE_DIR).items():
+        if _inside(name, "decidim_bridge.plan"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and "build_plan" in {a.name for a in node.names}:
+                users.add(name)
+            if isinstance(node, ast.Attribute) and node.attr == "build_plan":
+                users.add(name)
+    assert users == {"decidim_bridge.pipeline"}
+
+
 def test_the_pure_core_imports_without_flask_or_sqlalchemy():
     code = (
         f"import {', '.join(PURE_CORE)}; import sys; "

@@ -120,7 +120,7 @@ def try_(
     Every catalogue item and budget counts as free and no advisor as busy. The file has
     the shape of ``decidim-bridge decidim proposal`` output; see mappings/examples/.
     """
-    from decidim_bridge.plan import build_plan
+    from decidim_bridge.pipeline import preview_plan
     from decidim_bridge.plan.proposal_json import proposal_from_json
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
@@ -141,7 +141,7 @@ def try_(
             raise click.ClickException("--at needs a time zone offset, e.g. +02:00")
         now = moment.timestamp()
     decision = mappings.scope.decide_on_proposal(proposal)
-    result = build_plan(proposal, mappings, now, space_key=decision.space_key)
+    result = preview_plan(proposal, mappings, now, space_key=decision.space_key)
     if as_json:
         click.echo(plan_to_json(result))
         return
