@@ -7,7 +7,7 @@
   and ``BEGIN IMMEDIATE``; PostgreSQL autocommit with ``synchronous_commit=on``), one commit
   per request. Table ``bench_reference`` must exist (the benchmark creates it).
 * ``real_app()`` — the bridge as ``decidim-bridge serve`` runs it: settings from the
-  environment, JSON logs configured, then ``decidim_bridge.create_app()``.
+  environment, JSON logs configured, then ``decidim_bridge.app.create_app()``.
 
 Settings come from the environment: ``BENCH_DATABASE_URL`` (reference), ``BENCH_SECRET_KEY_B64``
 (reference) and the usual ``DECIDIM_BRIDGE_*`` variables (real).
@@ -109,7 +109,8 @@ def reference_app() -> Flask:
 
 
 def real_app() -> Flask:
-    from decidim_bridge import create_app, logs
+    from decidim_bridge import logs
+    from decidim_bridge.app import create_app
     from decidim_bridge.config import load_settings
 
     settings = load_settings()

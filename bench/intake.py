@@ -9,7 +9,7 @@ Webhooks deliveries that are signed before the clock starts:
 
 * a — a bare Flask endpoint that only answers 202 (the web stack's ceiling);
 * b — a minimal reference: verify the signature, insert the raw body, commit durably;
-* c — the real intake, ``POST /webhooks/decidim`` of ``decidim_bridge.create_app()``
+* c — the real intake, ``POST /webhooks/decidim`` of ``decidim_bridge.app.create_app()``
   (c' — the same with ``DECIDIM_BRIDGE_GROUP_COMMIT`` flipped, in full runs, to compare).
 
 b and c run on SQLite (WAL, ``synchronous=FULL``) and on PostgreSQL (a dedicated schema in

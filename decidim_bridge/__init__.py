@@ -1,9 +1,9 @@
 """decidim-bridge: support plans for citizen initiatives in Decidim.
 
-``create_app()`` is the WSGI entry point (``gunicorn 'decidim_bridge:create_app()'``).
+The WSGI entry point is ``decidim_bridge.app:create_app()`` (``gunicorn
+'decidim_bridge.app:create_app()'``). The package itself imports nothing, so that the pure
+core (``intake``, ``plan``, ``rules``) can be used without Flask or SQLAlchemy.
 """
 
-from decidim_bridge.app import create_app
-
 __version__ = "0.1.0"
-__all__ = ["__version__", "create_app"]
+__all__ = ["__version__"]

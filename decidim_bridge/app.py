@@ -1,33 +1,31 @@
-"""Flask application factory: wires settings, the database and the blueprints. No logic."""
+"""Flask application factory: wires settings, the database and the blueprints. No logic.
+
+The blueprints take the per-app state and the error response from ``web.state``, never
+from here, so this module imports them at the top.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from decidim_bridge.config import Settings, load_settings
-from decidim_bridge.errors import BridgeError, StoreUnavailable
-from decidim_bridge.handlers import known_event_types
+from decidim_bridge.errors import BridgeError
+from decidim_bridge.handlers import KNOWN_EVENT_TYPES
 from decidim_bridge.store import Database
+from decidim_bridge.store import inbox as inbox_store
+from decidim_bridge.store.group_commit import GroupCommitter
+from decidim_bridge.web.approvals import blueprint as approvals_blueprint
+from decidim_bridge.web.ops import blueprint as ops_blueprint
+from decidim_bridge.web.state import BridgeState, error_response
+from decidim_bridge.web.webhooks import blueprint as webhooks_blueprint
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class BridgeState:
-    """Per-app objects the views need (kept in ``app.extensions["bridge"]``)."""
-
-    settings: Settings
-    db: Database
-    known_types: frozenset[str]
-    clock: Callable[[], float] = time.time
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
@@ -43,36 +41,22 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    state = BridgeState(
+    db = Database(settings.database_url)
+    committer = None
+    if settings.group_commit:
+        committer = GroupCommitter(db, inbox_store.store_deliveries, single_write=True)
+    app.extensions["bridge"] = BridgeState(
         settings=settings,
-        db=Database(settings.database_url),
-        known_types=frozenset(known) if known is not None else known_event_types(),
+        db=db,
+        known_types=frozenset(known) if known is not None else KNOWN_EVENT_TYPES,
         clock=clock or time.time,
+        committer=committer,
     )
-    app.extensions["bridge"] = state
-
-    from decidim_bridge.web.approvals import blueprint as approvals_blueprint
-    from decidim_bridge.web.ops import blueprint as ops_blueprint
-    from decidim_bridge.web.webhooks import blueprint as webhooks_blueprint
-
     app.register_blueprint(webhooks_blueprint)
     app.register_blueprint(ops_blueprint)
     app.register_blueprint(approvals_blueprint)
     _register_error_handlers(app)
     return app
-
-
-def bridge_state(app: Flask) -> BridgeState:
-    state: BridgeState = app.extensions["bridge"]
-    return state
-
-
-def error_response(error: BridgeError) -> Response:
-    response = jsonify(error.to_dict())
-    response.status_code = error.status
-    if isinstance(error, StoreUnavailable):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response
 
 
 def _register_error_handlers(app: Flask) -> None:

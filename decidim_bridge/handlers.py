@@ -1,22 +1,12 @@
-"""The handler table: which event types the worker acts on, and which it ignores on purpose.
+"""Which event types the worker acts on, and which it ignores on purpose (data only).
 
 Intake stores a delivery as work only when its type is listed here (handled or explicitly
 ignored); anything else is stored as ``ignored`` straight away and counted, so senders stop
-retrying and nothing is lost. A handler takes the parsed ``Event`` and a ``WorkContext`` and
-returns a short outcome string (``"planned"``, ``"unchanged"``...).
+retrying and nothing is lost. The functions that handle the listed types are wired where
+they are known (``pipeline.handlers``), so the web process does not import them.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-from decidim_bridge.events import Event
-
-if TYPE_CHECKING:
-    from decidim_bridge.worker import WorkContext
-
-Handler = Callable[[Event, "WorkContext"], str | None]
 
 #: Decidim notifications (forwarded by the initializer in ``webhooks/decidim/``) about a
 #: proposal's life, and the equivalent decidim-rest-full events.
@@ -51,14 +41,5 @@ IGNORED_EVENT_TYPES: dict[str, str] = {
     "draft_proposal_update.succeeded": "drafts are not public initiatives yet",
 }
 
-
-def default_handlers() -> dict[str, Handler]:
-    """The production table: every proposal event goes to the support-plan pipeline."""
-    from decidim_bridge.pipeline import handle_proposal_event
-
-    return {event_type: handle_proposal_event for event_type in PROPOSAL_EVENT_TYPES}
-
-
-def known_event_types(handlers: dict[str, Handler] | None = None) -> frozenset[str]:
-    table = default_handlers() if handlers is None else handlers
-    return frozenset(table) | frozenset(IGNORED_EVENT_TYPES)
+#: Every type intake stores as work: handled or deliberately ignored.
+KNOWN_EVENT_TYPES: frozenset[str] = frozenset(PROPOSAL_EVENT_TYPES) | frozenset(IGNORED_EVENT_TYPES)

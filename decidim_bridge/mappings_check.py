@@ -35,7 +35,7 @@ def _template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
 def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
     """Plan every example proposal in ``examples/``: the rules must work on real input."""
     from decidim_bridge.intake.proposal_json import proposal_from_json
-    from decidim_bridge.plan import build_plan
+    from decidim_bridge.pipeline import preview_plan
 
     problems = []
     now = time.time()
@@ -43,7 +43,7 @@ def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
         name = f"examples/{path.name}"
         try:
             proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            build_plan(proposal, mappings, now)
+            preview_plan(proposal, mappings, now)
         except ValueError as exc:
             problems.append(Problem(name, None, "", f"not valid JSON: {exc}"))
         except BridgeError as exc:

@@ -6,35 +6,43 @@
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
 3. Lapsed holds of the organization are released (each in its own small transaction).
-4. ``store_support_plan`` plans and stores the version, holds and loads, records the
-   writes the new version implies in the outbox (``writeback.hook``; what Decidim can
-   write is asked before the transaction opens), and the inbox row is finished, all in
-   one transaction. Whether the answer Decidim shows is the bridge's own is read from
-   the outbox in that transaction and handed to the engine, which does not count it as
-   the municipality's response (so the bridge's own write never makes a new version).
+4. ``store_support_plan``, in one transaction with finishing the inbox row: whether the
+   answer Decidim shows is the bridge's own is read from the outbox (the engine does not
+   count it as the municipality's response, so the bridge's own write never makes a new
+   version); ``save_plan`` locks the proposal's head row, reads the planning state from
+   the store, runs the pure engine (``build_plan``) and hands the plan to the store
+   (holds, load, version); then the write-back records the writes the new version implies
+   in the outbox (``writeback.hook``; what Decidim can write is asked before the
+   transaction opens).
+
+This module is the one place that runs the engine for the bridge: the store only reads
+and writes rows (``plan_versions`` converts), and a plan that lost a unit of stock or an
+advisor's last place to a concurrent worker is planned again here. ``preview_plan`` is
+the engine without the store, for ``plan try`` and the checks of example proposals.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation
+from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation, StoreUnavailable
 from decidim_bridge.events import Event
+from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.plan import Plan, build_plan
+from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
+from decidim_bridge.work import Handler, WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
-
-if TYPE_CHECKING:
-    from decidim_bridge.worker import WorkContext
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +53,15 @@ PLANS = Counter(
 )
 HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lapsed.")
 
+#: How often a plan is recomputed when another worker took what it wanted meanwhile.
+MAX_ATTEMPTS = 5
+
 _OUTCOME_LENGTH = 200
+
+
+def default_handlers() -> dict[str, Handler]:
+    """The worker's production table: every proposal event goes to this pipeline."""
+    return {event_type: handle_proposal_event for event_type in PROPOSAL_EVENT_TYPES}
 
 
 def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
@@ -99,12 +115,11 @@ def store_support_plan(
     event: Event | None = None,
     services: Any = None,
     writeback: WriteBack | None = None,
-) -> plans_store.StoredPlan:
-    """The store step: plan version, holds and advisor load in the caller's transaction.
-
-    Everything that must commit together with a plan version belongs here.
-    """
-    stored = plans_store.save_plan(
+) -> StoredPlan:
+    """The store step: plan version, holds, advisor load and the version's writes, in the
+    caller's transaction. Everything that must commit together with a plan version
+    belongs here."""
+    stored = save_plan(
         conn,
         tenant=tenant,
         proposal=proposal,
@@ -117,6 +132,73 @@ def store_support_plan(
     if writeback is not None:
         writeback.record(conn, stored, tenant=tenant, proposal=proposal, now=now)
     return stored
+
+
+def save_plan(
+    conn: Connection,
+    *,
+    tenant: str,
+    proposal: Proposal,
+    mappings: Mappings,
+    now: float,
+    space_key: str | None = None,
+    event_type: str | None = None,
+    answered_by_bridge: bool = False,
+) -> StoredPlan:
+    """Plan ``proposal`` and store the result in the caller's transaction.
+
+    The proposal's head row stays locked until the transaction ends, so one proposal is
+    planned by one worker at a time. Other proposals compete for the same stock and
+    advisors: when a conditional update finds that another transaction took what this
+    plan wants, the attempt is rolled back to its savepoint and planned again with fresh
+    state (at most ``MAX_ATTEMPTS`` times). ``answered_by_bridge``: the answer Decidim
+    shows is the bridge's own, which the plan does not count as the municipality's
+    response (see ``PlanningState``).
+    """
+    proposal_id = str(proposal.id)
+    sync_reference_rows(conn, tenant, mappings)
+    head = plans_store.lock_head(conn, tenant, proposal_id, now)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            with conn.begin_nested():
+                state, own = planning_state(conn, head, answered_by_bridge=answered_by_bridge)
+                plan = build_plan(proposal, mappings, now, state, space_key=space_key)
+                plans_store.apply_holds(conn, tenant, proposal_id, wanted_holds(plan), own, now)
+                _move_load(conn, head, plan, mappings)
+        except plans_store.Conflict:
+            continue
+        return record_plan(
+            conn, head, plan, state.previous, event_type=event_type, now=now, attempts=attempt
+        )
+    raise StoreUnavailable(
+        f"proposal {proposal_id}: stock or advisors kept changing during {MAX_ATTEMPTS} attempts"
+    )
+
+
+def preview_plan(
+    proposal: Proposal, mappings: Mappings, now: float, *, space_key: str | None = None
+) -> Plan:
+    """The plan without the store: everything free, nobody busy, no earlier version
+    (``plan try``, and the checks that plan the example proposals)."""
+    return build_plan(proposal, mappings, now, space_key=space_key)
+
+
+def sync_reference_rows(conn: Connection, tenant: str, mappings: Mappings) -> None:
+    """Stock and advisor-load rows follow the rule files (created, capacities updated)."""
+    capacities = {("resource", r.id): r.quantity for r in mappings.resources}
+    capacities.update({("budget", b.id): b.total_cents for b in mappings.budgets})
+    advisor_ids = [a.id for a in mappings.advisors.advisors]
+    plans_store.sync_reference_rows(conn, tenant, capacities, advisor_ids)
+
+
+def _move_load(conn: Connection, head: plans_store.Head, plan: Plan, mappings: Mappings) -> None:
+    """The lead's open-initiative count follows the plan; an advisor takes at most their
+    capacity, the coordinator (fallback) whatever nobody else can."""
+    assignment = plan.assignment
+    lead = assignment.lead.advisor_id if assignment.counts_load else None
+    advisor = mappings.advisor(lead) if lead is not None else None
+    capacity = None if assignment.fallback or advisor is None else advisor.capacity
+    plans_store.move_load(conn, head, lead, capacity=capacity)
 
 
 def fetch_proposal(event: Event, ctx: WorkContext, mappings: Mappings) -> Proposal | None:
@@ -187,7 +269,7 @@ def _finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
     return outcome
 
 
-def _outcome(stored: plans_store.StoredPlan) -> str:
+def _outcome(stored: StoredPlan) -> str:
     plan = stored.plan
     if not stored.created:
         text = f"unchanged: plan version {stored.version}"

@@ -1,5 +1,8 @@
 """The worker: claims inbox rows with a lease, runs their handler, records the outcome.
 
+The table of handlers is given (``pipeline.default_handlers()`` in production); what a
+handler receives is defined in ``work``.
+
 At-least-once: a row is finished only after its handler returned, in a transaction fenced
 by the lease owner. A worker killed mid-event leaves the row ``running``; once the lease
 expires another worker claims it again (attempts counted). Handlers therefore make their
@@ -17,43 +20,21 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
-
-from sqlalchemy.engine import Connection
 
 from decidim_bridge import metrics
 from decidim_bridge.backoff import backoff_delay
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost
-from decidim_bridge.handlers import IGNORED_EVENT_TYPES, Handler
+from decidim_bridge.handlers import IGNORED_EVENT_TYPES
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.inbox import InboxRow
+from decidim_bridge.work import Handler, WorkContext
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class WorkContext:
-    """What a handler gets besides the event: the store, settings, services and its row."""
-
-    db: Database
-    settings: Settings
-    row: InboxRow
-    owner: str
-    clock: Callable[[], float]
-    services: Any = None
-    finished: bool = field(default=False, init=False)
-
-    def finish(self, conn: Connection, outcome: str, *, status: str = "done") -> None:
-        """Mark the row finished inside the handler's own transaction (fenced by the lease)."""
-        inbox_store.finish(
-            conn, self.row.id, owner=self.owner, now=self.clock(), status=status, outcome=outcome
-        )
-        self.finished = True
 
 
 def default_owner() -> str:

@@ -116,7 +116,7 @@ def pg_db(pg_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def app(settings: Settings, db: Database) -> Any:
-    from decidim_bridge import create_app
+    from decidim_bridge.app import create_app
 
     return create_app(settings)
 

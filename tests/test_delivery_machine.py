@@ -14,7 +14,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.config import load_settings
 from decidim_bridge.store import inbox
 from decidim_bridge.worker import Worker

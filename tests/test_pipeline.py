@@ -13,9 +13,10 @@ import pytest
 from conftest import dumps, envelope
 from plan_support import PLAN_DATA, at, example_mappings
 
-from decidim_bridge import pipeline
-from decidim_bridge.handlers import default_handlers
+from decidim_bridge import pipeline, plan_versions
+from decidim_bridge.handlers import IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.services import Services
 from decidim_bridge.store import inbox
 from decidim_bridge.store import outbox as outbox_store
@@ -89,7 +90,7 @@ def test_published_event_is_planned_and_finished_in_one_go(db, worker):
     assert done.status == "done"
     assert done.outcome.startswith("planned: version 1, open, lead a-de-vries")
     with db.read() as conn:
-        current = plans_store.current_version(conn, "localhost", "1042")
+        current = plan_versions.current_version(conn, "localhost", "1042")
         held = plans_store.holds(conn, "localhost", "1042", "held")
     assert current.event_type == PUBLISHED and current.plan.budget.amount_cents == 75_000
     assert len(held) == len(current.plan.holds) > 0
@@ -114,7 +115,7 @@ def test_accepted_event_confirms_the_holds(db, worker):
     runner.run_once()
     with db.read() as conn:
         statuses = {h.status for h in plans_store.holds(conn, "localhost", "1042")}
-        current = plans_store.current_version(conn, "localhost", "1042")
+        current = plan_versions.current_version(conn, "localhost", "1042")
     assert statuses == {"confirmed"}
     assert current.version == 2 and current.plan.expectations.tracking == "on_time"
 
@@ -133,7 +134,7 @@ def test_out_of_scope_event_is_ignored_with_the_reason(db, worker):
     assert ignored.status == "ignored"
     assert "Begroting 2027" in ignored.outcome and "geen burgerinitiatieven" in ignored.outcome
     with db.read() as conn:
-        assert plans_store.current_version(conn, "localhost", "2107") is None
+        assert plan_versions.current_version(conn, "localhost", "2107") is None
     assert _samples("out_of_scope") == before + 1
 
 
@@ -155,7 +156,7 @@ def test_proposal_is_fetched_from_decidim_when_a_client_is_configured(db, worker
     assert row(db, row_id).status == "done"
     assert decidim.calls == [("1042", "11")]
     with db.read() as conn:
-        assert plans_store.current_version(conn, "localhost", "1042").plan.title.startswith(
+        assert plan_versions.current_version(conn, "localhost", "1042").plan.title.startswith(
             "Moestuin (zoals"
         )
 
@@ -193,7 +194,7 @@ def test_lapsed_holds_are_released_before_planning(db, worker):
     worker(now=expiry + 1).run_once()
     with db.read() as conn:
         first = {h.status for h in plans_store.holds(conn, "localhost", "1042")}
-        second = plans_store.current_version(conn, "localhost", "1043").plan
+        second = plan_versions.current_version(conn, "localhost", "1043").plan
     assert first == {"expired"}
     plot = next(o for o in second.resources if o.resource_id == "perceel-kievitlaan")
     assert plot.status == "held"
@@ -250,7 +251,7 @@ def show_answer(decidim, proposal_id, state, answer):
 
 def second_contact_items(db):
     with db.read() as conn:
-        current = plans_store.current_version(conn, "localhost", "1042")
+        current = plan_versions.current_version(conn, "localhost", "1042")
     return current.version, {i.key: i.status for i in current.plan.checklist if i.practice == 2}
 
 
@@ -324,3 +325,10 @@ def test_an_answer_the_bridge_never_sent_is_a_persons(db, answering):
     put(db, "state-changed", event_type=STATE_CHANGED)
     runner.run_once()
     assert second_contact_items(db)[0] == 2
+
+
+def test_every_proposal_event_type_is_planned_and_only_those():
+    table = default_handlers()
+    assert set(table) == set(PROPOSAL_EVENT_TYPES)
+    assert set(table.values()) == {pipeline.handle_proposal_event}
+    assert not set(table) & set(IGNORED_EVENT_TYPES)

@@ -110,7 +110,7 @@ def test_gunicorn_runs_the_factory(env):
             f"127.0.0.1:{port}",
             "--workers",
             "1",
-            "decidim_bridge:create_app()",
+            "decidim_bridge.app:create_app()",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

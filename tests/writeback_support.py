@@ -29,11 +29,12 @@ from urllib.parse import urlsplit
 from conftest import REPO, SECRET
 from sandbox_support import FakeClock, RunningSandbox, running_bridge, running_sandbox
 
+from decidim_bridge import plan_versions
 from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
-from decidim_bridge.handlers import default_handlers
 from decidim_bridge.mail import FileBackend
+from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.sandbox.model import Comment
 from decidim_bridge.services import Services
@@ -130,9 +131,9 @@ class Stack:
         with self.db.read() as conn:
             return plans_store.holds(conn, self.tenant, str(proposal_id))
 
-    def current_plan(self, proposal_id: str | int) -> plans_store.PlanVersion:
+    def current_plan(self, proposal_id: str | int) -> plan_versions.PlanVersion:
         with self.db.read() as conn:
-            found = plans_store.current_version(conn, self.tenant, str(proposal_id))
+            found = plan_versions.current_version(conn, self.tenant, str(proposal_id))
         assert found is not None, f"no plan for proposal {proposal_id}"
         return found
 

@@ -79,8 +79,8 @@ def digest(
     from decidim_bridge.digest import build_digest, render_digest
     from decidim_bridge.digest.audience import choose_period
     from decidim_bridge.plan.engine import calendar_for
+    from decidim_bridge.plan_versions import current_versions
     from decidim_bridge.rules.loader import load as load_mappings
-    from decidim_bridge.store import plans as store
     from decidim_bridge.writeback.templates import message_templates
 
     if send:
@@ -111,7 +111,7 @@ def digest(
         _send(db, settings, mappings, period, now)
         return
     with db.read() as conn:
-        plans = [v.plan for v in store.current_versions(conn, settings.tenant)]
+        plans = [v.plan for v in current_versions(conn, settings.tenant)]
     try:
         result = build_digest(
             plans, mappings, period, now, locale=locale, district=district, theme=theme

@@ -66,11 +66,12 @@ def show(
     """Print the current support plan of PROPOSAL_ID with the reason for every decision."""
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
+    from decidim_bridge.plan_versions import versions
     from decidim_bridge.store import plans as store
 
     settings, db = settings_and_db(configure_logging=False)
     with db.read() as conn:
-        found = store.versions(conn, settings.tenant, proposal_id)
+        found = versions(conn, settings.tenant, proposal_id)
         active = store.holds(conn, settings.tenant, proposal_id)
     if not found:
         raise click.ClickException(f"no plan for proposal {proposal_id} ({settings.tenant})")
@@ -120,7 +121,7 @@ def try_(
     the shape of ``decidim-bridge decidim proposal`` output; see mappings/examples/.
     """
     from decidim_bridge.intake.proposal_json import proposal_from_json
-    from decidim_bridge.plan import build_plan
+    from decidim_bridge.pipeline import preview_plan
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
 
@@ -140,7 +141,7 @@ def try_(
             raise click.ClickException("--at needs a time zone offset, e.g. +02:00")
         now = moment.timestamp()
     decision = mappings.scope.decide_on_proposal(proposal)
-    result = build_plan(proposal, mappings, now, space_key=decision.space_key)
+    result = preview_plan(proposal, mappings, now, space_key=decision.space_key)
     if as_json:
         click.echo(plan_to_json(result))
         return

@@ -19,7 +19,7 @@ from decidim_bridge.digest.model import BudgetLine, Digest, OfferLine, Period
 from decidim_bridge.digest.render import FORMATS, render_digest
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
-from decidim_bridge.plan import build_plan
+from decidim_bridge.pipeline import preview_plan
 from decidim_bridge.rules import Mappings, Problem
 from decidim_bridge.writeback.templates import TEXTS_DIR, load_templates
 
@@ -32,7 +32,7 @@ def _example_digest(directory: Path, mappings: Mappings, locale: str) -> Digest:
     for path in sorted((directory / "examples").glob("*.json")):
         try:
             proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            plans.append(build_plan(proposal, mappings, now))
+            plans.append(preview_plan(proposal, mappings, now))
         except (ValueError, BridgeError):
             continue  # reported by the plan engine's own example check
     digest = build_digest(plans, mappings, _FAR, now, locale=locale)

@@ -15,10 +15,10 @@ from decidim_bridge.config import Settings
 from decidim_bridge.digest.audience import AudienceDigest, audience_digests
 from decidim_bridge.digest.model import Period
 from decidim_bridge.digest.render import render_digest_mail
+from decidim_bridge.plan_versions import current_versions
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as outbox_store
-from decidim_bridge.store import plans as plan_store
 from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.effects import MAIL, mail_effect
 from decidim_bridge.writeback.keys import effect_key, ref_code
@@ -99,7 +99,7 @@ def record_digest_mails(
 ) -> list[DigestMail]:
     """Record the digest mails of ``period`` for the configured organization (once each)."""
     with db.read() as conn:
-        plans = [v.plan for v in plan_store.current_versions(conn, settings.tenant)]
+        plans = [v.plan for v in current_versions(conn, settings.tenant)]
     mails = digest_mails(
         audience_digests(plans, mappings, period, now),
         tenant=settings.tenant,

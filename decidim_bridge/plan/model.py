@@ -1,10 +1,11 @@
 """The support plan: what the bridge decided for one initiative, and why.
 
-A ``Plan`` is plain frozen data, built by ``plan.engine.build_plan`` and stored as JSON
-versions by ``store.plans``. Every decision carries ``Reason``s: a code with arguments
-(ids, ISO dates, cents) plus its text in the organization's default language, rendered at
-plan time from ``mappings/texts``. Dates are ISO strings (``2026-05-04``) in the
-municipality's time zone; times are epoch seconds; money is euro cents.
+A ``Plan`` is plain frozen data, built by ``plan.engine.build_plan`` (run by the pipeline)
+and stored as versions of JSON text (``plan.serialize``, ``plan_versions``). Every
+decision carries ``Reason``s: a code with arguments (ids, ISO dates, cents) plus its text
+in the organization's default language, rendered at plan time from ``mappings/texts``.
+Dates are ISO strings (``2026-05-04``) in the municipality's time zone; times are epoch
+seconds; money is euro cents.
 
 The write-back turns a plan version into comments, answers and mails with the templates
 in ``mappings/messages``; every text in a plan (reasons, checklist lines) can also be

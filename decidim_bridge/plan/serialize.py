@@ -1,7 +1,8 @@
 """Plans to JSON-ready data and back, and the fingerprint that decides "did it change?".
 
 The conversion follows the dataclass type hints, so the stored JSON mirrors ``plan.model``
-field by field and a version written today can be read back into the same classes.
+field by field and a version written today can be read back into the same classes. The
+store keeps these texts (a version's plan and its changes); ``plan_versions`` converts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typing
 from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin
 
+from decidim_bridge.plan.diff import Change
 from decidim_bridge.plan.model import Plan
 
 T = TypeVar("T")
@@ -106,3 +108,11 @@ def document(plan: Plan) -> tuple[str, str]:
     for name in VOLATILE_FIELDS:
         data.pop(name, None)
     return text, hashlib.sha256(_dumps(data).encode("utf-8")).hexdigest()
+
+
+def changes_to_json(changes: tuple[Change, ...]) -> str:
+    return json.dumps(to_data(changes), ensure_ascii=False)
+
+
+def changes_from_json(text: str) -> tuple[Change, ...]:
+    return tuple(Change(**c) for c in json.loads(text))

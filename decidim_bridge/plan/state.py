@@ -1,10 +1,11 @@
 """What the engine needs to know about the world besides the proposal and the rules.
 
-The store builds a ``PlanningState`` inside the transaction that will save the plan:
-open initiatives per advisor, free units and cents (stock minus holds of *other*
-initiatives), this initiative's own active holds, its previous plan, and whether the
-answer Decidim shows is the bridge's own (the write-back's ledger knows what it wrote).
-``plan try`` uses an empty state (everything free, nobody busy, no answer written).
+``plan_versions.planning_state`` builds a ``PlanningState`` from the store's rows inside
+the transaction that will save the plan: open initiatives per advisor, free units and
+cents (stock minus holds of *other* initiatives), this initiative's own active holds, its
+previous plan, and whether the answer Decidim shows is the bridge's own (the write-back's
+ledger knows what it wrote). ``plan try`` and the checks of example proposals use an
+empty state (everything free, nobody busy, no answer written).
 """
 
 from __future__ import annotations

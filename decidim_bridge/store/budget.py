@@ -13,33 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
     delete,
     select,
 )
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.store.schema import metadata
-
-request_budget = Table(
-    "decidim_request_budget",
-    metadata,
-    # The Decidim server (host[:port] of its URL): Decidim's limit is per server, not per
-    # organization, so organizations served by one Decidim share a budget.
-    Column("host", String(300), nullable=False),
-    Column("window_start", BigInteger, nullable=False),
-    # The organization whose client opened the window (for operators reading the table).
-    Column("tenant", String(253), nullable=False),
-    Column("used", Integer, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    PrimaryKeyConstraint("host", "window_start", name="pk_decidim_request_budget"),
-)
+from decidim_bridge.store.schema import request_budget
 
 
 def _insert(conn: Connection) -> Any:

@@ -28,15 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     and_,
     exists,
     func,
@@ -54,7 +45,7 @@ from decidim_bridge.store.queries import (
     newest_rows,
     require_ids,
 )
-from decidim_bridge.store.schema import BigId, metadata
+from decidim_bridge.store.schema import approvals, outbox
 
 #: Every status, in the order the CLI shows them.
 STATUSES = ("held", "planned", "in_flight", "done", "dead", "withheld", "superseded")
@@ -62,60 +53,6 @@ STATUSES = ("held", "planned", "in_flight", "done", "dead", "withheld", "superse
 OPEN_STATUSES = ("planned", "in_flight")
 #: Rows that will not be executed again without a command.
 FINAL_STATUSES = ("done", "dead", "withheld", "superseded")
-
-outbox = Table(
-    "outbox",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    Column("effect_key", String(64), nullable=False),
-    # The short code residents and staff see ("Ref. LB-7F3A2C"); also the read-back marker.
-    Column("ref", String(16), nullable=False),
-    Column("proposal_id", String(64), nullable=False),
-    Column("plan_version", Integer),
-    # decidim_comment | decidim_answer | mail
-    Column("kind", String(32), nullable=False),
-    # initiators | update | accepted | advisor | introduction | notice | reminder | ...
-    Column("purpose", String(40), nullable=False),
-    Column("recipient", String(320), nullable=False, default=""),
-    Column("lane", String(300), nullable=False),
-    Column("public", Boolean, nullable=False, default=False),
-    Column("payload", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", Float, nullable=False),
-    Column("lease_owner", String(100)),
-    Column("lease_until", Float),
-    Column("sending_at", Float),
-    Column("last_error", Text),
-    Column("remote_id", String(100)),
-    Column("outcome", String(200)),
-    Column("created_at", Float, nullable=False),
-    Column("updated_at", Float, nullable=False),
-    Column("done_at", Float),
-    UniqueConstraint("tenant", "effect_key", name="uq_outbox_effect"),
-    Index("ix_outbox_claim", "status", "next_attempt_at"),
-    Index("ix_outbox_lane", "tenant", "lane", "id"),
-    Index("ix_outbox_proposal", "tenant", "proposal_id", "id"),
-)
-
-approvals = Table(
-    "approvals",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    # The signed link's own id: a link is usable once.
-    Column("link_id", String(64), nullable=False),
-    Column("proposal_id", String(64), nullable=False),
-    Column("plan_version", Integer, nullable=False),
-    # approve | hold
-    Column("decision", String(16), nullable=False),
-    Column("decided_by", String(320), nullable=False),
-    Column("decided_at", Float, nullable=False),
-    Column("released", Integer, nullable=False, default=0),
-    UniqueConstraint("tenant", "link_id", name="uq_approvals_link"),
-    Index("ix_approvals_proposal", "tenant", "proposal_id", "plan_version"),
-)
 
 
 @dataclass(frozen=True)

@@ -1,144 +1,67 @@
-"""Plan versions, holds on stock and budgets, and advisor loads: one transaction each.
+"""Plan versions, holds on stock and budgets, and advisor loads: SQL on the caller's
+transaction, over plain rows (a plan is stored as its JSON text and fingerprint).
 
-``save_plan`` is the store step of the pipeline. Inside the caller's transaction it locks
-the proposal's head row, reads the planning state, runs the (pure) engine and applies the
-plan's holds and the lead's load with *conditional* updates::
+The pipeline plans; this module only reads and writes. Inside one transaction it locks
+the proposal's head row (``lock_head``), reads what the engine needs (``active_holds``,
+``stock``, ``loads``, ``version_row``), applies the plan's holds and the lead's load with
+*conditional* updates::
 
     UPDATE plan_stock SET reserved = reserved + :q
      WHERE tenant = :t AND kind = :k AND item_id = :i AND reserved + :q <= capacity
 
-On PostgreSQL a second worker racing for the last unit blocks on the row lock, re-checks
-the condition after the first commits, updates nothing, and re-plans (inside a savepoint)
-with fresh availability: exactly one of them gets the unit. On SQLite the single writer
-(``BEGIN IMMEDIATE``) serializes the same steps. Stock rows are touched in one global
-order (kind, item) and advisor rows after them, so two transactions cannot deadlock.
-
-A plan whose fingerprint equals the current version's is not stored again.
+and records the new version (``record_version``). On PostgreSQL a second worker racing
+for the last unit blocks on the row lock, re-checks the condition after the first
+commits, updates nothing and gets ``Conflict``: the pipeline then re-plans (inside a
+savepoint) with fresh availability, so exactly one of them gets the unit. On SQLite the
+single writer (``BEGIN IMMEDIATE``) serializes the same steps. Stock rows are touched in
+one global order (kind, item) and advisor rows after them, so two transactions cannot
+deadlock.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Float,
-    Index,
-    Integer,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    and_,
-    select,
-    update,
-)
+from sqlalchemy import Table, and_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.errors import StoreUnavailable
-from decidim_bridge.plan.diff import Change, diff
-from decidim_bridge.plan.engine import build_plan
-from decidim_bridge.plan.model import CONFIRMED, HELD, Hold, Plan
-from decidim_bridge.plan.serialize import document, plan_from_json, to_data
-from decidim_bridge.plan.state import Availability, PlanningState
-from decidim_bridge.proposals import Proposal
-from decidim_bridge.rules.model import Mappings
-from decidim_bridge.store.schema import BigId, metadata
+from decidim_bridge.store.schema import (
+    advisor_loads,
+    plan_heads,
+    plan_holds,
+    plan_stock,
+    plan_versions,
+)
 
+HELD, CONFIRMED = "held", "confirmed"
 ACTIVE = (HELD, CONFIRMED)
 RELEASED, EXPIRED = "released", "expired"
-#: How often a plan is recomputed when another worker took what it wanted meanwhile.
-MAX_ATTEMPTS = 5
-
-plan_heads = Table(
-    "plan_heads",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("proposal_id", String(100), primary_key=True),
-    Column("version", Integer, nullable=False),  # 0 until the first plan is stored
-    Column("fingerprint", String(64)),
-    Column("stage", String(16)),
-    Column("lead_advisor_id", String(100)),
-    Column("counts_load", Integer, nullable=False),  # 1 when the lead's load includes it
-    Column("updated_at", Float, nullable=False),
-)
-
-plan_versions = Table(
-    "plan_versions",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    Column("proposal_id", String(100), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("created_at", Float, nullable=False),
-    Column("fingerprint", String(64), nullable=False),
-    Column("stage", String(16), nullable=False),
-    Column("event_type", String(200)),
-    Column("plan", Text, nullable=False),
-    Column("changes", Text, nullable=False),
-    UniqueConstraint("tenant", "proposal_id", "version", name="uq_plan_versions_version"),
-)
-
-plan_holds = Table(
-    "plan_holds",
-    metadata,
-    Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("tenant", String(253), nullable=False),
-    Column("proposal_id", String(100), nullable=False),
-    Column("kind", String(16), nullable=False),  # resource | budget
-    Column("item_id", String(100), nullable=False),
-    Column("quantity", BigInteger, nullable=False),  # units, or cents for budgets
-    Column("status", String(16), nullable=False),  # held | confirmed | released | expired
-    Column("held_at", Float, nullable=False),
-    Column("expires_at", Float),
-    Column("updated_at", Float, nullable=False),
-    Index("ix_plan_holds_proposal", "tenant", "proposal_id", "status"),
-    Index("ix_plan_holds_expiry", "tenant", "status", "expires_at"),
-)
-
-plan_stock = Table(
-    "plan_stock",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("kind", String(16), primary_key=True),
-    Column("item_id", String(100), primary_key=True),
-    Column("capacity", BigInteger, nullable=False),  # from the mappings: units or cents
-    Column("reserved", BigInteger, nullable=False),  # held + confirmed
-)
-
-advisor_loads = Table(
-    "advisor_loads",
-    metadata,
-    Column("tenant", String(253), primary_key=True),
-    Column("advisor_id", String(100), primary_key=True),
-    Column("open_count", Integer, nullable=False),
-)
 
 
-class _Conflict(Exception):
+class Conflict(Exception):
     """Another transaction took what this plan wanted; re-plan with fresh state."""
 
 
 @dataclass(frozen=True)
-class StoredPlan:
-    """The result of ``save_plan``: the current version and what this call changed."""
+class Head:
+    """The proposal's head row: its current version (0: none yet) and what it counts."""
 
+    tenant: str
     proposal_id: str
     version: int
-    created: bool  # False: the plan equals the current version; nothing was stored
-    plan: Plan
-    previous: Plan | None
-    changes: tuple[Change, ...]
-    attempts: int
+    fingerprint: str | None
+    stage: str | None
+    lead_advisor_id: str | None
+    counts_load: bool  # the lead's open-initiative count includes this proposal
 
 
 @dataclass(frozen=True)
-class PlanVersion:
+class VersionRow:
+    """One stored plan version: the plan and its changes as JSON text."""
+
     tenant: str
     proposal_id: str
     version: int
@@ -146,8 +69,33 @@ class PlanVersion:
     fingerprint: str
     stage: str
     event_type: str | None
-    plan: Plan
-    changes: tuple[Change, ...]
+    plan: str
+    changes: str
+
+
+@dataclass(frozen=True)
+class NewVersion:
+    """What ``record_version`` stores: the plan's JSON, fingerprint and head columns."""
+
+    plan: str
+    fingerprint: str
+    changes: str
+    stage: str
+    lead_advisor_id: str
+    counts_load: bool
+    event_type: str | None = None
+
+
+@dataclass(frozen=True)
+class WantedHold:
+    """A hold the plan wants the proposal to have."""
+
+    kind: str  # resource | budget
+    item_id: str
+    quantity: int  # units, or cents for budgets
+    status: str  # held | confirmed
+    held_at: float
+    expires_at: float | None
 
 
 @dataclass(frozen=True)
@@ -172,10 +120,17 @@ def _insert(conn: Connection, table: Table) -> Any:
 # --- reference rows: stock and loads follow the mappings ---------------------------------
 
 
-def sync_reference_rows(conn: Connection, tenant: str, mappings: Mappings) -> None:
-    """Create missing stock/load rows and follow capacity changes in the rule files."""
-    wanted = {("resource", r.id): r.quantity for r in mappings.resources}
-    wanted.update({("budget", b.id): b.total_cents for b in mappings.budgets})
+def sync_reference_rows(
+    conn: Connection,
+    tenant: str,
+    capacities: Mapping[tuple[str, str], int],
+    advisor_ids: Iterable[str],
+) -> None:
+    """Create missing stock/load rows and follow capacity changes in the rule files.
+
+    ``capacities``: ``(kind, item) -> units or cents``; ``advisor_ids``: every advisor.
+    """
+    wanted = dict(capacities)
     existing = {
         (row.kind, row.item_id): row.capacity
         for row in conn.execute(
@@ -209,9 +164,9 @@ def sync_reference_rows(conn: Connection, tenant: str, mappings: Mappings) -> No
         ).scalars()
     )
     new = [
-        {"tenant": tenant, "advisor_id": a.id, "open_count": 0}
-        for a in mappings.advisors.advisors
-        if a.id not in known
+        {"tenant": tenant, "advisor_id": advisor_id, "open_count": 0}
+        for advisor_id in advisor_ids
+        if advisor_id not in known
     ]
     if new:
         conn.execute(
@@ -228,10 +183,12 @@ def _stock_key(tenant: str, kind: str, item_id: str) -> Any:
     )
 
 
-# --- state ---------------------------------------------------------------------------------
+# --- the head row and what planning reads --------------------------------------------------
 
 
-def _lock_head(conn: Connection, tenant: str, proposal_id: str, now: float) -> Any:
+def lock_head(conn: Connection, tenant: str, proposal_id: str, now: float) -> Head:
+    """The proposal's head row, created when missing and locked (PostgreSQL: FOR UPDATE)
+    until the transaction ends, so one proposal is planned by one worker at a time."""
     conn.execute(
         _insert(conn, plan_heads)
         .values(
@@ -248,7 +205,16 @@ def _lock_head(conn: Connection, tenant: str, proposal_id: str, now: float) -> A
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update()
-    return conn.execute(query).one()
+    row = conn.execute(query).one()
+    return Head(
+        tenant=row.tenant,
+        proposal_id=row.proposal_id,
+        version=row.version,
+        fingerprint=row.fingerprint,
+        stage=row.stage,
+        lead_advisor_id=row.lead_advisor_id,
+        counts_load=bool(row.counts_load),
+    )
 
 
 def active_holds(conn: Connection, tenant: str, proposal_id: str) -> list[HoldRow]:
@@ -262,47 +228,6 @@ def active_holds(conn: Connection, tenant: str, proposal_id: str) -> list[HoldRo
         .order_by(plan_holds.c.id)
     )
     return [HoldRow(**dict(r._mapping)) for r in rows]
-
-
-def read_state(
-    conn: Connection,
-    tenant: str,
-    proposal_id: str,
-    head: Any,
-    *,
-    answered_by_bridge: bool = False,
-) -> tuple[PlanningState, list[HoldRow]]:
-    """Loads, free stock (this proposal's own holds count as free for it) and own holds;
-    ``answered_by_bridge`` is passed through (the caller reads it from the outbox)."""
-    own = active_holds(conn, tenant, proposal_id)
-    own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
-    free_resources: dict[str, int] = {}
-    free_budgets: dict[str, int] = {}
-    for row in conn.execute(select(plan_stock).where(plan_stock.c.tenant == tenant)):
-        free = row.capacity - row.reserved + own_quantity.get((row.kind, row.item_id), 0)
-        target = free_resources if row.kind == "resource" else free_budgets
-        target[row.item_id] = max(int(free), 0)
-    loads = {
-        row.advisor_id: row.open_count
-        for row in conn.execute(select(advisor_loads).where(advisor_loads.c.tenant == tenant))
-    }
-    previous = None
-    if head.version:
-        previous = _load_version(conn, tenant, proposal_id, head.version).plan
-    own_holds = {
-        (h.kind, h.item_id): Hold(
-            h.kind, h.item_id, int(h.quantity), h.status, h.held_at, h.expires_at
-        )
-        for h in own
-    }
-    state = PlanningState(
-        loads=loads,
-        availability=Availability(free_resources, free_budgets, own_holds),
-        previous=previous,
-        previous_version=head.version or None,
-        answered_by_bridge=answered_by_bridge,
-    )
-    return state, own
 
 
 # --- applying holds and loads --------------------------------------------------------------
@@ -320,7 +245,7 @@ def _reserve(conn: Connection, tenant: str, kind: str, item_id: str, quantity: i
         .values(reserved=plan_stock.c.reserved + quantity)
     )
     if result.rowcount != 1:
-        raise _Conflict(f"{kind} {item_id}: {quantity} no longer free")
+        raise Conflict(f"{kind} {item_id}: {quantity} no longer free")
 
 
 def _unreserve(conn: Connection, tenant: str, kind: str, item_id: str, quantity: int) -> None:
@@ -337,7 +262,7 @@ def apply_holds(
     conn: Connection,
     tenant: str,
     proposal_id: str,
-    wanted: Iterable[Hold],
+    wanted: Iterable[WantedHold],
     current: list[HoldRow],
     now: float,
 ) -> None:
@@ -394,20 +319,23 @@ def apply_holds(
                 )
 
 
-def _apply_load(conn: Connection, tenant: str, head: Any, plan: Plan, mappings: Mappings) -> None:
-    """Move the lead's open-initiative count with the plan (decrements before increments)."""
+def move_load(conn: Connection, head: Head, new_lead: str | None, *, capacity: int | None) -> None:
+    """Move the lead's open-initiative count from the head's lead to ``new_lead`` (None:
+    the plan counts for nobody), decrements before increments.
+
+    ``capacity``: the most open initiatives ``new_lead`` may have (None: no limit, as for
+    the coordinator, who takes whatever nobody else can); ``Conflict`` when it is reached.
+    """
     old = head.lead_advisor_id if head.counts_load else None
-    assignment = plan.assignment
-    new = assignment.lead.advisor_id if assignment.counts_load else None
-    if old == new:
+    if old == new_lead:
         return
     steps = []
     if old is not None:
         steps.append((old, -1))
-    if new is not None:
-        steps.append((new, +1))
+    if new_lead is not None:
+        steps.append((new_lead, +1))
     for advisor_id, step in sorted(steps):
-        where = [advisor_loads.c.tenant == tenant, advisor_loads.c.advisor_id == advisor_id]
+        where = [advisor_loads.c.tenant == head.tenant, advisor_loads.c.advisor_id == advisor_id]
         if step < 0:
             conn.execute(
                 update(advisor_loads)
@@ -415,103 +343,44 @@ def _apply_load(conn: Connection, tenant: str, head: Any, plan: Plan, mappings: 
                 .values(open_count=advisor_loads.c.open_count - 1)
             )
             continue
-        advisor = mappings.advisor(advisor_id)
-        if not assignment.fallback and advisor is not None:
-            # Only as many open initiatives as the advisor's capacity; the coordinator
-            # (fallback) takes whatever nobody else can.
-            where.append(advisor_loads.c.open_count < advisor.capacity)
+        if capacity is not None:
+            where.append(advisor_loads.c.open_count < capacity)
         result = conn.execute(
             update(advisor_loads).where(*where).values(open_count=advisor_loads.c.open_count + 1)
         )
         if result.rowcount != 1:
-            raise _Conflict(f"advisor {advisor_id} reached capacity")
+            raise Conflict(f"advisor {advisor_id} reached capacity")
 
 
-# --- the store step --------------------------------------------------------------------------
-
-
-def save_plan(
-    conn: Connection,
-    *,
-    tenant: str,
-    proposal: Proposal,
-    mappings: Mappings,
-    now: float,
-    space_key: str | None = None,
-    event_type: str | None = None,
-    answered_by_bridge: bool = False,
-) -> StoredPlan:
-    """Plan ``proposal`` and store the result in the caller's transaction.
-
-    ``answered_by_bridge``: the answer Decidim shows is the bridge's own, which the plan
-    does not count as the municipality's response (see ``PlanningState``).
-    """
-    proposal_id = str(proposal.id)
-    sync_reference_rows(conn, tenant, mappings)
-    head = _lock_head(conn, tenant, proposal_id, now)
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        savepoint = conn.begin_nested()
-        try:
-            state, own = read_state(
-                conn, tenant, proposal_id, head, answered_by_bridge=answered_by_bridge
-            )
-            plan = build_plan(proposal, mappings, now, state, space_key=space_key)
-            apply_holds(conn, tenant, proposal_id, plan.holds, own, now)
-            _apply_load(conn, tenant, head, plan, mappings)
-        except _Conflict:
-            savepoint.rollback()
-            continue
-        except BaseException:
-            savepoint.rollback()
-            raise
-        savepoint.commit()
-        return _record(conn, tenant, head, plan, state.previous, event_type, now, attempt)
-    raise StoreUnavailable(
-        f"proposal {proposal_id}: stock or advisors kept changing during {MAX_ATTEMPTS} attempts"
-    )
-
-
-def _record(
-    conn: Connection,
-    tenant: str,
-    head: Any,
-    plan: Plan,
-    previous: Plan | None,
-    event_type: str | None,
-    now: float,
-    attempts: int,
-) -> StoredPlan:
-    text, digest = document(plan)
-    if head.version and head.fingerprint == digest and previous is not None:
-        return StoredPlan(plan.proposal_id, head.version, False, previous, previous, (), attempts)
-    changes = diff(previous, plan)
+def record_version(conn: Connection, head: Head, new: NewVersion, now: float) -> int:
+    """Store the next version after ``head`` and move the head to it; returns its number."""
     version = head.version + 1
     conn.execute(
         plan_versions.insert().values(
-            tenant=tenant,
-            proposal_id=plan.proposal_id,
+            tenant=head.tenant,
+            proposal_id=head.proposal_id,
             version=version,
             created_at=now,
-            fingerprint=digest,
-            stage=plan.stage,
-            event_type=event_type,
-            plan=text,
-            changes=json.dumps(to_data(changes), ensure_ascii=False),
+            fingerprint=new.fingerprint,
+            stage=new.stage,
+            event_type=new.event_type,
+            plan=new.plan,
+            changes=new.changes,
         )
     )
     conn.execute(
         update(plan_heads)
-        .where(plan_heads.c.tenant == tenant, plan_heads.c.proposal_id == plan.proposal_id)
+        .where(plan_heads.c.tenant == head.tenant, plan_heads.c.proposal_id == head.proposal_id)
         .values(
             version=version,
-            fingerprint=digest,
-            stage=plan.stage,
-            lead_advisor_id=plan.assignment.lead.advisor_id,
-            counts_load=1 if plan.assignment.counts_load else 0,
+            fingerprint=new.fingerprint,
+            stage=new.stage,
+            lead_advisor_id=new.lead_advisor_id,
+            counts_load=1 if new.counts_load else 0,
             updated_at=now,
         )
     )
-    return StoredPlan(plan.proposal_id, version, True, plan, previous, changes, attempts)
+    return version
 
 
 # --- expiry ------------------------------------------------------------------------------------
@@ -555,7 +424,7 @@ def expire_hold(conn: Connection, hold_id: int, now: float) -> bool:
 # --- reading -------------------------------------------------------------------------------------
 
 
-def _load_version(conn: Connection, tenant: str, proposal_id: str, version: int) -> PlanVersion:
+def version_row(conn: Connection, tenant: str, proposal_id: str, version: int) -> VersionRow:
     row = conn.execute(
         select(plan_versions).where(
             plan_versions.c.tenant == tenant,
@@ -566,22 +435,12 @@ def _load_version(conn: Connection, tenant: str, proposal_id: str, version: int)
     return _version_from_row(row)
 
 
-def _version_from_row(row: Any) -> PlanVersion:
-    changes = tuple(Change(**c) for c in json.loads(row.changes))
-    return PlanVersion(
-        tenant=row.tenant,
-        proposal_id=row.proposal_id,
-        version=row.version,
-        created_at=row.created_at,
-        fingerprint=row.fingerprint,
-        stage=row.stage,
-        event_type=row.event_type,
-        plan=plan_from_json(row.plan),
-        changes=changes,
-    )
+def _version_from_row(row: Any) -> VersionRow:
+    values = row._mapping
+    return VersionRow(**{name: values[name] for name in VersionRow.__dataclass_fields__})
 
 
-def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVersion | None:
+def current_version(conn: Connection, tenant: str, proposal_id: str) -> VersionRow | None:
     head = conn.execute(
         select(plan_heads.c.version).where(
             plan_heads.c.tenant == tenant, plan_heads.c.proposal_id == proposal_id
@@ -589,12 +448,12 @@ def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVers
     ).scalar()
     if not head:
         return None
-    return _load_version(conn, tenant, proposal_id, head)
+    return version_row(conn, tenant, proposal_id, head)
 
 
 def current_versions(
     conn: Connection, tenant: str, *, stage: str | None = None
-) -> list[PlanVersion]:
+) -> list[VersionRow]:
     """The current version of every planned proposal of ``tenant`` (optionally in ``stage``),
     e.g. for the periodic check of promised dates."""
     query = select(plan_versions).join(
@@ -612,7 +471,7 @@ def current_versions(
     return [_version_from_row(r) for r in rows]
 
 
-def versions(conn: Connection, tenant: str, proposal_id: str) -> list[PlanVersion]:
+def versions(conn: Connection, tenant: str, proposal_id: str) -> list[VersionRow]:
     rows = conn.execute(
         select(plan_versions)
         .where(plan_versions.c.tenant == tenant, plan_versions.c.proposal_id == proposal_id)

@@ -12,14 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Float,
-    Integer,
-    PrimaryKeyConstraint,
-    String,
-    Table,
-    Text,
     func,
     select,
 )
@@ -27,37 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.sources.sweep import SeenCopy
-from decidim_bridge.store.schema import metadata
-
-poller_seen = Table(
-    "poller_seen",
-    metadata,
-    Column("tenant", String(253), nullable=False),
-    Column("component_id", String(100), nullable=False),
-    Column("proposal_id", String(100), nullable=False),
-    Column("updated_at", String(40)),
-    Column("state", String(100)),
-    Column("answered_at", String(40)),
-    Column("withdrawn", Boolean, nullable=False),
-    Column("content", String(64), nullable=False),
-    Column("seen_at", Float, nullable=False),
-    PrimaryKeyConstraint("tenant", "component_id", "proposal_id", name="pk_poller_seen"),
-)
-
-poller_components = Table(
-    "poller_components",
-    metadata,
-    Column("tenant", String(253), nullable=False),
-    Column("component_id", String(100), nullable=False),
-    # Set by the first complete sweep (or a backfill): from then on, new proposals are news.
-    Column("baseline_at", Float),
-    Column("sweep_started_at", Float),
-    Column("sweep_finished_at", Float),
-    Column("proposals", Integer),
-    Column("events", Integer),
-    Column("last_error", Text),
-    PrimaryKeyConstraint("tenant", "component_id", name="pk_poller_components"),
-)
+from decidim_bridge.store.schema import poller_components, poller_seen
 
 
 @dataclass(frozen=True)

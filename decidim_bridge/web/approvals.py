@@ -13,10 +13,10 @@ import time
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from decidim_bridge.app import BridgeState, bridge_state
 from decidim_bridge.errors import LinkError
-from decidim_bridge.rules import Mappings
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.web.state import BridgeState, bridge_state
 from decidim_bridge.writeback.approvals import decide, inspect_link
 
 blueprint = Blueprint("approvals", __name__, template_folder="templates")
@@ -24,9 +24,9 @@ blueprint = Blueprint("approvals", __name__, template_folder="templates")
 
 def _lines(state: BridgeState) -> tuple[str, dict[str, str]]:
     """The reader's language and its approval lines (the mappings are loaded once per app)."""
-    mappings: Mappings | None = state.extras.get("mappings")
+    mappings: Mappings | None = state.mappings
     if mappings is None:
-        mappings = state.extras["mappings"] = load_mappings(state.settings.mappings_dir)
+        mappings = state.mappings = load_mappings(state.settings.mappings_dir)
     default = mappings.organization.default_locale
     lang = request.accept_languages.best_match(list(mappings.texts), default=default) or default
     return lang, mappings.texts[lang].approval

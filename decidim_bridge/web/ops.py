@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 
 from decidim_bridge import metrics
-from decidim_bridge.app import bridge_state
 from decidim_bridge.errors import StoreError
+from decidim_bridge.web.state import bridge_state
 
 blueprint = Blueprint("ops", __name__)
 

@@ -11,11 +11,9 @@ import logging
 import time
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from decidim_bridge import metrics
-from decidim_bridge.app import BridgeState, bridge_state, error_response
 from decidim_bridge.errors import (
     NotFound,
     PayloadTooLarge,
@@ -26,11 +24,10 @@ from decidim_bridge.errors import (
 from decidim_bridge.intake import SOURCES, Delivery, accept_delivery
 from decidim_bridge.intake.delivery import acknowledge
 from decidim_bridge.store import inbox as inbox_store
-from decidim_bridge.store.group_commit import GroupCommitter
+from decidim_bridge.web.state import BridgeState, bridge_state, error_response
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("webhooks", __name__)
-_COMMITTER = "group_committer"
 
 
 @blueprint.post("/webhooks/<source>")
@@ -106,21 +103,10 @@ def _store(state: BridgeState, delivery: Delivery, *, now: float) -> inbox_store
         status=delivery.status,
         outcome=delivery.outcome,
     )
-    committer: GroupCommitter[inbox_store.NewDelivery, inbox_store.StoreResult] | None
-    committer = state.extras.get(_COMMITTER)
-    if committer is not None:
-        return committer.submit(new)
+    if state.committer is not None:
+        return state.committer.submit(new)
     with state.db.begin() as conn:
         return inbox_store.store_deliveries(conn, [new])[0]
-
-
-@blueprint.record_once
-def _attach_group_committer(setup: BlueprintSetupState) -> None:
-    state = bridge_state(setup.app)
-    if state.settings.group_commit:
-        state.extras[_COMMITTER] = GroupCommitter(
-            state.db, inbox_store.store_deliveries, single_write=True
-        )
 
 
 def _read_body(limit: int) -> bytes:

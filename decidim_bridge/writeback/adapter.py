@@ -20,10 +20,10 @@ from decidim_bridge.config import Settings
 from decidim_bridge.plan.diff import Change as PlanChange
 from decidim_bridge.plan.model import OPEN, AdvisorRole, Plan, Reason
 from decidim_bridge.plan.texts import checklist_text, label, name_of, reason_text, texts_for
+from decidim_bridge.plan_versions import current_versions
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import SPACE_TYPES, Localized, Mappings
 from decidim_bridge.store import Database
-from decidim_bridge.store import plans as plans_store
 from decidim_bridge.writeback.view import (
     BudgetOffer,
     ChecklistItem,
@@ -347,7 +347,7 @@ def change_lines(
 def open_plan_views(db: Database, settings: Settings, mappings: Mappings) -> list[PlanView]:
     """The current plan version of every open proposal of this tenant."""
     with db.read() as conn:
-        found = plans_store.current_versions(conn, settings.tenant, stage=OPEN)
+        found = current_versions(conn, settings.tenant, stage=OPEN)
     return [
         view_from_plan(item.plan, mappings, tenant=item.tenant, version=item.version)
         for item in found

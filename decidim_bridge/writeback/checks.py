@@ -18,7 +18,7 @@ from pathlib import Path
 
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
-from decidim_bridge.plan import build_plan
+from decidim_bridge.pipeline import preview_plan
 from decidim_bridge.rules import Mappings, Problem
 from decidim_bridge.writeback.adapter import view_from_plan
 from decidim_bridge.writeback.changes import resident_facts
@@ -73,7 +73,7 @@ def _example_views(directory: Path, mappings: Mappings) -> list[PlanView]:
     for path in sorted((directory / "examples").glob("*.json")):
         try:
             proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            plan = build_plan(proposal, mappings, now)
+            plan = preview_plan(proposal, mappings, now)
         except (ValueError, BridgeError):
             continue  # reported by the plan engine's own example check
         views.append(view_from_plan(plan, mappings, tenant=_CHECK_TENANT, version=2))

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
-from decidim_bridge.store.plans import StoredPlan
 from decidim_bridge.writeback.adapter import view_from_plan
 from decidim_bridge.writeback.approvals import make_link_maker
 from decidim_bridge.writeback.effects import LinkMaker, Options

@@ -8,12 +8,12 @@ from datetime import datetime
 import pytest
 from plan_support import MAPPINGS, at, example_mappings, make_proposal
 
+from decidim_bridge.pipeline import save_plan
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules import Mappings
 from decidim_bridge.store import Database
-from decidim_bridge.store import plans as plan_store
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 
 #: The moment the plans are computed (published dates are in April/May 2027).
@@ -95,7 +95,7 @@ def cli_db(monkeypatch, settings, db, spring_proposals) -> Database:
     monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
     for proposal in spring_proposals:
         with db.begin() as conn:
-            plan_store.save_plan(
+            save_plan(
                 conn,
                 tenant="localhost",
                 proposal=proposal,

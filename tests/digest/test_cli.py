@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from plan_support import at, example_mappings
 
 from decidim_bridge.cli.digest import digest
-from decidim_bridge.store import plans as store
+from decidim_bridge.pipeline import save_plan
 
 #: When the plans are stored (as in the fixtures' plans) and when the letter is written.
 PLANNED = "2027-05-20T12:00:00+02:00"
@@ -18,7 +18,7 @@ AT = ["--at", "2027-06-10T12:00:00+02:00"]
 def env(cli_db, spring_proposals):
     # Another organization's plan never shows up in this one's letter.
     with cli_db.begin() as conn:
-        store.save_plan(
+        save_plan(
             conn,
             tenant="other.example",
             proposal=spring_proposals[0],

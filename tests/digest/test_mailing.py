@@ -19,8 +19,8 @@ from decidim_bridge.digest.mailing import (
 )
 from decidim_bridge.digest.model import Period
 from decidim_bridge.mail import FileBackend
+from decidim_bridge.pipeline import save_plan
 from decidim_bridge.store import outbox
-from decidim_bridge.store import plans as plan_store
 from decidim_bridge.writeback.writer import Writer
 
 PLANNED_AT = "2027-05-20T12:00:00+02:00"
@@ -42,7 +42,7 @@ def stored(db, settings, spring_proposals):
     for tenant in ("localhost", "other.example"):
         for proposal in spring_proposals:
             with db.begin() as conn:
-                plan_store.save_plan(
+                save_plan(
                     conn,
                     tenant=tenant,
                     proposal=proposal,

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 from plan_support import MAPPINGS, at, example_mappings, make_proposal
 
+from decidim_bridge import plan_versions
 from decidim_bridge.cli.plan import check_mappings, plan
-from decidim_bridge.store import plans as store
+from decidim_bridge.pipeline import save_plan
 
 EXAMPLE = MAPPINGS / "examples" / "buurtmoestuin-noord.json"
 
@@ -63,7 +64,7 @@ def test_plan_try_prints_reasons_and_stores_nothing(env):
     assert "lead: Anouk de Vries — district Noord" in result.output
     assert "first contact within 5 working days" in result.output
     with env.read() as conn:
-        assert store.current_version(conn, "localhost", "1042") is None
+        assert plan_versions.current_version(conn, "localhost", "1042") is None
 
 
 def test_plan_try_json(env):
@@ -84,7 +85,7 @@ def test_plan_show_history_and_holds(env):
     mappings = example_mappings()
     for version, state in enumerate((None, "accepted"), start=1):
         with env.begin() as conn:
-            store.save_plan(
+            save_plan(
                 conn,
                 tenant="localhost",
                 proposal=make_proposal(state=state),

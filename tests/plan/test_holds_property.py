@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plan_support import at, example_mappings, make_proposal
 
-from decidim_bridge.pipeline import release_expired_holds
+from decidim_bridge.pipeline import release_expired_holds, save_plan
 from decidim_bridge.store import plans as store
+from decidim_bridge.store.schema import plan_heads
 
 START = at("2027-04-20T11:00:00+02:00")
 DAY = 86400.0
@@ -56,9 +57,7 @@ def check_invariants(db, tenant):
         stock = store.stock(conn, tenant)
         holds = store.holds(conn, tenant)
         loads = store.loads(conn, tenant)
-        heads = conn.execute(
-            store.plan_heads.select().where(store.plan_heads.c.tenant == tenant)
-        ).all()
+        heads = conn.execute(plan_heads.select().where(plan_heads.c.tenant == tenant)).all()
     active = Counter()
     for hold in holds:
         if hold.status in ("held", "confirmed"):
@@ -108,7 +107,7 @@ def test_holds_never_exceed_stock_and_budgets_never_go_negative(db, events):
         )
         now += 3600
         with db.begin() as conn:
-            store.save_plan(
+            save_plan(
                 conn,
                 tenant=tenant,
                 proposal=proposal,

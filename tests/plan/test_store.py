@@ -1,5 +1,6 @@
-"""Tests for decidim_bridge.store.plans: versions, holds, loads, lifecycle, expiry, and
-two PostgreSQL workers racing for the last item or the last place in an advisor's list."""
+"""Storing plans (``pipeline.save_plan`` over ``store.plans``): versions, holds, loads,
+lifecycle, expiry, and two PostgreSQL workers racing for the last item or the last place
+in an advisor's list."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from dataclasses import replace
 from plan_support import at, make_proposal
 from sqlalchemy import update
 
-from decidim_bridge.pipeline import release_expired_holds
+from decidim_bridge import pipeline, plan_versions
+from decidim_bridge.pipeline import release_expired_holds, save_plan, sync_reference_rows
+from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.store import plans as store
+from decidim_bridge.store.schema import advisor_loads
 
 NOW = at("2027-04-20T11:00:00+02:00")
 DAY = 86400.0
@@ -19,7 +23,7 @@ MOESTUIN = "Buurtmoestuin in de Vogelwijk"  # wants the one plot on Kievitlaan
 
 def save(db, mappings, proposal, now=NOW, tenant="localhost"):
     with db.begin() as conn:
-        return store.save_plan(
+        return save_plan(
             conn,
             tenant=tenant,
             proposal=proposal,
@@ -56,7 +60,7 @@ class TestVersions:
         again = save(db, mappings, make_proposal(MOESTUIN), now=NOW + 3600)
         assert (again.version, again.created, again.changes) == (1, False, ())
         with db.read() as conn:
-            assert [v.version for v in store.versions(conn, "localhost", "42")] == [1]
+            assert [v.version for v in plan_versions.versions(conn, "localhost", "42")] == [1]
 
     def test_irrelevant_edit_makes_no_version(self, db, mappings):
         save(db, mappings, make_proposal(MOESTUIN, "Met de buren."))
@@ -72,7 +76,7 @@ class TestVersions:
         assert "resources drukwerk: added" in {c.text for c in edited.changes}
         assert reserved(db, "resource", "drukwerk") == 1
         with db.read() as conn:
-            current = store.current_version(conn, "localhost", "42")
+            current = plan_versions.current_version(conn, "localhost", "42")
         assert current.version == 2 and current.plan == edited.plan
         assert current.changes == edited.changes
 
@@ -81,8 +85,8 @@ class TestVersions:
         save(db, mappings, make_proposal(proposal_id="2"))
         save(db, mappings, make_proposal(proposal_id="2", state="rejected"), now=NOW + 60)
         with db.read() as conn:
-            everything = store.current_versions(conn, "localhost")
-            still_open = store.current_versions(conn, "localhost", stage="open")
+            everything = plan_versions.current_versions(conn, "localhost")
+            still_open = plan_versions.current_versions(conn, "localhost", stage="open")
         assert [(v.proposal_id, v.version) for v in everything] == [("1", 1), ("2", 2)]
         assert [v.proposal_id for v in still_open] == ["1"]
 
@@ -132,8 +136,8 @@ class TestHoldsAndLoads:
         save(db, mappings, make_proposal(MOESTUIN, proposal_id="1"))
         with db.begin() as conn:
             conn.execute(
-                update(store.advisor_loads)
-                .where(store.advisor_loads.c.advisor_id == "a-de-vries")
+                update(advisor_loads)
+                .where(advisor_loads.c.advisor_id == "a-de-vries")
                 .values(open_count=8)
             )
         second = save(db, mappings, make_proposal(MOESTUIN, proposal_id="2"))
@@ -194,9 +198,9 @@ def _race(pg_db, mappings, monkeypatch, proposals):
     The stock and load rows exist already (as after the first plan of an organization).
     """
     with pg_db.begin() as conn:
-        store.sync_reference_rows(conn, "race.example", mappings)
+        sync_reference_rows(conn, "race.example", mappings)
     barrier = threading.Barrier(len(proposals), timeout=10)
-    real_build = store.build_plan
+    real_build = pipeline.build_plan
     first_attempt: set[int] = set()
 
     def build_in_step(*args, **kwargs):
@@ -207,8 +211,8 @@ def _race(pg_db, mappings, monkeypatch, proposals):
             barrier.wait()
         return plan
 
-    monkeypatch.setattr(store, "build_plan", build_in_step)
-    results: dict[str, store.StoredPlan] = {}
+    monkeypatch.setattr(pipeline, "build_plan", build_in_step)
+    results: dict[str, StoredPlan] = {}
     errors: list[BaseException] = []
 
     def work(proposal):
@@ -245,7 +249,7 @@ def test_postgres_race_for_the_last_item_exactly_one_wins(pg_db, mappings, monke
 def test_postgres_race_for_the_last_set_of_fences(pg_db, mappings, monkeypatch):
     fences = "Hekken om het speelveld"
     with pg_db.begin() as conn:  # someone else already has one of the two sets
-        store.save_plan(
+        save_plan(
             conn,
             tenant="race.example",
             proposal=make_proposal(fences, proposal_id="0"),
@@ -263,11 +267,11 @@ def test_postgres_race_for_the_last_set_of_fences(pg_db, mappings, monkeypatch):
 def test_postgres_race_for_the_last_place_of_an_advisor(pg_db, mappings, monkeypatch):
     tenant = "race.example"
     with pg_db.begin() as conn:
-        store.sync_reference_rows(conn, tenant, mappings)
+        sync_reference_rows(conn, tenant, mappings)
     with pg_db.begin() as conn:
         conn.execute(
-            update(store.advisor_loads)
-            .where(store.advisor_loads.c.advisor_id == "a-de-vries")
+            update(advisor_loads)
+            .where(advisor_loads.c.advisor_id == "a-de-vries")
             .values(open_count=7)
         )
     proposals = [make_proposal("Geveltuinen in de Vogelwijk", proposal_id=n) for n in ("1", "2")]

@@ -18,7 +18,7 @@ from conftest import dumps, envelope, standard_headers
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.errors import StoreUnavailable
 from decidim_bridge.store import Database, inbox
 from decidim_bridge.store.group_commit import GroupCommitter
@@ -243,7 +243,7 @@ def app_for(settings: Any, database: Database, **changes: Any) -> Any:
 
 
 def gate_app(app: Any, store: Callable[[Any, Sequence[Any]], Any] = inbox.store_deliveries):
-    committer = app.extensions["bridge"].extras["group_committer"]
+    committer = app.extensions["bridge"].committer
     gate = Gate(store)
     committer.store_batch = gate
     return committer, gate
@@ -314,7 +314,7 @@ class TestThroughTheApp:
 
     def test_per_request_path_when_group_commit_is_off(self, settings: Any, db: Database) -> None:
         app = app_for(settings, db, group_commit=False)
-        assert "group_committer" not in app.extensions["bridge"].extras
+        assert app.extensions["bridge"].committer is None
         first = post(app, signed("msg_a"))
         again = post(app, signed("msg_a"))
         assert (first.status_code, again.status_code) == (202, 200)

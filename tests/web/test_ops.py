@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from conftest import dumps, envelope, standard_headers
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 
 
 def test_livez(client):

@@ -19,7 +19,7 @@ from conftest import (
 )
 from prometheus_client import REGISTRY
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.store import inbox as inbox_store
 
 

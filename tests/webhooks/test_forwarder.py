@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from conftest import REPO, SECRET
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.config import Settings
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.sandbox.server import ServerThread

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from writeback.samples import garden_view
 
-from decidim_bridge import create_app
+from decidim_bridge.app import create_app
 from decidim_bridge.errors import LinkError
 from decidim_bridge.links import make_token, read_token
 from decidim_bridge.store import outbox as store

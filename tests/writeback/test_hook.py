@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from plan_support import at, make_proposal
 
+from decidim_bridge import plan_versions
 from decidim_bridge.errors import MappingError
 from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.proposals import ParticipatorySpace
@@ -91,7 +92,7 @@ def test_a_write_that_cannot_be_recorded_leaves_no_plan_version(db, settings, ma
     with pytest.raises(MappingError):
         store(db, settings, mappings, proposal, writeback=broken)
     with db.read() as conn:
-        assert plans_store.current_version(conn, "localhost", proposal.id) is None
+        assert plan_versions.current_version(conn, "localhost", proposal.id) is None
         assert plans_store.holds(conn, "localhost", proposal.id) == []
     assert rows(db) == []
 

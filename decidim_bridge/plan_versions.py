@@ -1,0 +1,162 @@
+"""Plan versions as Plans: the conversion between the engine's ``Plan`` and the store's rows.
+
+``store.plans`` keeps a version as JSON text with a fingerprint and holds as plain rows; it
+never imports the plan engine. This module turns those rows into what the engine reads
+(``planning_state``) and a plan into what the store writes (``wanted_holds``,
+``record_plan``), and reads stored versions back as Plans for the write-back, the digest
+and the CLI. The pipeline orchestrates the writing side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+from decidim_bridge.plan.diff import Change, diff
+from decidim_bridge.plan.model import Hold, Plan
+from decidim_bridge.plan.serialize import (
+    changes_from_json,
+    changes_to_json,
+    document,
+    plan_from_json,
+)
+from decidim_bridge.plan.state import Availability, PlanningState
+from decidim_bridge.store import plans as store
+from decidim_bridge.store.plans import Head, HoldRow, NewVersion, VersionRow, WantedHold
+
+
+@dataclass(frozen=True)
+class StoredPlan:
+    """The result of storing a plan: the current version and what this call changed."""
+
+    proposal_id: str
+    version: int
+    created: bool  # False: the plan equals the current version; nothing was stored
+    plan: Plan
+    previous: Plan | None
+    changes: tuple[Change, ...]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class PlanVersion:
+    """A stored version, read back."""
+
+    tenant: str
+    proposal_id: str
+    version: int
+    created_at: float
+    fingerprint: str
+    stage: str
+    event_type: str | None
+    plan: Plan
+    changes: tuple[Change, ...]
+
+
+def version_from_row(row: VersionRow) -> PlanVersion:
+    return PlanVersion(
+        tenant=row.tenant,
+        proposal_id=row.proposal_id,
+        version=row.version,
+        created_at=row.created_at,
+        fingerprint=row.fingerprint,
+        stage=row.stage,
+        event_type=row.event_type,
+        plan=plan_from_json(row.plan),
+        changes=changes_from_json(row.changes),
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVersion | None:
+    row = store.current_version(conn, tenant, proposal_id)
+    return None if row is None else version_from_row(row)
+
+
+def current_versions(
+    conn: Connection, tenant: str, *, stage: str | None = None
+) -> list[PlanVersion]:
+    """The current version of every planned proposal of ``tenant`` (optionally in ``stage``)."""
+    return [version_from_row(r) for r in store.current_versions(conn, tenant, stage=stage)]
+
+
+def versions(conn: Connection, tenant: str, proposal_id: str) -> list[PlanVersion]:
+    return [version_from_row(r) for r in store.versions(conn, tenant, proposal_id)]
+
+
+# --- planning: rows -> engine state, plan -> rows ------------------------------------------
+
+
+def planning_state(
+    conn: Connection, head: Head, *, answered_by_bridge: bool = False
+) -> tuple[PlanningState, list[HoldRow]]:
+    """Loads, free stock (this proposal's own holds count as free for it), own holds and
+    the previous plan, read in the caller's transaction; and the own hold rows, which
+    ``store.plans.apply_holds`` compares the new plan's holds with.
+
+    ``answered_by_bridge`` is passed through (the write-back's ledger knows it)."""
+    tenant, proposal_id = head.tenant, head.proposal_id
+    own = store.active_holds(conn, tenant, proposal_id)
+    own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
+    free_resources: dict[str, int] = {}
+    free_budgets: dict[str, int] = {}
+    for (kind, item_id), (capacity, reserved) in store.stock(conn, tenant).items():
+        free = capacity - reserved + own_quantity.get((kind, item_id), 0)
+        target = free_resources if kind == "resource" else free_budgets
+        target[item_id] = max(int(free), 0)
+    previous = None
+    if head.version:
+        previous = plan_from_json(store.version_row(conn, tenant, proposal_id, head.version).plan)
+    own_holds = {
+        (h.kind, h.item_id): Hold(
+            h.kind, h.item_id, int(h.quantity), h.status, h.held_at, h.expires_at
+        )
+        for h in own
+    }
+    state = PlanningState(
+        loads=store.loads(conn, tenant),
+        availability=Availability(free_resources, free_budgets, own_holds),
+        previous=previous,
+        previous_version=head.version or None,
+        answered_by_bridge=answered_by_bridge,
+    )
+    return state, own
+
+
+def wanted_holds(plan: Plan) -> list[WantedHold]:
+    return [
+        WantedHold(h.kind, h.item_id, h.quantity, h.status, h.held_at, h.expires_at)
+        for h in plan.holds
+    ]
+
+
+def record_plan(
+    conn: Connection,
+    head: Head,
+    plan: Plan,
+    previous: Plan | None,
+    *,
+    event_type: str | None,
+    now: float,
+    attempts: int,
+) -> StoredPlan:
+    """Store ``plan`` as the version after ``head``, unless its fingerprint equals the
+    current version's: then nothing is stored and the current version is returned."""
+    text, digest = document(plan)
+    if head.version and head.fingerprint == digest and previous is not None:
+        return StoredPlan(plan.proposal_id, head.version, False, previous, previous, (), attempts)
+    changes = diff(previous, plan)
+    row = NewVersion(
+        plan=text,
+        fingerprint=digest,
+        changes=changes_to_json(changes),
+        stage=plan.stage,
+        lead_advisor_id=plan.assignment.lead.advisor_id,
+        counts_load=plan.assignment.counts_load,
+        event_type=event_type,
+    )
+    version = store.record_version(conn, head, row, now)
+    return StoredPlan(plan.proposal_id, version, True, plan, previous, changes, attempts)
