@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.model import ApiUser, Proposal, ProposalNote, User
-from decidim_bridge.sandbox.views import RequestContext, View
+from decidim_bridge.sandbox.view_base import RequestContext, View
 
 
 def may_administer(ctx: RequestContext) -> bool:

@@ -37,7 +37,8 @@ from graphql.execution.values import get_variable_values
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.limits import Limits, check_operation
 from decidim_bridge.sandbox.schema import resolve_field, resolve_type
-from decidim_bridge.sandbox.views import MutationView, QueryView, RequestContext
+from decidim_bridge.sandbox.view_base import RequestContext
+from decidim_bridge.sandbox.views import MutationView, QueryView
 
 log = logging.getLogger(__name__)
 

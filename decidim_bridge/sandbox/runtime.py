@@ -21,7 +21,7 @@ from decidim_bridge.sandbox.schema import sandbox_schema
 from decidim_bridge.sandbox.seed import load_seed, read_seed
 from decidim_bridge.sandbox.settings import DECIDIM_VERSION, SandboxConfig
 from decidim_bridge.sandbox.state import SandboxState
-from decidim_bridge.sandbox.views import RequestContext
+from decidim_bridge.sandbox.view_base import RequestContext
 from decidim_bridge.sandbox.webhooks import WebhookEmitter
 
 

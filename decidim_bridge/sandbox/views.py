@@ -16,15 +16,14 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from graphql import GraphQLError
 
 from decidim_bridge.decidim import error_codes
 from decidim_bridge.sandbox import api_errors
+from decidim_bridge.sandbox.admin_views import mutation_proposal_admin, query_proposal_admin
 from decidim_bridge.sandbox.model import (
     ASSEMBLY_CLASS,
     COMMENT_CLASS,
@@ -39,46 +38,10 @@ from decidim_bridge.sandbox.model import (
     Taxonomy,
     User,
 )
-from decidim_bridge.sandbox.state import SandboxState
+from decidim_bridge.sandbox.view_base import RequestContext, View
 
 #: GraphQL type of each component manifest (ComponentInterface implementations in the SDL).
 MANIFEST_TYPES = {"proposals": "Proposals", "meetings": "Meetings", "pages": "Pages"}
-
-
-@dataclass
-class RequestContext:
-    """What Decidim's queries controller puts in the GraphQL context."""
-
-    state: SandboxState
-    api_user: ApiUser | None
-    max_per_page: int = 50
-    application_name: str = "Decidim"
-    version: str | None = None
-    locale: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.locale:
-            self.locale = self.state.organization.default_locale
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.state.organization.time_zone)
-
-    def iso(self, epoch: float | None) -> str | None:
-        if epoch is None:
-            return None
-        return datetime.fromtimestamp(epoch, self.tz).replace(microsecond=0).isoformat()
-
-
-class View:
-    graphql_type = ""
-
-    def __init__(self, ctx: RequestContext) -> None:
-        self.ctx = ctx
-
-    @property
-    def store(self) -> SandboxState:
-        return self.ctx.state
 
 
 # --- texts ---------------------------------------------------------------------------------
@@ -182,9 +145,7 @@ class QueryView(View):
 
     def proposal_admin(self, id: str) -> Any:
         """The decidim-bridge module's read side (``admin_views.py``)."""
-        from decidim_bridge.sandbox import admin_views  # it builds on this module's View
-
-        return admin_views.query_proposal_admin(self.ctx, id)
+        return query_proposal_admin(self.ctx, id)
 
 
 class MutationView(View):
@@ -234,9 +195,7 @@ class MutationView(View):
     def proposal_admin(self, id: str) -> Any:
         """The decidim-bridge module's write side (``admin_views.py``)."""
         self._require_write_scope()
-        from decidim_bridge.sandbox import admin_views  # it builds on this module's View
-
-        return admin_views.mutation_proposal_admin(self.ctx, id)
+        return mutation_proposal_admin(self.ctx, id)
 
 
 def _check_locale(ctx: RequestContext, locale: str | None) -> None:
