@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from decidim_bridge.locales import localized
+
 
 @dataclass(frozen=True)
 class Taxonomy:
@@ -51,10 +53,6 @@ class Proposal:
     comments_count: int = 0
 
     def text(self, mapping: dict[str, str], locale: str) -> str:
-        """The text in ``locale``, else in any locale that has one (machine translations last)."""
-        if mapping.get(locale):
-            return mapping[locale]
-        for key in sorted(mapping):
-            if mapping[key] and not key.startswith("machine_translations"):
-                return mapping[key]
-        return ""
+        """The text in ``locale``, else in any locale that has one (never a machine
+        translation)."""
+        return localized(mapping, locale)

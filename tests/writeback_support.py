@@ -35,6 +35,7 @@ from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.pipeline import default_handlers
+from decidim_bridge.plan.model import OPEN
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.sandbox.model import Comment
 from decidim_bridge.services import Services
@@ -43,7 +44,19 @@ from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.store.outbox import OutboxRow
 from decidim_bridge.worker import Worker
+from decidim_bridge.writeback.reminders import ReminderRun, run_reminders
 from decidim_bridge.writeback.writer import Writer
+
+
+def remind(
+    db: Database, settings: Settings, mappings: Any, *, decidim: Any, now: float
+) -> ReminderRun:
+    """What ``decidim-bridge reminders`` does: the open plans from the store, then the check."""
+    with db.read() as conn:
+        current = plans_store.current_versions(conn, settings.tenant, stage=OPEN)
+    open_plans = [(item.plan, item.version) for item in current]
+    return run_reminders(db, settings, mappings, decidim=decidim, open_plans=open_plans, now=now)
+
 
 #: Settings that keep end-to-end tests fast: short leases, timeouts and waits.
 FAST = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -109,13 +110,24 @@ def reminders() -> None:
     Run it periodically (e.g. daily from cron or a Kubernetes CronJob).
     """
     from decidim_bridge.decidim.client import DecidimClient
+    from decidim_bridge.plan.model import OPEN
     from decidim_bridge.rules import load as load_mappings
+    from decidim_bridge.store import plans as plans_store
     from decidim_bridge.writeback.reminders import run_reminders
 
     settings, db = settings_and_db()
     mappings = load_mappings(settings.mappings_dir)
     decidim = DecidimClient.from_settings(settings, db).limited(wait=True)
-    result = run_reminders(db, settings, mappings, decidim=decidim)
+    with db.read() as conn:
+        current = plans_store.current_versions(conn, settings.tenant, stage=OPEN)
+    result = run_reminders(
+        db,
+        settings,
+        mappings,
+        decidim=decidim,
+        open_plans=[(item.plan, item.version) for item in current],
+        now=time.time(),
+    )
     click.echo(
         f"checked {result.checked} open plan(s): {result.planned} reminder(s) planned, "
         f"{result.skipped} skipped"

@@ -30,11 +30,12 @@ from decidim_bridge.digest.model import (
     Promise,
     Totals,
 )
+from decidim_bridge.locales import localized
 from decidim_bridge.plan.calendar import WorkCalendar
 from decidim_bridge.plan.engine import calendar_for
 from decidim_bridge.plan.model import CONFIRMED, HELD, OPEN, WITHDRAWN, Plan
 from decidim_bridge.plan.texts import label, name_of, texts_for
-from decidim_bridge.rules.model import STAGES, Mappings, Stakeholder, localize
+from decidim_bridge.rules.model import STAGES, Mappings, Stakeholder
 
 _OFFERED = (HELD, CONFIRMED)
 
@@ -110,7 +111,7 @@ def digest_item(
         if offer.status not in _OFFERED:
             continue
         resource = mappings.resource(offer.resource_id)
-        unit = localize(resource.unit, locale, fallback) if resource else ""
+        unit = localized(resource.unit, locale, fallback) if resource else ""
         offers.append(
             OfferLine(
                 resource_id=offer.resource_id,
@@ -254,7 +255,7 @@ def _portfolio_groups(items: list[DigestItem], mappings: Mappings, locale: str) 
             Group(
                 key=key,
                 name=stakeholder.name if stakeholder else "",
-                role=localize(stakeholder.role, locale, fallback) or None if stakeholder else None,
+                role=localized(stakeholder.role, locale, fallback) or None if stakeholder else None,
                 themes=covered,
                 initiatives=members,
                 totals=totals(members, mappings, locale),

@@ -7,9 +7,9 @@ in the organization's default language, rendered at plan time from ``mappings/te
 Dates are ISO strings (``2026-05-04``) in the municipality's time zone; times are epoch
 seconds; money is euro cents.
 
-The write-back turns a plan version into comments, answers and mails with the templates
-in ``mappings/messages``; every text in a plan (reasons, checklist lines) can also be
-rendered in another language from its code and arguments (``plan.texts``).
+The write-back renders comments, answers and mails from a plan version and the rules
+with the templates in ``mappings/texts``; every text in a plan (reasons, checklist lines)
+can also be rendered in another language from its code and arguments (``plan.texts``).
 """
 
 from __future__ import annotations

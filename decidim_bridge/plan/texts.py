@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from decidim_bridge.locales import localized
 from decidim_bridge.plan.model import Reason
-from decidim_bridge.rules.model import LocaleTexts, Mappings, localize
+from decidim_bridge.rules.model import LocaleTexts, Mappings
 
 #: Thousands and decimal separators per language (Dutch style for anything not listed).
 _SEPARATORS = {"en": (",", ".")}
@@ -68,7 +69,7 @@ def name_of(kind: str, item_id: str, mappings: Mappings, locale: str) -> str:
     fallback = mappings.organization.default_locale
     if kind == "theme":
         theme = mappings.derived["themes"].get(item_id)
-        return localize(theme.name, locale, fallback) if theme else item_id
+        return localized(theme.name, locale, fallback) if theme else item_id
     if kind == "district":
         district = mappings.district(item_id)
         return district.name if district else item_id
@@ -77,10 +78,10 @@ def name_of(kind: str, item_id: str, mappings: Mappings, locale: str) -> str:
         return advisor.name if advisor else item_id
     if kind == "resource":
         resource = mappings.resource(item_id)
-        return localize(resource.name, locale, fallback) if resource else item_id
+        return localized(resource.name, locale, fallback) if resource else item_id
     if kind == "budget":
         budget = mappings.budget(item_id)
-        return localize(budget.name, locale, fallback) if budget else item_id
+        return localized(budget.name, locale, fallback) if budget else item_id
     if kind == "stakeholder":
         stakeholder = mappings.stakeholder(item_id)
         return stakeholder.name if stakeholder else item_id

@@ -1,8 +1,9 @@
 """The validated rule files as plain, frozen data: what the plan engine reads.
 
-Nothing here knows about YAML or marshmallow. ``Localized`` texts are ``{locale: text}``;
-``Keyword`` words are already folded. Ids are the short names the files use to refer to
-each other (``noord``, ``groen``, ``a-de-vries``). Money is kept in euro cents.
+Nothing here knows about YAML or marshmallow. ``Localized`` texts are ``{locale: text}``
+(``decidim_bridge.locales.localized`` picks one); ``Keyword`` words are already folded.
+Ids are the short names the files use to refer to each other (``noord``, ``groen``,
+``a-de-vries``). Money is kept in euro cents.
 """
 
 from __future__ import annotations
@@ -44,15 +45,6 @@ SPACE_TYPES = {
     "conference": "Decidim::Conference",
     "initiative": "Decidim::Initiative",
 }
-
-
-def localize(texts: Localized, locale: str, fallback: str) -> str:
-    """The text in ``locale``, else in the fallback locale, else any text there is."""
-    if texts.get(locale):
-        return texts[locale]
-    if texts.get(fallback):
-        return texts[fallback]
-    return next((value for value in texts.values() if value), "")
 
 
 def normalize_space_type(value: str | None) -> str | None:

@@ -23,7 +23,7 @@ from decidim_bridge.links import LinkClaim, make_token, read_token
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.effects import ApprovalLinks, LinkMaker
-from decidim_bridge.writeback.view import PlanView
+from decidim_bridge.writeback.subject import Subject
 
 SECRET_FILE = "link-secret"
 
@@ -57,17 +57,19 @@ def make_link_maker(settings: Settings, *, now: float) -> LinkMaker:
     secret = link_secret(settings)
     base = settings.public_url.rstrip("/")
 
-    def maker(view: PlanView, advisor: str) -> ApprovalLinks:
+    def maker(subject: Subject, advisor: str) -> ApprovalLinks:
         urls: dict[str, str] = {}
         expires = now
         for action in ("approve", "hold"):
-            material = f"{view.tenant}|{view.proposal_id}|{view.version}|{action}|{advisor}"
+            material = (
+                f"{subject.tenant}|{subject.proposal_id}|{subject.version}|{action}|{advisor}"
+            )
             link_id = hmac.new(secret, material.encode(), hashlib.sha256).hexdigest()[:24]
             token, claim = make_token(
                 secret,
-                tenant=view.tenant,
-                proposal_id=view.proposal_id,
-                plan_version=view.version,
+                tenant=subject.tenant,
+                proposal_id=subject.proposal_id,
+                plan_version=subject.version,
                 action=action,
                 advisor=advisor,
                 now=now,

@@ -10,54 +10,60 @@ stable order; an empty list means nothing relevant changed and nothing is writte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from decidim_bridge.writeback.view import PlanView, localized
+from decidim_bridge.locales import localized
+from decidim_bridge.plan.model import Plan
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.writeback import derived
 
 
-def _texts(values: Any, locale: str, default: str) -> list[str]:
-    return [localized(v, locale, default) for v in values]
-
-
-def resident_facts(view: PlanView, locale: str, default_locale: str = "nl") -> dict[str, Any]:
+def resident_facts(plan: Plan, mappings: Mappings, locale: str) -> dict[str, Any]:
     """The plan as residents see it (JSON-serialisable, deterministic)."""
-    exp = view.expectations
+    exp = plan.expectations
+    terms = derived.terms(exp, mappings)
+    lead = plan.assignment.lead
 
     def t(value: Any) -> str:
-        return localized(value, locale, default_locale)
+        return localized(value, locale, mappings.organization.default_locale)
 
+    offers = {}
+    for offer in derived.active_offers(plan, mappings):
+        item = derived.resource_of(offer, mappings)
+        offers[item.id] = {
+            "name": t(item.name),
+            "quantity": offer.quantity,
+            "unit": t(item.unit),
+            "ready_by": offer.ready_by or None,
+            "lead_time_days": item.lead_time_days,
+            "conditions": [t(c) for c in item.conditions],
+            "status": offer.status,
+        }
+    budgets = {}
+    for budget in derived.active_budgets(plan, mappings):
+        rule = derived.budget_of(budget, mappings)
+        budgets[rule.id] = {
+            "name": t(rule.name),
+            "amount": f"{Decimal(budget.amount_cents) / 100:.2f}",
+            "conditions": [t(c) for c in rule.conditions],
+            "status": budget.status,
+        }
     return {
-        "contact": {"name": view.lead.name, "email": view.lead.email, "phone": view.lead.phone},
-        "first_contact_by": exp.first_contact_by.isoformat() if exp.first_contact_by else None,
-        "decision_by": exp.decision_by.isoformat() if exp.decision_by else None,
-        "say": t(exp.say),
-        "decides": t(exp.decides),
-        "time_investment": t(exp.time_investment),
-        "offers": {
-            r.key: {
-                "name": t(r.name),
-                "quantity": r.quantity,
-                "unit": t(r.unit),
-                "ready_by": r.ready_by.isoformat() if r.ready_by else None,
-                "lead_time_days": r.lead_time_days,
-                "conditions": _texts(r.conditions, locale, default_locale),
-                "status": r.status,
-            }
-            for r in view.active_resources
+        "contact": {
+            "name": lead.name,
+            "email": lead.email,
+            "phone": derived.phone(lead, mappings),
         },
-        "budgets": {
-            b.key: {
-                "name": t(b.name),
-                "amount": f"{b.amount:.2f}",
-                "conditions": _texts(b.conditions, locale, default_locale),
-                "status": b.status,
-            }
-            for b in view.active_budgets
-        },
-        "partners": sorted(
-            {t(s.public_label) for s in view.stakeholders if s.introduce and t(s.public_label)}
-        ),
-        "service_purchase": view.service_purchase.flagged,
+        "first_contact_by": exp.first_contact_by or None,
+        "decision_by": exp.decision_by or None,
+        "say": t(terms.say_text),
+        "decides": t(terms.decider),
+        "time_investment": t(terms.time_investment),
+        "offers": offers,
+        "budgets": budgets,
+        "partners": sorted(set(derived.partners(plan, mappings))),
+        "service_purchase": plan.service_purchase.flagged,
     }
 
 

@@ -13,23 +13,28 @@ import json
 import time
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.pipeline import preview_plan
+from decidim_bridge.plan.model import Plan, ResourceOffer
 from decidim_bridge.rules import Mappings, Problem
-from decidim_bridge.writeback.adapter import view_from_plan
 from decidim_bridge.writeback.changes import resident_facts
-from decidim_bridge.writeback.effects import ApprovalLinks, Options, Published, plan_effects
-from decidim_bridge.writeback.render import Links, render_mail
+from decidim_bridge.writeback.effects import (
+    ApprovalLinks,
+    Options,
+    Published,
+    Recipient,
+    plan_effects,
+)
+from decidim_bridge.writeback.render import Links, context, render_mail
+from decidim_bridge.writeback.subject import Subject, subject_of
 from decidim_bridge.writeback.templates import (
     TEXTS_DIR,
     MessageTemplates,
     load_templates,
 )
-from decidim_bridge.writeback.view import BudgetOffer, PlanView, ResourceOffer
 
 _CHECK_TENANT = "check.invalid"
 
@@ -42,9 +47,9 @@ def message_problems(directory: Path, mappings: Mappings) -> list[Problem]:
         return _problems(exc)
     problems: list[Problem] = []
     for locale in mappings.organization.locales:
-        for view in _example_views(Path(directory), mappings):
+        for plan in _example_plans(Path(directory), mappings):
             try:
-                _render_all(view, templates, locale, mappings)
+                _render_all(plan, templates, locale, mappings)
             except MappingError as exc:
                 for problem in _problems(exc):
                     if problem not in problems:
@@ -66,18 +71,17 @@ def _problems(exc: MappingError) -> list[Problem]:
     ]
 
 
-def _example_views(directory: Path, mappings: Mappings) -> list[PlanView]:
-    """A view of every example proposal (planned with everything free)."""
-    views = []
+def _example_plans(directory: Path, mappings: Mappings) -> list[Plan]:
+    """The plan of every example proposal (planned with everything free)."""
+    plans = []
     now = time.time()
     for path in sorted((directory / "examples").glob("*.json")):
         try:
             proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            plan = preview_plan(proposal, mappings, now)
+            plans.append(preview_plan(proposal, mappings, now))
         except (ValueError, BridgeError):
             continue  # reported by the plan engine's own example check
-        views.append(view_from_plan(plan, mappings, tenant=_CHECK_TENANT, version=2))
-    return views
+    return plans
 
 
 def _options(locale: str) -> Options:
@@ -90,7 +94,7 @@ def _options(locale: str) -> Options:
     )
 
 
-def _links(view: PlanView, advisor: str) -> ApprovalLinks:
+def _links(subject: Subject, advisor: str) -> ApprovalLinks:
     return ApprovalLinks(
         approve_url="https://bridge.invalid/approvals/approve",
         hold_url="https://bridge.invalid/approvals/hold",
@@ -98,27 +102,26 @@ def _links(view: PlanView, advisor: str) -> ApprovalLinks:
     )
 
 
-def _enriched(view: PlanView) -> PlanView:
-    """The view with an offer, a budget and a flag, so optional sections render too."""
-    offer = ResourceOffer(
-        key="check-offer",
-        name={"nl": "voorbeeld", "en": "example"},
-        ready_by=date(2030, 1, 2),
-        conditions=("voorwaarde",),
-        department="afdeling",
-    )
-    budget = BudgetOffer(key="check-budget", name="budget", amount=Decimal("12.50"))
-    requested = replace(offer, key="check-requested", status="requested")
+def _enriched(plan: Plan, mappings: Mappings) -> Plan:
+    """The plan with an offer, a wanted item, a budget and a flag from the rules, so
+    optional sections render too."""
+    extra: tuple[ResourceOffer, ...] = ()
+    if mappings.resources:
+        item = max(mappings.resources, key=lambda r: (bool(r.conditions), bool(r.department)))
+        offer = ResourceOffer(item.id, item.group, "held", 1, "2030-01-02", None, (), ())
+        extra = (offer, replace(offer, status="unavailable", ready_by=""))
+    budget = plan.budget
+    if mappings.budgets and budget.status not in ("held", "confirmed"):
+        budget = replace(budget, budget_id=mappings.budgets[0].id, status="held", amount_cents=1250)
     return replace(
-        view,
-        resources=(*view.resources, offer, requested),
-        budgets=(*view.budgets, budget),
-        service_purchase=replace(view.service_purchase, flagged=True),
-        changes=view.changes or ("check",),
+        plan,
+        resources=(*plan.resources, *extra),
+        budget=budget,
+        service_purchase=replace(plan.service_purchase, flagged=True),
     )
 
 
-def _older(facts: dict, view: PlanView) -> dict:
+def _older(facts: dict) -> dict:
     """Facts that differ from ``facts`` in every way a resident can be told about."""
     old = json.loads(json.dumps(facts))
     old["contact"] = {"name": "X", "email": "x@check.invalid", "phone": None}
@@ -143,47 +146,36 @@ def _older(facts: dict, view: PlanView) -> dict:
     return old
 
 
-def _render_all(view: PlanView, templates: MessageTemplates, locale: str, mappings: Mappings):
+def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: Mappings):
     options = _options(locale)
-    rich = _enriched(view)
+    rich = _enriched(plan, mappings)
+    subject = subject_of(rich, mappings, tenant=_CHECK_TENANT, version=2)
+    args = dict(options=options, templates=templates)
     # First plan (comment, answer, advisors, introductions, notices) and with approval.
-    plan_effects(rich, previous=None, published=Published(), options=options, templates=templates)
+    plan_effects(rich, subject, mappings, previous=None, published=Published(), **args)
+    strict = replace(subject, publication_mode="after-approval")
     plan_effects(
-        replace(rich, publication_mode="after-approval"),
-        previous=None,
-        published=Published(),
-        options=options,
-        templates=templates,
-        link_maker=_links,
+        rich, strict, mappings, previous=None, published=Published(), link_maker=_links, **args
     )
     # A new version: every kind of change residents hear about.
-    facts = resident_facts(rich, locale, mappings.organization.default_locale)
-    plan_effects(
-        rich,
-        previous=replace(rich, version=1),
-        published=Published(facts=_older(facts, rich)),
-        options=options,
-        templates=templates,
-    )
-    # Decided: accepted (with approval links) and withdrawn.
-    previous = replace(rich, version=1)
+    facts = resident_facts(rich, mappings, locale)
+    older = Published(facts=_older(facts))
+    plan_effects(rich, subject, mappings, previous=rich, published=older, **args)
+    # Decided: accepted (with approval links), rejected and withdrawn.
     for state in ("accepted", "rejected", "withdrawn"):
+        decided = replace(strict, state=state)
         plan_effects(
-            replace(rich, state=state, publication_mode="after-approval"),
-            previous=previous,
-            published=Published(),
-            options=options,
-            templates=templates,
-            link_maker=_links,
+            rich, decided, mappings, previous=rich, published=Published(), link_maker=_links, **args
         )
+    values = context(rich, subject, mappings, Links(options.decidim_url))
+    lead = rich.assignment.lead
     for milestone in ("first_contact", "decision"):
         render_mail(
             templates,
             "reminder",
-            rich,
-            Links(options.decidim_url),
+            values,
             locale=locale,
-            recipient=rich.lead,
+            recipient=Recipient(lead.name, lead.email),
             milestone=milestone,
             due=date(2030, 1, 1),
             ref="CHECK",

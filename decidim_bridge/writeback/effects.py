@@ -1,7 +1,8 @@
 """Which writes a plan version implies (pure): comments, answers and mails, with keys.
 
-Given the new plan version, the previous one, what residents have already received and
-the instance's capabilities, return the list of writes to record. The same inputs always
+Given the new plan version (with its subject and the rules), the previous one, what
+residents have already received and the instance's capabilities, return the list of writes
+to record. The same inputs always
 give the same writes with the same idempotency keys, so planning twice records nothing new.
 
 Rules, in short:
@@ -21,7 +22,7 @@ Rules, in short:
 - a new version in which nothing changed that advisors act on (only checklist ticks or
   wording) sends them nothing.
 - ``after-approval`` publication (the space's ``publication`` in scope.yaml, carried by
-  the view, else the setting): public writes are recorded as ``held`` and the lead's mail
+  the subject, else the setting): public writes are recorded as ``held`` and the lead's mail
   carries the signed approve/hold links.
 """
 
@@ -33,18 +34,22 @@ from datetime import date
 from email.utils import parseaddr
 from typing import Any
 
+from decidim_bridge.plan.model import BudgetOffer, Plan, ResourceOffer
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store.outbox import NewEffect
+from decidim_bridge.writeback import derived
 from decidim_bridge.writeback.changes import diff, resident_facts
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
 from decidim_bridge.writeback.reconcile import same_answer_text
 from decidim_bridge.writeback.render import (
     Links,
+    context,
     render_answer,
     render_comment,
     render_mail,
 )
+from decidim_bridge.writeback.subject import FINAL_STATES, Subject
 from decidim_bridge.writeback.templates import MessageTemplates, Rendered
-from decidim_bridge.writeback.view import FINAL_STATES, PlanView, StakeholderLink, localized
 
 COMMENT = "decidim_comment"
 ANSWER = "decidim_answer"
@@ -87,23 +92,35 @@ class ApprovalLinks:
     expires_at: date
 
 
-#: Makes the approve/hold links for (view, lead e-mail); None when approvals are off.
-LinkMaker = Callable[[PlanView, str], ApprovalLinks]
+#: Makes the approve/hold links for (subject, lead e-mail); None when approvals are off.
+LinkMaker = Callable[[Subject, str], ApprovalLinks]
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a mail is addressed to; ``reason`` tells a stakeholder why they get it."""
+
+    name: str
+    email: str
+    reason: str = ""
 
 
 @dataclass
 class _Builder:
-    view: PlanView
+    plan: Plan
+    subject: Subject
+    mappings: Mappings
     options: Options
     templates: MessageTemplates
     effects: list[NewEffect] = field(default_factory=list)
+    values: dict[str, Any] = field(init=False)  # what every template of this plan sees
 
-    @property
-    def links(self) -> Links:
-        return Links(self.options.decidim_url)
+    def __post_init__(self) -> None:
+        links = Links(self.options.decidim_url)
+        self.values = context(self.plan, self.subject, self.mappings, links)
 
     def key(self, version: int | str, kind: str, recipient: str = "") -> tuple[str, str]:
-        k = effect_key(self.view.tenant, self.view.proposal_id, version, kind, recipient)
+        k = effect_key(self.subject.tenant, self.subject.proposal_id, version, kind, recipient)
         return k, ref_code(k, self.options.ref_prefix)
 
     def add(
@@ -117,14 +134,15 @@ class _Builder:
         recipient: str = "",
         held: bool = False,
     ) -> None:
-        lane = f"decidim:{self.view.proposal_id}" if kind in PUBLIC_KINDS else f"mail:{key[:24]}"
+        subject = self.subject
+        lane = f"decidim:{subject.proposal_id}" if kind in PUBLIC_KINDS else f"mail:{key[:24]}"
         self.effects.append(
             NewEffect(
-                tenant=self.view.tenant,
+                tenant=subject.tenant,
                 effect_key=key,
                 ref=ref,
-                proposal_id=self.view.proposal_id,
-                plan_version=self.view.version,
+                proposal_id=subject.proposal_id,
+                plan_version=subject.version,
                 kind=kind,
                 purpose=purpose,
                 recipient=recipient,
@@ -141,36 +159,35 @@ class _Builder:
         template: str,
         purpose: str,
         version: int | str,
-        to: str,
-        name: str,
-        locale: str | None,
+        recipient: Recipient,
         cc: Sequence[str] = (),
         **extra: Any,
     ) -> None:
-        key, ref = self.key(version, f"{MAIL}:{purpose}", to)
-        use_locale = locale or self.options.default_locale
+        """A mail in the default language (the rules know no one's language)."""
+        key, ref = self.key(version, f"{MAIL}:{purpose}", recipient.email)
+        locale = self.options.default_locale
         rendered = render_mail(
             self.templates,
             template,
-            self.view,
-            self.links,
-            locale=use_locale,
+            self.values,
+            locale=locale,
             ref=ref,
+            recipient=recipient,
             **extra,
         )
         self.effects.append(
             mail_effect(
-                tenant=self.view.tenant,
+                tenant=self.subject.tenant,
                 key=key,
                 ref=ref,
-                proposal_id=self.view.proposal_id,
-                plan_version=self.view.version,
+                proposal_id=self.subject.proposal_id,
+                plan_version=self.subject.version,
                 purpose=purpose,
-                to=to,
-                to_name=name,
+                to=recipient.email,
+                to_name=recipient.name,
                 cc=cc,
                 rendered=rendered,
-                locale=use_locale,
+                locale=locale,
                 mail_from=self.options.mail_from,
             )
         )
@@ -222,17 +239,19 @@ def mail_effect(
 
 
 def plan_effects(
-    view: PlanView,
+    plan: Plan,
+    subject: Subject,
+    mappings: Mappings,
     *,
-    previous: PlanView | None,
+    previous: Plan | None,
     published: Published,
     options: Options,
     templates: MessageTemplates,
     link_maker: LinkMaker | None = None,
 ) -> list[NewEffect]:
-    """The writes implied by ``view`` (see the module docstring for the rules)."""
-    builder = _Builder(view, options, templates)
-    state = view.state or None
+    """The writes implied by ``plan`` (see the module docstring for the rules)."""
+    builder = _Builder(plan, subject, mappings, options, templates)
+    state = subject.state or None
     if state in FINAL_STATES:
         if previous is None and state != "accepted":
             return []
@@ -242,42 +261,41 @@ def plan_effects(
     return builder.effects
 
 
-def _approval_needed(view: PlanView, options: Options) -> bool:
-    mode = view.publication_mode or options.publication_mode
+def _approval_needed(subject: Subject, options: Options) -> bool:
+    mode = subject.publication_mode or options.publication_mode
     return mode == "after-approval"
 
 
 def _open(
     b: _Builder,
-    previous: PlanView | None,
+    previous: Plan | None,
     published: Published,
     link_maker: LinkMaker | None,
 ) -> None:
-    view, options = b.view, b.options
-    held = _approval_needed(view, options)
-    facts = resident_facts(view, options.default_locale, options.default_locale)
+    subject, options = b.subject, b.options
+    held = _approval_needed(subject, options)
+    facts = resident_facts(b.plan, b.mappings, options.default_locale)
     changes = diff(published.facts, facts)
     first = published.facts is None
     answer_ok = (
         options.can_answer
-        and view.state in ANSWERABLE_STATES
+        and subject.state in ANSWERABLE_STATES
         and (
             not published.current_answer
             or same_answer_text(published.current_answer, published.answer)
         )
     )
     answer_content = (
-        render_answer(b.templates, view, b.links, locales=options.locales) if answer_ok else None
+        render_answer(b.templates, b.values, locales=options.locales) if answer_ok else None
     )
     public_planned = False
     if options.can_comment and changes:
         purpose = "initiators" if first else "update"
-        key, ref = b.key(view.version, f"{COMMENT}:{purpose}")
+        key, ref = b.key(subject.version, f"{COMMENT}:{purpose}")
         body = render_comment(
             b.templates,
             "comment" if first else "comment_update",
-            view,
-            b.links,
+            b.values,
             locale=options.default_locale,
             ref=ref,
             key=key,
@@ -294,13 +312,13 @@ def _open(
             payload={
                 "body": body,
                 "locale": options.default_locale,
-                "component_id": view.space.component_id,
+                "component_id": subject.space.component_id,
                 "facts": facts,
             },
         )
         public_planned = True
     if answer_content is not None and answer_content != published.answer:
-        key, ref = b.key(view.version, ANSWER)
+        key, ref = b.key(subject.version, ANSWER)
         b.add(
             key=key,
             ref=ref,
@@ -310,7 +328,7 @@ def _open(
             payload={
                 "state": "evaluating",
                 "answer_content": answer_content,
-                "component_id": view.space.component_id,
+                "component_id": subject.space.component_id,
                 "facts": facts,
             },
         )
@@ -321,31 +339,28 @@ def _open(
 
 def _advisor_mails(
     b: _Builder,
-    previous: PlanView | None,
+    previous: Plan | None,
     changes: Sequence[Any],
     needs_approval: bool,
     link_maker: LinkMaker | None,
 ) -> None:
-    view = b.view
+    subject, lead = b.subject, b.plan.assignment.lead
     update = previous is not None
-    lines = list(view.changes) or [
-        localized(c.name or c.kind, b.options.default_locale) for c in changes if c.kind != "first"
+    lines = derived.change_lines(b.plan, subject.changes, b.mappings, b.options.default_locale) or [
+        c.name or c.kind for c in changes if c.kind != "first"
     ]
     if update and not lines:
         return
     approval = None
     if needs_approval and link_maker is not None:
-        approval = link_maker(view, view.lead.email)
-    for person in view.advisors:
-        is_lead = person.email.lower() == view.lead.email.lower()
+        approval = link_maker(subject, lead.email)
+    for person in derived.advisors(b.plan):
+        is_lead = person.email.lower() == lead.email.lower()
         b.mail(
             template="advisor_plan",
             purpose="advisor-update" if update else "advisor",
-            version=view.version,
-            to=person.email,
-            name=person.name,
-            locale=person.locale,
-            recipient=person,
+            version=subject.version,
+            recipient=Recipient(person.name, person.email),
             role="lead" if is_lead else "co",
             update=update,
             changes=lines if update else [],
@@ -356,62 +371,57 @@ def _advisor_mails(
 
 def _introductions_and_notices(b: _Builder, event: str) -> None:
     """Introductions once per proposal and stakeholder; notices once per event."""
-    for s in b.view.stakeholders:
-        if not s.email:
+    locale = b.options.default_locale
+    for link, stakeholder in derived.stakeholders(b.plan, b.mappings):
+        email = stakeholder.contact.email
+        if not email:
             continue
-        if event == "published" and s.introduce and not s.internal:
+        reason = derived.stakeholder_reason(link, b.mappings, locale)
+        recipient = Recipient(stakeholder.name, email, reason)
+        if event == "published" and link.action == "introduce" and stakeholder.external:
             b.mail(
                 template="introduction",
                 purpose="introduction",
                 version=ONCE,
-                to=s.email,
-                name=s.name,
-                locale=s.locale,
-                cc=[b.view.lead.email],
-                recipient=s,
+                recipient=recipient,
+                cc=[b.plan.assignment.lead.email],
             )
-        elif _wants(s, event):
+        elif _wants(stakeholder.inform_on, event):
             b.mail(
                 template="notice",
                 purpose=f"notice-{event}",
                 version=ONCE,
-                to=s.email,
-                name=s.name,
-                locale=s.locale,
-                recipient=s,
+                recipient=recipient,
                 event=event,
             )
 
 
-def _wants(s: StakeholderLink, event: str) -> bool:
-    if event in s.inform_on:
+def _wants(inform_on: Sequence[str], event: str) -> bool:
+    if event in inform_on:
         return True
-    return event == "withdrawn" and "rejected" in s.inform_on
+    return event == "withdrawn" and "rejected" in inform_on
 
 
 def _lifecycle(
-    b: _Builder, state: str, previous: PlanView | None, link_maker: LinkMaker | None
+    b: _Builder, state: str, previous: Plan | None, link_maker: LinkMaker | None
 ) -> None:
-    view, options = b.view, b.options
-    held = _approval_needed(view, options)
+    subject, options, mappings = b.subject, b.options, b.mappings
+    held = _approval_needed(subject, options)
+    items: tuple[ResourceOffer, ...] = ()
+    money: tuple[BudgetOffer, ...] = ()
     if state == "accepted":
-        items = view.active_resources
-        money = view.active_budgets
-    else:
-        items = tuple(r for r in view.resources if r.status == "released") or (
-            previous.active_resources if previous else ()
-        )
-        money = tuple(x for x in view.budgets if x.status == "released") or (
-            previous.active_budgets if previous else ()
-        )
+        items = derived.active_offers(b.plan, mappings)
+        money = derived.active_budgets(b.plan, mappings)
+    elif previous is not None:  # what was released: what the previous version held
+        items = derived.active_offers(previous, mappings)
+        money = derived.active_budgets(previous, mappings)
     public_planned = False
     if state == "accepted" and options.can_comment and (items or money) and previous is not None:
         key, ref = b.key(ONCE, f"{COMMENT}:accepted")
         body = render_comment(
             b.templates,
             "comment_accepted",
-            view,
-            b.links,
+            b.values,
             locale=options.default_locale,
             ref=ref,
             key=key,
@@ -426,27 +436,27 @@ def _lifecycle(
             payload={
                 "body": body,
                 "locale": options.default_locale,
-                "component_id": view.space.component_id,
+                "component_id": subject.space.component_id,
                 "facts": None,
             },
         )
         public_planned = True
     informed = [
-        s.name for s in view.stakeholders if s.email and _wants(s, state) and previous is not None
+        s.name
+        for _, s in derived.stakeholders(b.plan, mappings)
+        if s.contact.email and _wants(s.inform_on, state) and previous is not None
     ]
+    lead = b.plan.assignment.lead
     approval = None
     if held and public_planned and link_maker is not None:
-        approval = link_maker(view, view.lead.email)
-    for person in view.advisors:
-        is_lead = person.email.lower() == view.lead.email.lower()
+        approval = link_maker(subject, lead.email)
+    for person in derived.advisors(b.plan):
+        is_lead = person.email.lower() == lead.email.lower()
         b.mail(
             template="advisor_status",
             purpose=f"status-{state}",
             version=ONCE,
-            to=person.email,
-            name=person.name,
-            locale=person.locale,
-            recipient=person,
+            recipient=Recipient(person.name, person.email),
             event=state,
             items=items,
             money=money,

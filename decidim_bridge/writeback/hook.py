@@ -18,10 +18,10 @@ from decidim_bridge.config import Settings
 from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
-from decidim_bridge.writeback.adapter import view_from_plan
 from decidim_bridge.writeback.approvals import make_link_maker
 from decidim_bridge.writeback.effects import LinkMaker, Options
 from decidim_bridge.writeback.ledger import options_for, record_writes
+from decidim_bridge.writeback.subject import subject_of
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 
 
@@ -49,7 +49,7 @@ class WriteBack:
         """
         if not stored.created:
             return []
-        view = view_from_plan(
+        subject = subject_of(
             stored.plan,
             self.mappings,
             tenant=tenant,
@@ -57,15 +57,12 @@ class WriteBack:
             proposal=proposal,
             changes=stored.changes,
         )
-        previous = None
-        if stored.previous is not None:
-            previous = view_from_plan(
-                stored.previous, self.mappings, tenant=tenant, version=stored.version - 1
-            )
         return record_writes(
             conn,
-            view,
-            previous=previous,
+            stored.plan,
+            subject,
+            self.mappings,
+            previous=stored.previous,
             options=self.options,
             templates=self.templates,
             link_maker=self.link_maker,
@@ -80,8 +77,8 @@ def prepare_writeback(
     """Options from the settings and what this Decidim offers (``decidim``: the client, or
     None when the bridge has none: comments only), templates, and approval links when
     publication waits for the lead advisor's approval: by the setting, or in a space whose
-    rule in scope.yaml says ``publication: after-approval`` (the view of each plan carries
-    its space's mode; ``effects`` falls back to the setting)."""
+    rule in scope.yaml says ``publication: after-approval`` (the subject of each plan
+    carries its space's mode; ``effects`` falls back to the setting)."""
     capabilities = decidim.capabilities() if decidim is not None else None
     link_maker = None
     modes = {settings.publication_mode, *(r.publication for r in mappings.scope.act_on)}

@@ -1,22 +1,23 @@
 """Recording the writes of a plan version in the outbox, in the caller's transaction.
 
-The plan engine calls ``record_writes`` in the same transaction that stores the plan
-version, so a plan is never stored without its writes nor the other way round. Older
-public writes that never started are retired first (a newer version replaces them), and
-what residents already received is read back from the outbox, so that a new version only
-writes what changed for them. The outbox also tells whether the answer Decidim shows is
-the bridge's own (``own_answer_shown``), which the plan does not count as a response.
+The pipeline calls ``record_writes`` (through ``writeback.hook``) in the same transaction
+that stores the plan version, so a plan is never stored without its writes nor the other
+way round. Older public writes that never started are retired first (a newer version
+replaces them), and what residents already received is read back from the outbox, so that
+a new version only writes what changed for them. The outbox also tells whether the answer
+Decidim shows is the bridge's own (``own_answer_shown``), which the plan does not count as
+a response.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.plan.model import Plan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
@@ -30,8 +31,8 @@ from decidim_bridge.writeback.effects import (
     plan_effects,
 )
 from decidim_bridge.writeback.reconcile import shows_own_answer
+from decidim_bridge.writeback.subject import FINAL_STATES, Subject
 from decidim_bridge.writeback.templates import MessageTemplates
-from decidim_bridge.writeback.view import FINAL_STATES, PlanView
 
 
 def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None) -> Options:
@@ -98,35 +99,38 @@ def own_answer_shown(conn: Connection, *, tenant: str, proposal: Proposal) -> bo
 
 def record_writes(
     conn: Connection,
-    view: PlanView,
+    plan: Plan,
+    subject: Subject,
+    mappings: Mappings,
     *,
-    previous: PlanView | None,
+    previous: Plan | None,
     options: Options,
     templates: MessageTemplates,
+    now: float,
     link_maker: LinkMaker | None = None,
     current_answer: dict[str, str] | None = None,
-    now: float | None = None,
 ) -> list[int]:
-    """Plan and record the writes of ``view``; returns the ids of new outbox rows."""
-    moment = time.time() if now is None else now
-    if (view.state or None) not in FINAL_STATES:
+    """Plan and record the writes of ``plan``; returns the ids of new outbox rows."""
+    if (subject.state or None) not in FINAL_STATES:
         store.supersede(
             conn,
-            tenant=view.tenant,
-            proposal_id=view.proposal_id,
+            tenant=subject.tenant,
+            proposal_id=subject.proposal_id,
             kinds=PUBLIC_KINDS,
-            before_version=view.version,
-            now=moment,
+            before_version=subject.version,
+            now=now,
         )
     published = published_state(
-        conn, tenant=view.tenant, proposal_id=view.proposal_id, current_answer=current_answer
+        conn, tenant=subject.tenant, proposal_id=subject.proposal_id, current_answer=current_answer
     )
     effects = plan_effects(
-        view,
+        plan,
+        subject,
+        mappings,
         previous=previous,
         published=published,
         options=options,
         templates=templates,
         link_maker=link_maker,
     )
-    return store.record(conn, effects, now=moment)
+    return store.record(conn, effects, now=now)

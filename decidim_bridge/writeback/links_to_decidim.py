@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from decidim_bridge.writeback.view import Space
+from decidim_bridge.writeback.subject import Space
 
 _SPACES = {
     "Decidim::ParticipatoryProcess": ("participatory_processes", "processes"),

@@ -11,8 +11,7 @@ rejected counts as a decision), the lead advisor gets one reminder mail per prom
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -20,23 +19,30 @@ from zoneinfo import ZoneInfo
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import DecidimError, NotFound
+from decidim_bridge.plan.model import Plan
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
-from decidim_bridge.writeback.adapter import open_plan_views
-from decidim_bridge.writeback.effects import MAIL, mail_effect
+from decidim_bridge.writeback.effects import MAIL, Recipient, mail_effect
 from decidim_bridge.writeback.keys import ONCE, effect_key, ref_code
 from decidim_bridge.writeback.ledger import options_for, own_answers
 from decidim_bridge.writeback.reconcile import shows_own_answer, text_key
-from decidim_bridge.writeback.render import Links, render_mail
+from decidim_bridge.writeback.render import Links, context, render_mail
+from decidim_bridge.writeback.subject import FINAL_STATES, Subject, subject_of
 from decidim_bridge.writeback.templates import message_templates
-from decidim_bridge.writeback.view import FINAL_STATES, PlanView
 
 log = logging.getLogger(__name__)
 
+MILESTONES = ("first_contact", "decision")
+
+
+def _promised(plan: Plan, milestone: str) -> date | None:
+    value = getattr(plan.expectations, f"{milestone}_by")
+    return date.fromisoformat(value) if value else None
+
 
 def due_milestones(
-    view: PlanView,
+    plan: Plan,
     *,
     state: str | None,
     answer: Mapping[str, str] | None,
@@ -49,19 +55,19 @@ def due_milestones(
     """
     if state in FINAL_STATES:
         return []
-    exp = view.expectations
     shown = bool(state) or any(text_key(text) for text in (answer or {}).values())
     human_answer = shown and not shows_own_answer(state, answer, our_answers)
     due: list[tuple[str, date]] = []
-    if exp.first_contact_by and exp.first_contact_by < today and not human_answer:
-        due.append(("first_contact", exp.first_contact_by))
-    if exp.decision_by and exp.decision_by < today:
-        due.append(("decision", exp.decision_by))
+    first_contact, decision = (_promised(plan, m) for m in MILESTONES)
+    if first_contact and first_contact < today and not human_answer:
+        due.append(("first_contact", first_contact))
+    if decision and decision < today:
+        due.append(("decision", decision))
     return due
 
 
-def reminder_key(view: PlanView, milestone: str) -> str:
-    return effect_key(view.tenant, view.proposal_id, ONCE, f"{MAIL}:reminder-{milestone}")
+def reminder_key(subject: Subject, milestone: str) -> str:
+    return effect_key(subject.tenant, subject.proposal_id, ONCE, f"{MAIL}:reminder-{milestone}")
 
 
 @dataclass(frozen=True)
@@ -71,41 +77,37 @@ class ReminderRun:
     skipped: int
 
 
-ViewsProvider = Callable[[Database, Settings, Mappings], list[PlanView]]
-
-
 def run_reminders(
     db: Database,
     settings: Settings,
     mappings: Mappings,
     *,
     decidim: Any,
-    views: ViewsProvider = open_plan_views,
-    now: float | None = None,
+    open_plans: Iterable[tuple[Plan, int]],
+    now: float,
 ) -> ReminderRun:
-    """Check every open plan; plan one reminder mail per passed promise (at most once)."""
-    moment = time.time() if now is None else now
-    today = datetime.fromtimestamp(moment, ZoneInfo(mappings.organization.timezone)).date()
+    """Check every open plan (the current version of each, with its version number); plan
+    one reminder mail per passed promise (at most once)."""
+    today = datetime.fromtimestamp(now, ZoneInfo(mappings.organization.timezone)).date()
     templates = message_templates(mappings)
     options = options_for(settings, mappings)
-    planned = skipped = 0
-    candidates = views(db, settings, mappings)
-    for view in candidates:
-        possible = [
-            m for m in ("first_contact", "decision") if getattr(view.expectations, f"{m}_by")
-        ]
-        keys = {m: reminder_key(view, m) for m in possible}
+    links = Links(options.decidim_url)
+    planned = skipped = checked = 0
+    for plan, version in open_plans:
+        checked += 1
+        subject = subject_of(plan, mappings, tenant=settings.tenant, version=version)
+        keys = {m: reminder_key(subject, m) for m in MILESTONES if _promised(plan, m)}
         with db.read() as conn:
-            present = store.keys_present(conn, tenant=view.tenant, keys=list(keys.values()))
-            ours = own_answers(conn, tenant=view.tenant, proposal_id=view.proposal_id)
+            present = store.keys_present(conn, tenant=subject.tenant, keys=list(keys.values()))
+            ours = own_answers(conn, tenant=subject.tenant, proposal_id=subject.proposal_id)
         if all(k in present for k in keys.values()):
             continue
         try:
-            proposal = decidim.fetch_proposal(view.proposal_id, view.space.component_id)
+            proposal = decidim.fetch_proposal(subject.proposal_id, subject.space.component_id)
         except (DecidimError, NotFound) as exc:
             log.warning(
                 "reminder check skipped",
-                extra={"proposal_id": view.proposal_id, "error": type(exc).__name__},
+                extra={"proposal_id": subject.proposal_id, "error": type(exc).__name__},
             )
             skipped += 1
             continue
@@ -114,42 +116,42 @@ def run_reminders(
             continue
         state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
         due = due_milestones(
-            view, state=state, answer=proposal.answer, our_answers=ours, today=today
+            plan, state=state, answer=proposal.answer, our_answers=ours, today=today
         )
+        lead = plan.assignment.lead
+        values = context(plan, subject, mappings, links)
         effects = []
         for milestone, due_date in due:
             key = keys[milestone]
             if key in present:
                 continue
             ref = ref_code(key, options.ref_prefix)
-            locale = view.lead.locale or options.default_locale
             rendered = render_mail(
                 templates,
                 "reminder",
-                view,
-                Links(options.decidim_url),
-                locale=locale,
-                recipient=view.lead,
+                values,
+                locale=options.default_locale,
+                recipient=Recipient(lead.name, lead.email),
                 milestone=milestone,
                 due=due_date,
                 ref=ref,
             )
             effects.append(
                 mail_effect(
-                    tenant=view.tenant,
+                    tenant=subject.tenant,
                     key=key,
                     ref=ref,
-                    proposal_id=view.proposal_id,
-                    plan_version=view.version,
+                    proposal_id=subject.proposal_id,
+                    plan_version=subject.version,
                     purpose=f"reminder-{milestone}",
-                    to=view.lead.email,
-                    to_name=view.lead.name,
+                    to=lead.email,
+                    to_name=lead.name,
                     rendered=rendered,
-                    locale=locale,
+                    locale=options.default_locale,
                     mail_from=settings.mail_from,
                 )
             )
         if effects:
             with db.begin() as conn:
-                planned += len(store.record(conn, effects, now=moment))
-    return ReminderRun(checked=len(candidates), planned=planned, skipped=skipped)
+                planned += len(store.record(conn, effects, now=now))
+    return ReminderRun(checked=checked, planned=planned, skipped=skipped)

@@ -1,5 +1,8 @@
 """Texts of the writes: the comment for initiators, the answer, and the mails (pure).
 
+Every message is rendered from one ``context``: the plan, the rules and the subject, with
+short names for the parts most messages show (``contact``, ``offers``, ``expect``, ...).
+
 Decidim limits a comment to 1,000 characters unless the organization or component sets
 another maximum (``comment_max_length``). The comment template receives a ``detail`` level;
 when the full text does not fit, it is rendered again with less detail (conditions are
@@ -14,11 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from decidim_bridge.locales import localized
+from decidim_bridge.plan.model import Plan
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.writeback import derived
 from decidim_bridge.writeback.changes import Change
 from decidim_bridge.writeback.keys import marker
 from decidim_bridge.writeback.links_to_decidim import admin_url, public_url
+from decidim_bridge.writeback.subject import Subject
 from decidim_bridge.writeback.templates import MessageTemplates, Rendered
-from decidim_bridge.writeback.view import PlanView, localized
 
 #: The template names write-back uses (each in ``mappings/texts/<locale>/<name>.md``).
 COMMENT_TEMPLATES = ("comment", "comment_update", "comment_accepted")
@@ -30,52 +37,49 @@ MAIL_TEMPLATES = ("advisor_plan", "advisor_status", "introduction", "notice", "r
 class Links:
     decidim_url: str
 
-    def public(self, view: PlanView) -> str:
+    def public(self, plan: Plan, subject: Subject) -> str:
         """The proposal's page as Decidim reports it, else built from the space."""
-        reported = view.extra.get("public_url")
-        if isinstance(reported, str) and reported.startswith(("http://", "https://")):
-            return reported
-        return public_url(self.decidim_url, view.space, view.proposal_id)
+        if plan.url and plan.url.startswith(("http://", "https://")):
+            return plan.url
+        return public_url(self.decidim_url, subject.space, subject.proposal_id)
 
-    def admin(self, view: PlanView) -> str:
+    def admin(self, plan: Plan, subject: Subject) -> str:
         """The proposal's admin page, on the host residents use (the API may be reached
         under an internal name)."""
-        return admin_url(self._base(view), view.space, view.proposal_id)
+        return admin_url(self._base(plan), subject.space, subject.proposal_id)
 
-    def _base(self, view: PlanView) -> str:
-        reported = view.extra.get("public_url")
-        if isinstance(reported, str) and reported.startswith(("http://", "https://")):
-            parts = urlsplit(reported)
+    def _base(self, plan: Plan) -> str:
+        if plan.url and plan.url.startswith(("http://", "https://")):
+            parts = urlsplit(plan.url)
             return f"{parts.scheme}://{parts.netloc}"
         return self.decidim_url
 
 
-def context(view: PlanView, links: Links, default_locale: str, **extra: Any) -> dict[str, Any]:
-    """Everything a template may use; see ``mappings/texts/README.md``."""
-    partners = []
-    seen: set[str] = set()
-    for s in view.stakeholders:
-        label = localized(s.public_label, default_locale, default_locale)
-        if s.introduce and label and label not in seen:
-            seen.add(label)
-            partners.append(s.public_label)
+def context(
+    plan: Plan, subject: Subject, mappings: Mappings, links: Links, **extra: Any
+) -> dict[str, Any]:
+    """Everything a template may use: the plan, the rules, and the parts of the plan most
+    messages show under short names; see ``mappings/texts/README.md``."""
     values: dict[str, Any] = {
-        "plan": view,
+        "plan": plan,
+        "rules": mappings,
+        "version": subject.version,
         "proposal": {
-            "id": view.proposal_id,
-            "title": view.title,
-            "public_url": links.public(view),
-            "admin_url": links.admin(view),
-            "state": view.state,
+            "id": subject.proposal_id,
+            "title": subject.title,
+            "public_url": links.public(plan, subject),
+            "admin_url": links.admin(plan, subject),
+            "state": subject.state,
         },
-        "contact": view.lead,
-        "co_advisors": view.co_advisors,
-        "expect": view.expectations,
-        "offers": view.active_resources,
-        "requested": tuple(r for r in view.resources if r.status == "requested"),
-        "budgets": view.active_budgets,
-        "partners": partners,
-        "service": view.service_purchase,
+        "contact": plan.assignment.lead,
+        "co_advisors": plan.assignment.co_advisors,
+        "expect": plan.expectations,
+        "terms": derived.terms(plan.expectations, mappings),
+        "offers": derived.active_offers(plan, mappings),
+        "requested": derived.requested_offers(plan, mappings),
+        "budgets": derived.active_budgets(plan, mappings),
+        "partners": derived.partners(plan, mappings),
+        "service": plan.service_purchase,
         "changes": (),
     }
     values.update(extra)
@@ -85,8 +89,7 @@ def context(view: PlanView, links: Links, default_locale: str, **extra: Any) -> 
 def render_comment(
     templates: MessageTemplates,
     name: str,
-    view: PlanView,
-    links: Links,
+    values: dict[str, Any],
     *,
     locale: str,
     ref: str,
@@ -103,15 +106,13 @@ def render_comment(
         rendered = templates.render(
             name,
             locale,
-            context(
-                view,
-                links,
-                templates.default_locale,
-                detail=detail,
-                changes=tuple(changes),
-                answer_written=answer_written,
-                ref=ref,
-            ),
+            {
+                **values,
+                "detail": detail,
+                "changes": tuple(changes),
+                "answer_written": answer_written,
+                "ref": ref,
+            },
         )
         text = rendered.text
         if len(text) <= budget:
@@ -135,14 +136,12 @@ def _cut(text: str, budget: int) -> str:
 
 
 def render_answer(
-    templates: MessageTemplates, view: PlanView, links: Links, *, locales: Sequence[str]
+    templates: MessageTemplates, values: dict[str, Any], *, locales: Sequence[str]
 ) -> dict[str, str]:
     """The proposal answer as rich text (HTML) per locale."""
     out: dict[str, str] = {}
     for locale in locales:
-        rendered = templates.render(
-            ANSWER_TEMPLATE, locale, context(view, links, templates.default_locale, detail=2)
-        )
+        rendered = templates.render(ANSWER_TEMPLATE, locale, {**values, "detail": 2})
         out[locale] = rendered.html
     return out
 
@@ -150,18 +149,16 @@ def render_answer(
 def render_mail(
     templates: MessageTemplates,
     name: str,
-    view: PlanView,
-    links: Links,
+    values: dict[str, Any],
     *,
     locale: str,
     **extra: Any,
 ) -> Rendered:
-    rendered = templates.render(
-        name, locale, context(view, links, templates.default_locale, detail=2, **extra)
-    )
+    """A mail; its subject is the proposal's title when the template gives none."""
+    rendered = templates.render(name, locale, {**values, "detail": 2, **extra})
     if not rendered.subject:
         rendered = Rendered(
-            subject=localized(view.title, locale, templates.default_locale),
+            subject=localized(values["proposal"]["title"], locale, templates.default_locale),
             text=rendered.text,
             html=rendered.html,
         )

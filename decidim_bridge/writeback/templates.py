@@ -6,9 +6,11 @@ weekday names, how amounts are written, labels, reasons, checklist lines) and
 is Markdown with Jinja placeholders, so municipal staff edit one readable text: Decidim
 renders comments as Markdown, the answer and the HTML part of mails are produced from the
 same source, and the plain-text part of a mail is the Markdown itself. A mail template
-starts with a ``Subject:`` line. The filters ``date``, ``money`` and ``words`` write dates,
-amounts and lists with the words of ``texts/<locale>.yaml``, so there is one place to
-change them.
+starts with a ``Subject:`` line. The filters ``date``, ``money``/``cents`` and ``words``
+write dates, amounts and lists with the words of ``texts/<locale>.yaml``, so there is one
+place to change them. Messages about a plan get the plan itself and the rules (``rules``);
+the filters ``name``, ``catalogue``, ``phone``, ``text`` and ``reasons`` look up what the
+plan refers to by id or code (``writeback.derived``), in the message's language.
 
 Templates run in Jinja's sandbox with strict undefined variables: a typo in a placeholder
 is an error when the templates are checked (``decidim-bridge check-mappings`` renders them
@@ -30,9 +32,11 @@ from jinja2.sandbox import SandboxedEnvironment
 from markdown_it import MarkdownIt
 
 from decidim_bridge.errors import MappingError
-from decidim_bridge.plan.texts import format_money, join_and, label
+from decidim_bridge.locales import localized
+from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.texts import format_money, join_and, label, name_of
 from decidim_bridge.rules.model import LocaleTexts, Mappings
-from decidim_bridge.writeback.view import localized
+from decidim_bridge.writeback import derived
 
 #: Where the templates live, below the mappings folder (next to the words files).
 TEXTS_DIR = "texts"
@@ -93,10 +97,15 @@ def _money(ctx: Context, value: Any) -> str:
         euros = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    cents = int((euros * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+    return _cents(ctx, int((euros * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP)))
+
+
+@pass_context
+def _cents(ctx: Context, cents: int) -> str:
+    """An amount in cents (as plans keep money) as ``€ 1.500`` / ``€ 12,50``."""
     texts = _words_for(ctx)
     if texts is None:
-        return f"€ {euros:.2f}"
+        return f"€ {Decimal(cents) / 100:.2f}"
     return format_money(cents, texts)
 
 
@@ -113,6 +122,36 @@ def _translated(ctx: Context, value: Any) -> str:
     return localized(value, ctx["locale"], ctx["default_locale"])
 
 
+@pass_context
+def _name(ctx: Context, item_id: str | None, kind: str) -> str:
+    """``o.resource_id | name("resource")``: the readable name of an id from the rules."""
+    return name_of(kind, item_id, ctx["rules"], ctx["locale"]) if item_id else ""
+
+
+@pass_context
+def _catalogue(ctx: Context, offer: Any) -> Any:
+    """``o | catalogue``: the rules' description of an offered item or budget."""
+    return derived.catalogue_item(offer, ctx["rules"])
+
+
+@pass_context
+def _phone(ctx: Context, role: Any) -> str:
+    """``contact | phone``: an advisor's phone number from the rules ("" when none)."""
+    return derived.phone(role, ctx["rules"]) or ""
+
+
+@pass_context
+def _text(ctx: Context, item: Any) -> str:
+    """``r | text``: a reason, checklist line or stakeholder's reason in words."""
+    return derived.text_of(item, ctx["rules"], ctx["locale"])
+
+
+@pass_context
+def _reasons(ctx: Context, plan: Plan) -> list[str]:
+    """``plan | reasons``: every reason of the plan in words, each once."""
+    return derived.reason_texts(derived.all_reasons(plan), ctx["rules"], ctx["locale"])
+
+
 def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         undefined=StrictUndefined,
@@ -121,7 +160,8 @@ def _environment() -> SandboxedEnvironment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters.update(date=_date, money=_money, words=_join, t=_translated)
+    env.filters.update(date=_date, money=_money, cents=_cents, words=_join, t=_translated)
+    env.filters.update(name=_name, catalogue=_catalogue, phone=_phone, text=_text, reasons=_reasons)
     return env
 
 

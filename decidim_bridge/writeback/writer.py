@@ -36,7 +36,7 @@ from decidim_bridge.worker import default_owner
 from decidim_bridge.writeback.effects import ANSWER, COMMENT, MAIL
 from decidim_bridge.writeback.failures import RetryPolicy, classify_failure
 from decidim_bridge.writeback.reconcile import answer_matches, find_comment
-from decidim_bridge.writeback.view import FINAL_STATES
+from decidim_bridge.writeback.subject import FINAL_STATES
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,10 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import requests
-from writeback_support import text_of, writeback_stack
+from writeback_support import remind, text_of, writeback_stack
 
 from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.store import inbox
-from decidim_bridge.writeback.reminders import run_reminders
 
 NOORD, GROEN = 3, 11
 STATE_CHANGED = "decidim.events.proposals.proposal_state_changed"
@@ -78,11 +77,9 @@ def test_the_bridges_answer_keeps_the_plan_and_the_reminder_an_advisors_answer_c
         due = _morning_after(plan.expectations.first_contact_by)
         assert due < _morning_after(plan.expectations.decision_by) - 86400
         mappings = load_mappings(stack.settings.mappings_dir)
-        check = run_reminders(
-            stack.db, stack.settings, mappings, decidim=stack.writer_client, now=due
-        )
+        check = remind(stack.db, stack.settings, mappings, decidim=stack.writer_client, now=due)
         assert (check.checked, check.planned, check.skipped) == (2, 1, 0)
-        again = run_reminders(
+        again = remind(
             stack.db, stack.settings, mappings, decidim=stack.writer_client, now=due + 3600
         )
         assert again.planned == 0

@@ -1,3 +1,3 @@
 """Mail tests reuse the write-back fixtures (clock, templates, recording a plan's writes)."""
 
-from writeback.conftest import clock, mappings, plan, templates  # noqa: F401
+from writeback.conftest import clock, mappings, plan, sample_mappings, templates  # noqa: F401

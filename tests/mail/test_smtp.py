@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from writeback.fakes import FakeDecidim
-from writeback.samples import garden_view
+from writeback.samples import garden
 
 from decidim_bridge.errors import MailRejected
 from decidim_bridge.mail import SmtpBackend
@@ -105,7 +105,7 @@ def test_writer_crash_after_handover_sends_no_mail_twice(
     db, settings, plan, clock, smtp: tuple[Inbox, str]
 ) -> None:
     inbox, url = smtp
-    plan(garden_view())
+    plan(garden())
 
     def crash_after_send(name: str, row: store.OutboxRow) -> None:
         if name == "after_send" and row.kind == "mail":

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from plan_support import example_mappings, make_proposal
 
-from decidim_bridge.rules.model import localize, normalize_space_type
+from decidim_bridge.rules.model import normalize_space_type
 
 
 @pytest.mark.parametrize(
@@ -52,12 +52,6 @@ def test_space_type_names():
     assert normalize_space_type("Decidim::ParticipatoryProcess") == "participatory_process"
     assert normalize_space_type("assemblies") == "assembly"
     assert normalize_space_type(None) is None
-
-
-def test_localize_falls_back():
-    assert localize({"nl": "hek", "en": "fence"}, "en", "nl") == "fence"
-    assert localize({"nl": "hek"}, "de", "nl") == "hek"
-    assert localize({"*": "Lindeburg"}, "en", "nl") == "Lindeburg"
 
 
 def test_decision_on_a_proposal_gives_the_space_key_only_in_scope():

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from conftest import REPO
 from writeback.fakes import FakeDecidim
+from writeback.samples import Sample, garden_mappings
 
 from decidim_bridge.config import Settings
 from decidim_bridge.mail import FileBackend
@@ -17,7 +18,6 @@ from decidim_bridge.rules import load as load_mappings
 from decidim_bridge.store import Database
 from decidim_bridge.writeback.ledger import options_for, record_writes
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
-from decidim_bridge.writeback.view import PlanView
 from decidim_bridge.writeback.writer import Writer
 
 START = 1_796_000_000.0  # 2026-11-30
@@ -42,6 +42,12 @@ def clock() -> Clock:
 @pytest.fixture(scope="session")
 def mappings() -> Mappings:
     return load_mappings(REPO / "mappings")
+
+
+@pytest.fixture(scope="session")
+def sample_mappings(mappings: Mappings) -> Mappings:
+    """The example rules with what the sample garden plan refers to."""
+    return garden_mappings(mappings)
 
 
 @pytest.fixture
@@ -76,15 +82,16 @@ def writer(db: Database, settings: Settings, fake: FakeDecidim, clock: Clock) ->
 def plan(
     db: Database,
     settings: Settings,
-    mappings: Mappings,
+    sample_mappings: Mappings,
     templates: MessageTemplates,
     clock: Clock,
 ) -> Callable[..., list[int]]:
-    """Record the writes of a view like the plan engine does (its own transaction)."""
+    """Record the writes of a sample plan version like the pipeline does (its own
+    transaction)."""
 
     def record(
-        view: PlanView,
-        previous: PlanView | None = None,
+        sample: Sample,
+        previous: Sample | None = None,
         *,
         can_answer: bool = True,
         link_maker: Any = None,
@@ -92,12 +99,14 @@ def plan(
     ) -> list[int]:
         caps = type("Caps", (), {"can_comment": True, "can_answer": can_answer})()
         use = settings if not setting_overrides else _with(settings, **setting_overrides)
-        options = options_for(use, mappings, caps)
+        options = options_for(use, sample_mappings, caps)
         with db.begin() as conn:
             return record_writes(
                 conn,
-                view,
-                previous=previous,
+                sample.plan,
+                sample.subject,
+                sample_mappings,
+                previous=previous.plan if previous is not None else None,
                 options=options,
                 templates=templates,
                 link_maker=link_maker,

@@ -7,7 +7,7 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from writeback.samples import garden_view
+from writeback.samples import garden
 
 from decidim_bridge.app import create_app
 from decidim_bridge.errors import LinkError
@@ -39,7 +39,7 @@ def test_tokens_verify_expire_and_resist_tampering() -> None:
 
 def _links(db, settings, plan, clock):
     maker = make_link_maker(settings, now=clock())
-    plan(garden_view(), link_maker=maker, publication_mode="after-approval")
+    plan(garden(), link_maker=maker, publication_mode="after-approval")
     with db.read() as conn:
         rows = store.list_rows(conn, limit=50)
     lead_mail = next(r for r in rows if r.purpose == "advisor" and r.recipient.startswith("a."))

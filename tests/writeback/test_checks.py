@@ -34,7 +34,9 @@ def test_a_typo_in_a_rarely_used_branch_is_found_with_file_and_line(tmp_path):
         texts / "nl" / "comment_update.md", "{{ c.name }} kunnen we", "{{ c.nmae }} kunnen we"
     )
     en_line = _break(
-        texts / "en" / "advisor_status.md", "{{ b.amount | money }}", "{{ b.amuont | money }}"
+        texts / "en" / "advisor_status.md",
+        "{{ b.amount_cents | cents }}",
+        "{{ b.amuont_cents | cents }}",
     )
     problems = message_problems(directory, load_mappings(directory))
     found = {(p.file, p.line) for p in problems}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from writeback.samples import garden_view
+from writeback.samples import garden
 
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.reminders import due_milestones
@@ -20,11 +20,11 @@ def _rows(db):
 def test_accepted_confirms_reservations_in_a_comment_and_informs_the_wethouder(
     db, plan, writer, fake
 ):
-    v1 = garden_view()
+    v1 = garden()
     plan(v1)
     writer.drain()
-    confirmed = tuple(replace(r, status="confirmed") for r in v1.resources)
-    v2 = garden_view(version=2, state="accepted", resources=confirmed)
+    confirmed = tuple(replace(r, status="confirmed") for r in v1.plan.resources)
+    v2 = garden(version=2, state="accepted", resources=confirmed)
     for _ in range(3):
         plan(v2, v1)
     writer.drain()
@@ -39,11 +39,12 @@ def test_accepted_confirms_reservations_in_a_comment_and_informs_the_wethouder(
 
 
 def test_withdrawn_writes_nothing_public_and_lists_what_was_released(db, plan, writer, fake):
-    v1 = garden_view()
+    v1 = garden()
     plan(v1)
     writer.drain()
-    released = tuple(replace(r, status="released") for r in v1.resources)
-    v2 = garden_view(version=2, state="withdrawn", resources=released, budgets=())
+    released = tuple(replace(r, status="released") for r in v1.plan.resources)
+    budget = replace(v1.plan.budget, status="released")
+    v2 = garden(version=2, state="withdrawn", resources=released, budget=budget)
     plan(v2, v1)
     writer.drain()
     assert len(fake.comments["101"]) == 1
@@ -53,15 +54,15 @@ def test_withdrawn_writes_nothing_public_and_lists_what_was_released(db, plan, w
 
 
 def test_reminders_fall_due_once_a_promised_date_passes_without_an_answer():
-    view = garden_view()
+    plan = garden().plan
     assert (
-        due_milestones(view, state=None, answer=None, our_answers=(), today=date(2026, 12, 8)) == []
+        due_milestones(plan, state=None, answer=None, our_answers=(), today=date(2026, 12, 8)) == []
     )
-    due = due_milestones(view, state=None, answer=None, our_answers=(), today=date(2026, 12, 9))
+    due = due_milestones(plan, state=None, answer=None, our_answers=(), today=date(2026, 12, 9))
     assert due == [("first_contact", date(2026, 12, 8))]
     ours = {"nl": "<p>ons antwoord</p>"}
     assert due_milestones(
-        view,
+        plan,
         state="evaluating",
         answer=ours,
         our_answers=[("evaluating", ours)],
@@ -70,7 +71,7 @@ def test_reminders_fall_due_once_a_promised_date_passes_without_an_answer():
     human = {"nl": "We hebben u gebeld."}
     assert (
         due_milestones(
-            view,
+            plan,
             state="evaluating",
             answer=human,
             our_answers=[("evaluating", ours)],
@@ -79,12 +80,12 @@ def test_reminders_fall_due_once_a_promised_date_passes_without_an_answer():
         == []
     )
     assert (
-        due_milestones(view, state="accepted", answer=human, our_answers=[], today=date(2027, 2, 1))
+        due_milestones(plan, state="accepted", answer=human, our_answers=[], today=date(2027, 2, 1))
         == []
     )
     assert [
         m
         for m, _ in due_milestones(
-            view, state="evaluating", answer=human, our_answers=[], today=date(2027, 1, 23)
+            plan, state="evaluating", answer=human, our_answers=[], today=date(2027, 1, 23)
         )
     ] == ["decision"]

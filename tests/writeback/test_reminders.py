@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 from plan_support import at, make_proposal
 from writeback.fakes import FakeDecidim
+from writeback_support import remind
 
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.writeback.hook import prepare_writeback
-from decidim_bridge.writeback.reminders import run_reminders
 from decidim_bridge.writeback.writer import Writer
 
 NOW = at("2027-04-20T11:00:00+02:00")
@@ -61,10 +61,10 @@ def test_a_passed_first_contact_date_reminds_the_lead_once(db, settings, mapping
     decidim = FakeDecidim()
     due = _day_after(stored.plan.expectations.first_contact_by)
 
-    early = run_reminders(db, settings, mappings, decidim=decidim, now=due - 2 * 86400)
+    early = remind(db, settings, mappings, decidim=decidim, now=due - 2 * 86400)
     assert (early.checked, early.planned) == (1, 0)  # the withdrawn one is not checked
 
-    result = run_reminders(db, settings, mappings, decidim=decidim, now=due)
+    result = remind(db, settings, mappings, decidim=decidim, now=due)
     assert (result.checked, result.planned) == (1, 1)
     (reminder,) = _reminders(db)
     lead = stored.plan.assignment.lead
@@ -74,7 +74,7 @@ def test_a_passed_first_contact_date_reminds_the_lead_once(db, settings, mapping
         "/admin/participatory_processes/wijkinitiatieven/components/11/manage/proposals/42"
         in (reminder.data["text"])
     )
-    assert run_reminders(db, settings, mappings, decidim=decidim, now=due + 86400).planned == 0
+    assert remind(db, settings, mappings, decidim=decidim, now=due + 86400).planned == 0
     assert len(_reminders(db)) == 1
 
 
@@ -84,7 +84,7 @@ def test_an_answer_by_a_person_keeps_the_first_contact_promise(db, settings, map
     decidim.proposal("42").state = "evaluating"
     decidim.proposal("42").answer = {"nl": "We hebben u gebeld en spreken volgende week af."}
     due = _day_after(stored.plan.expectations.first_contact_by)
-    assert run_reminders(db, settings, mappings, decidim=decidim, now=due).planned == 0
+    assert remind(db, settings, mappings, decidim=decidim, now=due).planned == 0
 
 
 def test_the_bridges_own_answer_does_not_keep_the_promise(db, settings, mappings):
@@ -107,5 +107,5 @@ def test_the_bridges_own_answer_does_not_keep_the_promise(db, settings, mappings
         for locale, text in shown.answer.items()
     }
     due = _day_after(stored.plan.expectations.first_contact_by)
-    assert run_reminders(db, settings, mappings, decidim=decidim, now=due).planned == 1
+    assert remind(db, settings, mappings, decidim=decidim, now=due).planned == 1
     assert [r.purpose for r in _reminders(db)] == ["reminder-first_contact"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from email import message_from_bytes, policy
 
-from writeback.samples import garden_view
+from writeback.samples import garden
 
+from decidim_bridge.plan.model import Reason
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.keys import marker
 
@@ -21,7 +22,7 @@ def _comments(fake, proposal="101"):
 
 
 def test_first_plan_writes_one_comment_one_answer_and_mails(db, plan, writer, fake, mail_dir):
-    new = plan(garden_view())
+    new = plan(garden())
     kinds = sorted(r.kind for r in _rows(db))
     # lead, co-advisor, introduction to the wijkraad (the wethouder hears on acceptance)
     assert kinds == ["decidim_answer", "decidim_comment"] + ["mail"] * 3
@@ -50,11 +51,11 @@ def test_first_plan_writes_one_comment_one_answer_and_mails(db, plan, writer, fa
 
 
 def test_the_same_plan_recorded_again_writes_nothing_new(db, plan, writer, fake):
-    view = garden_view()
-    plan(view)
+    sample = garden()
+    plan(sample)
     writer.drain()
     for _ in range(3):
-        assert plan(view) == []
+        assert plan(sample) == []
         writer.drain()
     assert len(_comments(fake)) == 1
     assert fake.count("answer_proposal") == 1
@@ -63,7 +64,7 @@ def test_the_same_plan_recorded_again_writes_nothing_new(db, plan, writer, fake)
 def test_timeout_after_decidim_applied_the_comment_does_not_post_it_twice(
     db, plan, writer, fake, clock, settings
 ):
-    plan(garden_view())
+    plan(garden())
     fake.faults.append(("write", "timeout_after_apply"))
     writer.drain()
     (comment_row,) = _rows(db, status="in_flight")
@@ -84,7 +85,7 @@ def test_timeout_after_decidim_applied_the_comment_does_not_post_it_twice(
 def test_500_before_applying_is_written_once_after_reading_back(
     db, plan, writer, fake, clock, settings
 ):
-    plan(garden_view())
+    plan(garden())
     fake.faults.append(("write", "500"))
     writer.drain()
     assert _comments(fake) == []
@@ -96,7 +97,7 @@ def test_500_before_applying_is_written_once_after_reading_back(
 
 
 def test_rate_limited_writes_wait_for_the_window_and_pause_decidim(db, plan, writer, fake, clock):
-    plan(garden_view())
+    plan(garden())
     fake.faults.extend([("write", "429")] * 3)
     writer.drain()
     # The comment waits; mail is not held up by Decidim's limit.
@@ -115,7 +116,7 @@ def test_rate_limited_writes_wait_for_the_window_and_pause_decidim(db, plan, wri
 
 
 def test_decidim_down_for_a_while_loses_nothing(db, plan, writer, fake, clock):
-    plan(garden_view())
+    plan(garden())
     fake.down = True
     for _ in range(20):
         writer.drain()
@@ -132,7 +133,7 @@ def test_decidim_down_for_a_while_loses_nothing(db, plan, writer, fake, clock):
 
 
 def test_permanent_refusal_is_dead_and_retry_by_command_writes_once(db, plan, writer, fake, clock):
-    plan(garden_view())
+    plan(garden())
     fake.faults.append(("write", "invalid"))
     writer.drain()
     (dead,) = _rows(db, status="dead")
@@ -146,17 +147,17 @@ def test_permanent_refusal_is_dead_and_retry_by_command_writes_once(db, plan, wr
 
 
 def test_new_version_writes_only_what_changed_and_nothing_when_nothing_did(db, plan, writer, fake):
-    v1 = garden_view()
+    v1 = garden()
     plan(v1)
     writer.drain()
-    v2 = garden_view(version=2, reasons=("another internal reason",))
+    v2 = garden(version=2, notes=(Reason("expect.default"),))  # an internal note
     plan(v2, v1)
     writer.drain()
     assert len(_comments(fake)) == 1  # nothing residents were told changed
     assert fake.count("answer_proposal") == 1
 
-    later = replace(v2.expectations, decision_by=v2.expectations.decision_by.replace(day=29))
-    v3 = garden_view(version=3, expectations=later)
+    later = replace(v2.plan.expectations, decision_by="2027-01-29")
+    v3 = garden(version=3, expectations=later)
     plan(v3, v2)
     writer.drain()
     comments = _comments(fake)
@@ -169,7 +170,7 @@ def test_new_version_writes_only_what_changed_and_nothing_when_nothing_did(db, p
 
 
 def test_an_answer_is_not_written_over_a_decision_made_in_decidim(db, plan, writer, fake):
-    plan(garden_view())
+    plan(garden())
     fake.proposal("101").state = "accepted"
     fake.proposal("101").answer = {"nl": "Aangenomen door het college."}
     writer.drain()
@@ -180,8 +181,8 @@ def test_an_answer_is_not_written_over_a_decision_made_in_decidim(db, plan, writ
 
 
 def test_comment_marker_is_invisible_markdown(db, plan, writer, fake):
-    view = garden_view()
-    plan(view)
+    sample = garden()
+    plan(sample)
     writer.drain()
     (row,) = [r for r in _rows(db) if r.kind == "decidim_comment"]
     assert marker(row.effect_key) in _comments(fake)[0].body
