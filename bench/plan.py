@@ -6,7 +6,7 @@ It writes a synthetic municipality into a temporary folder: 24 districts, 40 the
 advisors, 600 catalogue items, 250 stakeholders and well over 300 keywords (the texts,
 expectations and Right to Challenge files are the example municipality's), then measures:
 
-* load: reading and validating every file (``rules.load``), best of three; goal < 1 s;
+* load: reading and validating every file (``rules.loader.load``), best of three; goal < 1 s;
 * plans/s: ``plan.build_plan`` over generated Dutch-like proposals (title, text, address,
   amounts), with advisor loads and partly used stock, pinned to one CPU; goal >= 1,000;
 * baselines measured in the same run: the example municipality (``mappings/``) on the
@@ -42,7 +42,8 @@ from decidim_bridge.plan import build_plan  # noqa: E402
 from decidim_bridge.plan.serialize import document  # noqa: E402
 from decidim_bridge.plan.state import Availability, PlanningState  # noqa: E402
 from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy  # noqa: E402
-from decidim_bridge.rules import Mappings, load  # noqa: E402
+from decidim_bridge.rules.loader import load  # noqa: E402
+from decidim_bridge.rules.model import Mappings  # noqa: E402
 
 GOAL_PLANS_PER_SECOND = 1000
 GOAL_LOAD_SECONDS = 1.0

@@ -1,6 +1,6 @@
 """Everything ``check-mappings`` checks in a mappings folder, as one list of problems.
 
-The rule files themselves (``rules.check``), then what can only be checked with them loaded:
+The rule files themselves (``rules.loader.check``), then what can only be checked with them loaded:
 every message and digest template rendered in every language, and every proposal in
 ``examples/`` planned. This module reads files, so it is an edge, not part of the pure core.
 """
@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 from decidim_bridge.errors import BridgeError
-from decidim_bridge.rules import Mappings, Problem, check
+from decidim_bridge.rules.loader import check
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.yamlsource import Problem
 
 
 def check_folder(directory: Path) -> tuple[Mappings | None, list[Problem]]:

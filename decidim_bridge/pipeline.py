@@ -36,8 +36,8 @@ from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
 from decidim_bridge.proposals import Proposal
-from decidim_bridge.rules import Mappings
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.work import Handler, WorkContext

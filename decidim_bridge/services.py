@@ -19,7 +19,7 @@ class Services:
 
 def build_services(settings: Settings, db: Database) -> Services:
     """Build the services once per worker process."""
-    from decidim_bridge.rules import load as load_mappings
+    from decidim_bridge.rules.loader import load as load_mappings
 
     services = Services(settings=settings, db=db, mappings=load_mappings(settings.mappings_dir))
     if settings.decidim_api_key and settings.decidim_api_secret:

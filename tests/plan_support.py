@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy
-from decidim_bridge.rules import Mappings, load
+from decidim_bridge.rules.loader import load
+from decidim_bridge.rules.model import Mappings
 
 REPO = Path(__file__).resolve().parent.parent
 MAPPINGS = REPO / "mappings"

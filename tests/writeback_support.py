@@ -36,7 +36,7 @@ from decidim_bridge.decidim.client import DecidimClient
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.plan.model import OPEN
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.sandbox.model import Comment
 from decidim_bridge.services import Services
 from decidim_bridge.store import Database

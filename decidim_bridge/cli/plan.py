@@ -14,8 +14,8 @@ import click
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
 from decidim_bridge.mappings_check import check_folder
-from decidim_bridge.rules import Mappings
 from decidim_bridge.rules.loader import load as load_mappings
+from decidim_bridge.rules.model import Mappings
 
 
 def _summary(mappings: Mappings) -> str:

@@ -111,7 +111,7 @@ def reminders() -> None:
     """
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.plan.model import OPEN
-    from decidim_bridge.rules import load as load_mappings
+    from decidim_bridge.rules.loader import load as load_mappings
     from decidim_bridge.store import plans as plans_store
     from decidim_bridge.writeback.reminders import run_reminders
 

@@ -20,7 +20,8 @@ from decidim_bridge.digest.render import FORMATS, render_digest
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.pipeline import preview_plan
-from decidim_bridge.rules import Mappings, Problem
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.yamlsource import Problem
 from decidim_bridge.writeback.templates import TEXTS_DIR, load_templates
 
 _FAR = Period(date(1900, 1, 1), date(9999, 12, 31))

@@ -19,7 +19,8 @@ from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.pipeline import preview_plan
 from decidim_bridge.plan.model import Plan, ResourceOffer
-from decidim_bridge.rules import Mappings, Problem
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.yamlsource import Problem
 from decidim_bridge.writeback.changes import resident_facts
 from decidim_bridge.writeback.effects import (
     ApprovalLinks,

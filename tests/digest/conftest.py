@@ -12,7 +12,7 @@ from decidim_bridge.pipeline import save_plan
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.proposals import Proposal
-from decidim_bridge.rules import Mappings
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 

@@ -8,7 +8,7 @@ import shutil
 from plan_support import MAPPINGS, example_mappings
 
 from decidim_bridge.digest.checks import digest_template_problems
-from decidim_bridge.rules import load
+from decidim_bridge.rules.loader import load
 
 
 def test_the_example_templates_render():

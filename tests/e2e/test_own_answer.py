@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import requests
 from writeback_support import remind, text_of, writeback_stack
 
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.store import inbox
 
 NOORD, GROEN = 3, 11

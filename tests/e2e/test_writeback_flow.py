@@ -14,7 +14,7 @@ from conftest import REPO
 from writeback_support import text_of, writeback_stack
 
 from decidim_bridge.plan.texts import format_date, texts_for
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
 
 DUTCH_DATE = re.compile(
     r"(maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag) \d{1,2} "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from plan_support import example_mappings
 
-from decidim_bridge.rules import Mappings
+from decidim_bridge.rules.model import Mappings
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from plan_support import MAPPINGS
 
 from decidim_bridge.errors import MappingError
-from decidim_bridge.rules import check, load
+from decidim_bridge.rules.loader import check, load
 from decidim_bridge.rules.yamlsource import Problem
 
 

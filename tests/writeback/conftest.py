@@ -13,8 +13,8 @@ from writeback.samples import Sample, garden_mappings
 
 from decidim_bridge.config import Settings
 from decidim_bridge.mail import FileBackend
-from decidim_bridge.rules import Mappings
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.writeback.ledger import options_for, record_writes
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates

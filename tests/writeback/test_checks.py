@@ -6,7 +6,7 @@ import shutil
 
 from conftest import REPO
 
-from decidim_bridge.rules import load as load_mappings
+from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.writeback.checks import message_problems
 
 
