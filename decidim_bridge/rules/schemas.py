@@ -6,6 +6,7 @@ Checks that need other files (does this district exist?) live in ``crosscheck``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import (
@@ -254,21 +255,7 @@ NICKNAME_MAX_LENGTH = 20
 class AdvisorSchema(_Strict):
     id = Id(required=True)
     name = _text(required=True)
-    nickname = fields.String(
-        load_default=None,
-        validate=[
-            validate.Regexp(
-                NICKNAME_PATTERN,
-                error="'{input}' is not a Decidim nickname: use lower-case letters, digits, "
-                "'_' or '-', without '@'.",
-            ),
-            validate.Length(
-                min=1,
-                max=NICKNAME_MAX_LENGTH,
-                error=f"A Decidim nickname has at most {NICKNAME_MAX_LENGTH} characters.",
-            ),
-        ],
-    )
+    nickname = fields.String(load_default=None, validate=lambda v: _nickname(v))
     email = fields.Email(required=True)
     phone = fields.String(load_default=None)
     themes = fields.List(Id(), required=True, validate=_positive_len)
@@ -288,6 +275,18 @@ class AdvisorSchema(_Strict):
             capacity=data["capacity"],
             absences=tuple(data["absences"]),
             nickname=data["nickname"],
+        )
+
+
+def _nickname(value: str) -> None:
+    if not value:
+        raise ValidationError("Give the advisor's Decidim nickname, or leave 'nickname' out.")
+    if len(value) > NICKNAME_MAX_LENGTH:
+        raise ValidationError(f"A Decidim nickname has at most {NICKNAME_MAX_LENGTH} characters.")
+    if not re.match(NICKNAME_PATTERN, value):
+        raise ValidationError(
+            f"'{value}' is not a Decidim nickname: use lower-case letters, digits, '_' or '-', "
+            "without '@'."
         )
 
 
