@@ -7,7 +7,8 @@ of a reply reads as a command (no ``/`` at the start, never exactly a command). 
 are the ``note.*`` lines of ``mappings/texts/<locale>.yaml``. Decidim turns ``@nickname``
 after a space into a mention (and notifies that person); the reply writes a non-breaking
 space before ``@``, which Decidim's mention pattern does not take, so a reply notifies
-nobody. """
+nobody.
+"""
 
 from __future__ import annotations
 
