@@ -7,6 +7,10 @@ take the lowest share of capacity in use, then fewest open initiatives, then nam
 not reshuffled by an edit). Nobody fits: the coordinator, flagged. Co-advisors are not
 limited by capacity (they are consulted, not in charge) but must be present; one from the
 same wijk is preferred.
+
+A lead a person chose in Decidim (``Steering.lead``) wins over all of this while that
+advisor is in the rule files: no capacity, absence or theme check, never the coordinator
+fallback; co-advisors are still chosen by the rules around them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from decidim_bridge.plan.model import (
     Classification,
     Reason,
 )
+from decidim_bridge.plan.steering import LeadChoice
 from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.rules.model import Advisor, Mappings
 
@@ -173,6 +178,8 @@ def assign(
     first_contact_by: date,
     stage: str,
     previous: Assignment | None = None,
+    *,
+    chosen: LeadChoice | None = None,
 ) -> Assignment:
     """The assignment for this version.
 
@@ -189,15 +196,25 @@ def assign(
         return replace(previous, counts_load=False, reasons=(*previous.reasons, released))
     district, theme = classification.district_id, classification.primary_theme
     active = previous if previous is not None and previous.counts_load else None
-    if active is not None and _still_fits(
+    steered = mappings.advisor(chosen.advisor_id) if chosen is not None else None
+    if chosen is not None and steered is not None:
+        reason = make_reason(mappings, "lead.steered", advisor=steered.id, by=chosen.by)
+        lead, fallback, notes = _role(steered, "lead", theme, reason), False, []
+    elif active is not None and _still_fits(
         active.lead.advisor_id, theme, district, mappings, today, first_contact_by
     ):
         lead, fallback = active.lead, active.fallback
-        notes = [r for r in active.reasons if r.code.startswith("lead.")]
+        notes = [
+            r
+            for r in active.reasons
+            if r.code.startswith("lead.") and r.code != "lead.steered_gone"
+        ]
     else:
         lead, fallback, notes = choose_lead(
             classification, mappings, loads, today, first_contact_by
         )
+    if chosen is not None and steered is None:
+        notes.append(make_reason(mappings, "lead.steered_gone", advisor=chosen.advisor_id))
     lead_advisor = mappings.advisor(lead.advisor_id)
     earlier = {role.theme_id: role for role in active.co_advisors} if active else {}
     co_roles: list[AdvisorRole] = []

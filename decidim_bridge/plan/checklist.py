@@ -8,7 +8,8 @@
 A status is only ``done`` or ``overdue`` when the proposal itself shows it (an answer in
 Decidim by the municipality, a confirmed hold, a passed date); everything else is ``todo``
 for the advisor, or ``n/a`` once the initiative was rejected or withdrawn. The bridge's own
-answer never counts: the engine hands this module the proposal without it.
+answer never counts: the engine hands this module the proposal without it. First contact
+a person recorded in Decidim (steering) ticks the first-contact item.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from decidim_bridge.plan.model import (
     StakeholderLink,
 )
 from decidim_bridge.plan.stakeholders import MOMENT_OF_STAGE
+from decidim_bridge.plan.steering import FirstContact
 from decidim_bridge.plan.texts import checklist_text
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
@@ -52,6 +54,8 @@ def build_checklist(
     links: tuple[StakeholderLink, ...],
     expectations: ExpectationContract,
     service: ServicePurchase,
+    *,
+    first_contact: FirstContact | None = None,
 ) -> tuple[ChecklistItem, ...]:
     closed = stage in CLOSED_STAGES
     locale = mappings.organization.default_locale
@@ -89,7 +93,7 @@ def build_checklist(
     add(
         2,
         "p2.first_contact",
-        _due_status(expectations.first_contact_by, today, answered),
+        _due_status(expectations.first_contact_by, today, answered or first_contact is not None),
         due=expectations.first_contact_by,
         due_date=expectations.first_contact_by,
     )

@@ -8,6 +8,9 @@ The answer the bridge itself wrote in Decidim (``state.answered_by_bridge``) is 
 to the initiators, not the municipality's response: the plan is made as if Decidim showed
 no answer, so that answer neither ticks off first contact or the decision nor makes a new
 plan version, and the promised dates stay tracked until a person answers.
+
+What people decided in Decidim (``state.steering``) wins over the rules: a chosen lead, an
+offer confirmed or released by hand, first contact recorded, a later decision date.
 """
 
 from __future__ import annotations
@@ -103,7 +106,10 @@ def build_plan(
     start = calendar.local_date(proposal.published_at) if proposal.published_at else today
     classification = classify(proposal, text, mappings)
     rule = expectation_rule(mappings, space_key)
-    expectations = contract(proposal, rule, mappings, calendar, start, today, stage)
+    steering = state.steering
+    expectations = contract(
+        proposal, rule, mappings, calendar, start, today, stage, steering=steering
+    )
     window_end = max(date.fromisoformat(expectations.first_contact_by), today)
     previous = state.previous
     assignment = assign(
@@ -114,6 +120,7 @@ def build_plan(
         window_end,
         stage,
         previous.assignment if previous is not None else None,
+        chosen=steering.lead,
     )
     terms = OfferTerms(
         mappings,
@@ -124,6 +131,7 @@ def build_plan(
         now,
         calendar,
         hold_floor=date.fromisoformat(expectations.decision_by),
+        steering=steering,
     )
     resources, resource_notes = offer_resources(text, classification, terms)
     budget = offer_budget(text, classification, terms)
@@ -140,6 +148,7 @@ def build_plan(
         links_to,
         expectations,
         service,
+        first_contact=steering.first_contact,
     )
     flags: list[Reason] = []
     if assignment.fallback:

@@ -4,6 +4,11 @@ Dates count from the day the initiative was published (in the municipality's tim
 so re-planning later gives the same dates. Tracking compares them with what happened:
 ``on_time``/``late`` once Decidim shows an answer, ``overdue`` when the decision date
 passed without one, else ``pending``.
+
+Steering: each postponement a person recorded adds working days to the decision date,
+with its reason among the contract's reasons (residents are told why). First contact a
+person recorded counts as the municipality's response for the first-contact promise:
+``first_contact_on`` is its day and a reason says whether it was on time or late.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import date
 
 from decidim_bridge.plan.calendar import WorkCalendar
 from decidim_bridge.plan.model import ACCEPTED, OPEN, REJECTED, ExpectationContract, Reason
+from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import ExpectationRule, Mappings
@@ -29,9 +35,12 @@ def contract(
     start: date,
     today: date,
     stage: str,
+    *,
+    steering: Steering = NO_STEERING,
 ) -> ExpectationContract:
     first_contact = calendar.add_working_days(start, rule.first_contact_days)
-    decision = calendar.add_working_days(start, rule.decision_days)
+    promised = calendar.add_working_days(start, rule.decision_days)
+    decision = calendar.add_working_days(start, rule.decision_days + steering.postponed_days)
     reasons: list[Reason] = []
     if rule.key == "default":
         reasons.append(make_reason(mappings, "expect.default"))
@@ -52,9 +61,45 @@ def contract(
             "expect.decision",
             days=rule.decision_days,
             start_date=start.isoformat(),
-            due_date=decision.isoformat(),
+            due_date=promised.isoformat(),
         )
     )
+    added = rule.decision_days
+    for postponement in steering.postponements:
+        added += postponement.days
+        reasons.append(
+            make_reason(
+                mappings,
+                "expect.postponed",
+                days=postponement.days,
+                due_date=calendar.add_working_days(start, added).isoformat(),
+                reason=postponement.reason,
+            )
+        )
+    contact = steering.first_contact
+    if contact is not None:
+        contacted = date.fromisoformat(contact.on)
+        if contacted <= first_contact:
+            reasons.append(
+                make_reason(
+                    mappings,
+                    "expect.contacted_on_time",
+                    contact_date=contact.on,
+                    due_date=first_contact.isoformat(),
+                    by=contact.by,
+                )
+            )
+        else:
+            reasons.append(
+                make_reason(
+                    mappings,
+                    "expect.contacted_late",
+                    contact_date=contact.on,
+                    due_date=first_contact.isoformat(),
+                    late=calendar.working_days_between(first_contact, contacted),
+                    by=contact.by,
+                )
+            )
     days_off = calendar.days_off_between(start, decision)
     if days_off:
         pairs = [[day.isoformat(), name] for day, name in days_off]
@@ -100,4 +145,5 @@ def contract(
         tracking=tracking,
         answered_on=answered_on,
         reasons=tuple(reasons),
+        first_contact_on=contact.on if contact is not None else None,
     )

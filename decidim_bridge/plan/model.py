@@ -24,6 +24,9 @@ CLOSED_STAGES = (REJECTED, WITHDRAWN)
 #: Hold statuses: ``held`` (reserved, expires), ``confirmed`` (initiative accepted).
 HELD, CONFIRMED = "held", "confirmed"
 
+#: Field metadata: leave the field out of stored JSON while it has its default.
+OMIT_DEFAULT = {"omit_default": True}
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -143,6 +146,8 @@ class ExpectationContract:
     tracking: str  # pending | on_time | late | overdue
     answered_on: str | None
     reasons: tuple[Reason, ...]
+    #: The day a person recorded first contact with the initiators (steering), if any.
+    first_contact_on: str | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)

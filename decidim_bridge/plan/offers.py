@@ -9,6 +9,12 @@ unit in the meantime, it re-plans with fresh availability.
 Stages: open -> held (expires after ``hold_days`` working days, never before the promised
 decision date, so a reservation does not lapse while residents wait); accepted -> confirmed
 (no expiry); rejected/withdrawn -> released (nothing held).
+
+A person's decision in Decidim (``Steering.offers``) comes before the stage while the
+initiative runs: an item confirmed by hand is held as confirmed (no expiry) even before
+acceptance, and is preferred within its group; an item released by hand is offered as
+released with nothing held (no other item of its group takes its place). Rejection or
+withdrawal still releases everything.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from decidim_bridge.plan.model import (
     ResourceOffer,
 )
 from decidim_bridge.plan.state import Availability
+from decidim_bridge.plan.steering import NO_STEERING, RELEASED_BY_HAND, Steering
 from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.rules.model import Budget, Mappings, Resource
 
@@ -67,6 +74,7 @@ class OfferTerms:
     now: float
     calendar: WorkCalendar
     hold_floor: date  # a new hold lasts at least until this day (the promised decision)
+    steering: Steering = NO_STEERING  # offers confirmed or released by a person
 
     def ready_date(self, lead_time_days: int) -> str:
         return self.calendar.add_working_days(self.start, lead_time_days).isoformat()
@@ -76,13 +84,14 @@ class OfferTerms:
 
         A new hold lasts ``hold_days`` working days, and at least until the decision date.
         """
+        confirm = self.stage == ACCEPTED or self.steering.confirmed(kind, item_id)
         own = self.availability.own_holds.get((kind, item_id))
         if own is not None and own.quantity == quantity:
-            if self.stage == ACCEPTED:
+            if confirm:
                 return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
             if own.status == HELD:
                 return own
-        if self.stage == ACCEPTED:
+        if confirm:
             return Hold(kind, item_id, quantity, CONFIRMED, self.now, None)
         calendar = self.calendar
         last_day = max(calendar.add_working_days(self.today, hold_days), self.hold_floor)
@@ -137,6 +146,7 @@ def offer_resources(
         # Own wijk before "everywhere"; an item this initiative already holds comes first.
         local.sort(key=lambda pair: 0 if pair[0].districts else 1)
         local.sort(key=lambda pair: 0 if ("resource", pair[0].id) in own_holds else 1)
+        local.sort(key=lambda pair: 0 if terms.steering.confirmed("resource", pair[0].id) else 1)
         offers.append(_offer_one(group, local, terms))
     return tuple(offers), notes
 
@@ -173,11 +183,38 @@ def _offer_one(
         released = make_reason(mappings, "resource.released", resource=first.id, stage=terms.stage)
         return without_hold("released", released)
     for resource, evidence in local:
+        choice = terms.steering.offer("resource", resource.id)
+        if choice is not None and choice.status == RELEASED_BY_HAND:
+            return ResourceOffer(
+                resource.id,
+                group,
+                "released",
+                resource.per_initiative,
+                terms.ready_date(resource.lead_time_days),
+                None,
+                (evidence,),
+                (
+                    match(resource, evidence),
+                    make_reason(
+                        mappings, "resource.released_by", resource=resource.id, by=choice.by
+                    ),
+                ),
+            )
+    for resource, evidence in local:
         free = terms.availability.resources.get(resource.id, resource.quantity)
         if free < resource.per_initiative:
             continue
         hold = terms.hold("resource", resource.id, resource.per_initiative, resource.hold_days)
-        if hold.status == CONFIRMED:
+        choice = terms.steering.offer("resource", resource.id)
+        if hold.status == CONFIRMED and choice is not None:
+            status = make_reason(
+                mappings,
+                "resource.confirmed_by",
+                resource=resource.id,
+                quantity=hold.quantity,
+                by=choice.by,
+            )
+        elif hold.status == CONFIRMED:
             status = make_reason(
                 mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
             )
@@ -244,6 +281,18 @@ def offer_budget(
         return BudgetOffer(None, "none", requested_cents, 0, None, evidence, (reason,))
     own_budget = next((b for b in candidates if ("budget", b.id) in availability.own_holds), None)
     ordered = ([own_budget] if own_budget else []) + [b for b in candidates if b is not own_budget]
+    ordered.sort(key=lambda b: 0 if terms.steering.confirmed("budget", b.id) else 1)
+    if stage not in CLOSED_STAGES:
+        for budget in ordered:
+            choice = terms.steering.offer("budget", budget.id)
+            if choice is not None and choice.status == RELEASED_BY_HAND:
+                reasons = (
+                    make_reason(mappings, "budget.match", budget=budget.id, year=budget.year),
+                    make_reason(mappings, "budget.released_by", budget=budget.id, by=choice.by),
+                )
+                return BudgetOffer(
+                    budget.id, "released", requested_cents, 0, None, evidence, reasons
+                )
     if stage in CLOSED_STAGES:
         budget = ordered[0]
         reasons = (
@@ -280,7 +329,14 @@ def offer_budget(
     budget, amount, notes = chosen
     hold = terms.hold("budget", budget.id, amount, budget.hold_days)
     reasons = [make_reason(mappings, "budget.match", budget=budget.id, year=budget.year), *notes]
-    if hold.status == CONFIRMED:
+    choice = terms.steering.offer("budget", budget.id)
+    if hold.status == CONFIRMED and choice is not None:
+        reasons.append(
+            make_reason(
+                mappings, "budget.confirmed_by", budget=budget.id, amount=amount, by=choice.by
+            )
+        )
+    elif hold.status == CONFIRMED:
         reasons.append(make_reason(mappings, "budget.confirmed", budget=budget.id, amount=amount))
     else:
         until = terms.until_date(hold)

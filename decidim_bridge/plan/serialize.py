@@ -23,8 +23,15 @@ T = TypeVar("T")
 #: Plan fields that say *when/with what* it was computed, not *what* it decided.
 VOLATILE_FIELDS = ("computed_at", "mappings_digest")
 
-
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+_OMITTABLE: dict[type, dict[str, Any]] = {}
+
+
+def _omittable(kind: type) -> dict[str, Any]:
+    """Fields marked ``OMIT_DEFAULT`` (``plan.model``): added later, left out of the JSON
+    while they hold their default, so plans that do not use them keep their bytes and
+    fingerprint."""
+    return {f.name: f.default for f in dataclasses.fields(kind) if f.metadata.get("omit_default")}
 
 
 def to_data(value: Any) -> Any:
@@ -36,8 +43,14 @@ def to_data(value: Any) -> Any:
         names = _FIELD_NAMES[kind] = (
             tuple(f.name for f in dataclasses.fields(kind)) if is_class else None
         )
+        if is_class:
+            _OMITTABLE[kind] = _omittable(kind)
     if names is not None:
-        return {name: to_data(getattr(value, name)) for name in names}
+        data = {name: to_data(getattr(value, name)) for name in names}
+        for name, default in _OMITTABLE[kind].items():
+            if data[name] == default:
+                del data[name]
+        return data
     if kind is tuple or kind is list:
         return [to_data(v) for v in value]
     if kind is dict:

@@ -5,7 +5,9 @@ the transaction that will save the plan: open initiatives per advisor, free unit
 cents (stock minus holds of *other* initiatives), this initiative's own active holds, its
 previous plan, and whether the answer Decidim shows is the bridge's own (the write-back's
 ledger knows what it wrote). ``plan try`` and the checks of example proposals use an
-empty state (everything free, nobody busy, no answer written).
+empty state (everything free, nobody busy, no answer written, no steering).
+``steering`` holds what people decided in Decidim (``plan.steering``): the engine lets it
+win over the rules.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from decidim_bridge.plan.model import Hold, Plan
+from decidim_bridge.plan.steering import NO_STEERING, Steering
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class PlanningState:
     #: The answer Decidim shows is the one the bridge wrote (its ``evaluating`` answer with
     #: the expectation contract): the bridge's promise, not the municipality's response.
     answered_by_bridge: bool = False
+    #: What people decided in Decidim (lead, offers, first contact, a later decision date).
+    steering: Steering = NO_STEERING
 
 
 EMPTY_STATE = PlanningState()

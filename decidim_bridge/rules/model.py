@@ -226,6 +226,8 @@ class Advisor:
     capacity: int
     phone: str | None = None
     absences: tuple[Absence, ...] = ()
+    #: Their Decidim nickname (without ``@``): how notes and evaluator changes name them.
+    nickname: str | None = None
 
     def covers_district(self, district: str | None) -> bool:
         """Unknown district (None): anyone may take it; the plan is flagged for it."""
@@ -411,6 +413,12 @@ class Mappings:
     def advisor(self, advisor_id: str) -> Advisor | None:
         return self.derived["advisors"].get(advisor_id)
 
+    def advisor_by_nickname(self, nickname: str | None) -> Advisor | None:
+        """The advisor with this Decidim nickname (``@`` and case do not matter)."""
+        if not nickname:
+            return None
+        return self.derived["advisors_by_nickname"].get(nickname.strip().lstrip("@").lower())
+
     def resource(self, resource_id: str) -> Resource | None:
         return self.derived["resources"].get(resource_id)
 
@@ -454,6 +462,9 @@ def _fill_derived(mappings: Mappings) -> None:
     derived["districts"] = {d.id: d for d in mappings.districts}
     derived["themes"] = {t.id: t for t in mappings.themes}
     derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}
+    derived["advisors_by_nickname"] = {
+        a.nickname.lower(): a for a in mappings.advisors.advisors if a.nickname
+    }
     derived["resources"] = {r.id: r for r in mappings.resources}
     derived["resource_order"] = {r.id: i for i, r in enumerate(mappings.resources)}
     derived["budgets"] = {b.id: b for b in mappings.budgets}

@@ -6,6 +6,7 @@ Checks that need other files (does this district exist?) live in ``crosscheck``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import (
@@ -244,9 +245,17 @@ class AbsenceSchema(_Strict):
         return model.Absence(**data)
 
 
+#: Decidim's nickname rule (``Decidim::UserBaseEntity::REGEXP_NICKNAME`` and
+#: ``Nicknamizable.nickname_max_length``): lower-case letters, digits, ``_`` and ``-``, at
+#: most 20 characters.
+NICKNAME_PATTERN = r"^[a-z0-9_-]+$"
+NICKNAME_MAX_LENGTH = 20
+
+
 class AdvisorSchema(_Strict):
     id = Id(required=True)
     name = _text(required=True)
+    nickname = fields.String(load_default=None, validate=lambda v: _nickname(v))
     email = fields.Email(required=True)
     phone = fields.String(load_default=None)
     themes = fields.List(Id(), required=True, validate=_positive_len)
@@ -265,7 +274,42 @@ class AdvisorSchema(_Strict):
             districts=data["districts"],
             capacity=data["capacity"],
             absences=tuple(data["absences"]),
+            nickname=data["nickname"],
         )
+
+
+def _nickname(value: str) -> None:
+    if not value:
+        raise ValidationError("Give the advisor's Decidim nickname, or leave 'nickname' out.")
+    if len(value) > NICKNAME_MAX_LENGTH:
+        raise ValidationError(f"A Decidim nickname has at most {NICKNAME_MAX_LENGTH} characters.")
+    if not re.match(NICKNAME_PATTERN, value):
+        raise ValidationError(
+            f"'{value}' is not a Decidim nickname: use lower-case letters, digits, '_' or '-', "
+            "without '@'."
+        )
+
+
+def _nickname_of(item: Any) -> Any:
+    return item.get("nickname") if isinstance(item, dict) else getattr(item, "nickname", None)
+
+
+def _unique_nicknames(items: list[Any]) -> dict[Any, Any]:
+    """Errors for advisors whose nickname an earlier advisor already has."""
+    seen: dict[str, int] = {}
+    problems: dict[Any, Any] = {}
+    for index, item in enumerate(items):
+        nickname = _nickname_of(item)
+        if not isinstance(nickname, str) or not nickname:
+            continue
+        key = nickname.lower()
+        if key in seen:
+            problems[index] = {
+                "nickname": [f"'{nickname}' is already the nickname of item {seen[key]}."]
+            }
+        else:
+            seen[key] = index
+    return problems
 
 
 class AdvisorsFileSchema(_Strict):
@@ -274,7 +318,11 @@ class AdvisorsFileSchema(_Strict):
 
     @validates_schema(skip_on_field_errors=False)
     def _unique(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if problems := _unique_ids(data.get("advisors", [])):
+        advisors = data.get("advisors", [])
+        problems = _unique_ids(advisors)
+        for index, found in _unique_nicknames(advisors).items():
+            problems.setdefault(index, {}).update(found)
+        if problems:
             raise ValidationError(problems, "advisors")
         ids = {_id_of(a) for a in data.get("advisors", [])}
         if data.get("coordinator") and ids and data["coordinator"] not in ids:
