@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from plan_support import MAPPINGS, example_mappings
 
-from decidim_bridge.rules import check
+from decidim_bridge.rules.loader import check
 from decidim_bridge.rules.model import AdvisorTeam
 from decidim_bridge.rules.nicknames import missing_nickname_warnings
 

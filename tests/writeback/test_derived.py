@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import pytest
 from conftest import REPO
-from decidim_bridge.plan.proposal_json import proposal_from_json
 from plan_support import at, make_proposal
 
+from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.diff import diff
 from decidim_bridge.plan.state import Availability, PlanningState
