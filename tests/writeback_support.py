@@ -53,7 +53,7 @@ def remind(
 ) -> ReminderRun:
     """What ``decidim-bridge reminders`` does: the open plans from the store, then the check."""
     with db.read() as conn:
-        current = plans_store.current_versions(conn, settings.tenant, stage=OPEN)
+        current = plan_versions.current_versions(conn, settings.tenant, stage=OPEN)
     open_plans = [(item.plan, item.version) for item in current]
     return run_reminders(db, settings, mappings, decidim=decidim, open_plans=open_plans, now=now)
 

@@ -109,17 +109,17 @@ def reminders() -> None:
 
     Run it periodically (e.g. daily from cron or a Kubernetes CronJob).
     """
+    from decidim_bridge import plan_versions
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.plan.model import OPEN
     from decidim_bridge.rules.loader import load as load_mappings
-    from decidim_bridge.store import plans as plans_store
     from decidim_bridge.writeback.reminders import run_reminders
 
     settings, db = settings_and_db()
     mappings = load_mappings(settings.mappings_dir)
     decidim = DecidimClient.from_settings(settings, db).limited(wait=True)
     with db.read() as conn:
-        current = plans_store.current_versions(conn, settings.tenant, stage=OPEN)
+        current = plan_versions.current_versions(conn, settings.tenant, stage=OPEN)
     result = run_reminders(
         db,
         settings,

@@ -11,7 +11,9 @@ then lets a person's choice win over the rules:
 - ``first_contact``: the day a person had contact with the initiators (ticks the
   first-contact promise, judged on time or late by that day);
 - ``postponements``: working days added to the decision date, each with the reason
-  residents are told.
+  residents are told;
+- ``evaluators``: whom a person assigned as evaluator in Decidim or took off, so the
+  bridge's own assignments never undo a person's choice.
 
 Plain frozen data with a JSON round-trip (``steering_to_json``/``steering_from_json``), so
 it can be stored next to the plan. ``by`` is the person as Decidim names them; ``at`` is
@@ -67,11 +69,20 @@ class Postponement:
 
 
 @dataclass(frozen=True)
+class EvaluatorChoice:
+    nickname: str  # the Decidim nickname, without "@"
+    assigned: bool  # True: a person assigned them; False: a person took them off
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Steering:
     lead: LeadChoice | None = None
     offers: tuple[OfferChoice, ...] = ()  # one per (kind, item_id), sorted by them
     first_contact: FirstContact | None = None
     postponements: tuple[Postponement, ...] = ()  # oldest first
+    evaluators: tuple[EvaluatorChoice, ...] = ()  # one per nickname, sorted by it
 
     @property
     def empty(self) -> bool:
@@ -109,6 +120,23 @@ class Steering:
 
     def with_postponement(self, postponement: Postponement) -> Steering:
         return replace(self, postponements=(*self.postponements, postponement))
+
+    def with_evaluator(self, choice: EvaluatorChoice) -> Steering:
+        """The latest assignment or removal of a person replaces an earlier one."""
+        key = choice.nickname.lower()
+        others = [e for e in self.evaluators if e.nickname.lower() != key]
+        ordered = sorted([*others, choice], key=lambda e: e.nickname.lower())
+        return replace(self, evaluators=tuple(ordered))
+
+    @property
+    def assigned_by_people(self) -> frozenset[str]:
+        """Nicknames (lower case) a person made evaluator: the bridge never takes them off."""
+        return frozenset(e.nickname.lower() for e in self.evaluators if e.assigned)
+
+    @property
+    def removed_by_people(self) -> frozenset[str]:
+        """Nicknames (lower case) a person took off: the bridge never assigns them again."""
+        return frozenset(e.nickname.lower() for e in self.evaluators if not e.assigned)
 
 
 NO_STEERING = Steering()

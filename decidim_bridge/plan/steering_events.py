@@ -10,6 +10,8 @@ the bridge's own API user are never steering. What they mean for the plan:
   advisor becomes the lead. Adding a colleague next to the lead changes nothing; taking
   the lead off before the new one is added waits for the addition (a co-advisor who stays
   is not promoted by that). ``trekker @nickname`` in a note is the direct way.
+  Every change a person makes is also kept (``record_evaluators``): the bridge never
+  assigns someone a person took off, nor takes off someone a person assigned.
 - **Internal answer** — a person saving an answer residents do not see yet (``published:
   false``) has been in touch: first contact is recorded on that day, unless an earlier one
   was. A published answer needs nothing here: the engine sees it on the proposal.
@@ -36,6 +38,7 @@ from decidim_bridge.plan.note_reply import render_refusal, render_reply, reply_l
 from decidim_bridge.plan.steering import (
     FROM_ANSWER,
     FROM_EVALUATORS,
+    EvaluatorChoice,
     FirstContact,
     LeadChoice,
     Steering,
@@ -78,6 +81,28 @@ def steer_by_note(
         return NoteOutcome(steering, (), True, render_refusal(mappings, locale), locale)
     after, results = apply_commands(steering, commands, plan, mappings, actor, now)
     return NoteOutcome(after, results, False, render_reply(results, mappings, locale), locale)
+
+
+def record_evaluators(
+    steering: Steering,
+    changed: Iterable[Mapping[str, Any]],
+    *,
+    assigned: bool,
+    actor: Mapping[str, Any] | None,
+    now: float,
+) -> Steering:
+    """The steering after a person assigned (or took off) ``changed`` evaluators
+    (``{"id", "nickname", "name"}``, as in the module's events). The bridge's own changes
+    (its API user) and changes nobody is recorded for are not a person's choice."""
+    if actor is None or is_bridge(actor):
+        return steering
+    for user in changed:
+        nickname = str(user.get("nickname") or "").lstrip("@")
+        if nickname:
+            steering = steering.with_evaluator(
+                EvaluatorChoice(nickname, assigned, actor_label(actor), now)
+            )
+    return steering
 
 
 def lead_from_evaluators(

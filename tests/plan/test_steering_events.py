@@ -10,10 +10,17 @@ from steering_support import NOW, garden_against_loneliness, street_party
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.note_commands import MARKER
 from decidim_bridge.plan.state import PlanningState
-from decidim_bridge.plan.steering import NO_STEERING, FirstContact, LeadChoice
+from decidim_bridge.plan.steering import (
+    NO_STEERING,
+    FirstContact,
+    LeadChoice,
+    steering_from_json,
+    steering_to_json,
+)
 from decidim_bridge.plan.steering_events import (
     contact_from_answer,
     lead_from_evaluators,
+    record_evaluators,
     steer_by_note,
 )
 
@@ -144,3 +151,31 @@ def test_answers_that_are_not_first_contact(mappings, published, actor):
 def test_an_earlier_contact_stays(mappings):
     earlier = NO_STEERING.with_first_contact(FirstContact("2027-04-21", "A", NOW, "note"))
     assert contact_from_answer(earlier, False, CARLA, mappings, NOW) is earlier
+
+
+def test_a_persons_evaluator_changes_are_kept_and_the_latest_wins() -> None:
+    person = {"nickname": "marieke_kok", "api_user": False, "roles": ["organization_admin"]}
+    anouk = {"id": "21", "nickname": "anouk_devries", "name": "Anouk de Vries"}
+    pieter = {"id": "26", "nickname": "Pieter_deBoer", "name": "Pieter de Boer"}
+
+    steering = record_evaluators(NO_STEERING, [anouk], assigned=False, actor=person, now=10.0)
+    steering = record_evaluators(steering, [pieter], assigned=True, actor=person, now=11.0)
+
+    assert steering.removed_by_people == {"anouk_devries"}
+    assert steering.assigned_by_people == {"pieter_deboer"}
+    again = record_evaluators(steering, [anouk], assigned=True, actor=person, now=12.0)
+    assert again.removed_by_people == frozenset()
+    assert again.assigned_by_people == {"anouk_devries", "pieter_deboer"}
+    assert steering_from_json(steering_to_json(again)) == again
+
+
+def test_the_bridges_own_evaluator_changes_are_not_a_persons_choice() -> None:
+    bridge = {"nickname": None, "api_user": True, "roles": ["organization_admin"]}
+    anouk = {"id": "21", "nickname": "anouk_devries", "name": "Anouk de Vries"}
+
+    assert record_evaluators(NO_STEERING, [anouk], assigned=True, actor=bridge, now=1.0) == (
+        NO_STEERING
+    )
+    assert record_evaluators(NO_STEERING, [anouk], assigned=True, actor=None, now=1.0) == (
+        NO_STEERING
+    )
