@@ -8,6 +8,12 @@ they are known (``pipeline.handlers``), so the web process does not import them.
 
 from __future__ import annotations
 
+#: What a person did in Decidim's admin, reported by the decidim-bridge Decidim module
+#: (``webhooks/decidim/API.md``): advisors steer the plan from there.
+from decidim_bridge.intake.admin_actions import ADMIN_EVENT_TYPES
+
+__all__ = ["ADMIN_EVENT_TYPES", "IGNORED_EVENT_TYPES", "KNOWN_EVENT_TYPES", "PROPOSAL_EVENT_TYPES"]
+
 #: Decidim notifications (forwarded by the initializer in ``webhooks/decidim/``) about a
 #: proposal's life, and the equivalent decidim-rest-full events.
 PROPOSAL_EVENT_TYPES: tuple[str, ...] = (
@@ -31,10 +37,12 @@ PROPOSAL_EVENT_TYPES: tuple[str, ...] = (
 IGNORED_EVENT_TYPES: dict[str, str] = {
     "decidim.events.comments.comment_created": "comments do not change a support plan",
     "decidim.events.proposals.admin.proposal_assigned_to_evaluator": (
-        "evaluator assignments are made by advisors inside Decidim"
+        "Decidim notifies only some evaluators; the decidim-bridge module reports every "
+        "assignment (decidim.bridge.proposal_evaluators_assigned)"
     ),
     "decidim.events.proposals.admin.proposal_assigned_to_valuator": (
-        "evaluator assignments are made by advisors inside Decidim"
+        "Decidim notifies only some evaluators; the decidim-bridge module reports every "
+        "assignment (decidim.bridge.proposal_evaluators_assigned)"
     ),
     "decidim.events.proposals.proposal_mentioned": "mentions do not change a support plan",
     "draft_proposal_creation.succeeded": "drafts are not public initiatives yet",
@@ -42,4 +50,6 @@ IGNORED_EVENT_TYPES: dict[str, str] = {
 }
 
 #: Every type intake stores as work: handled or deliberately ignored.
-KNOWN_EVENT_TYPES: frozenset[str] = frozenset(PROPOSAL_EVENT_TYPES) | frozenset(IGNORED_EVENT_TYPES)
+KNOWN_EVENT_TYPES: frozenset[str] = (
+    frozenset(PROPOSAL_EVENT_TYPES) | frozenset(ADMIN_EVENT_TYPES) | frozenset(IGNORED_EVENT_TYPES)
+)

@@ -31,7 +31,6 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation, StoreUnavailable
 from decidim_bridge.events import Event
-from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
@@ -40,7 +39,7 @@ from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import plans as plans_store
-from decidim_bridge.work import Handler, WorkContext
+from decidim_bridge.work import WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
 
@@ -56,17 +55,12 @@ HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lap
 #: How often a plan is recomputed when another worker took what it wanted meanwhile.
 MAX_ATTEMPTS = 5
 
-_OUTCOME_LENGTH = 200
-
-
-def default_handlers() -> dict[str, Handler]:
-    """The worker's production table: every proposal event goes to this pipeline."""
-    return {event_type: handle_proposal_event for event_type in PROPOSAL_EVENT_TYPES}
+OUTCOME_LENGTH = 200
 
 
 def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     """Plan one proposal event; returns the outcome recorded on the inbox row."""
-    mappings = _mappings(ctx)
+    mappings = mappings_of(ctx)
     decision = mappings.scope.decide(
         space_type=event.space_type,
         space_id=event.space_id,
@@ -74,13 +68,13 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         component_id=event.component_id,
     )
     if decision.in_scope is False:
-        return _finish_ignored(ctx, decision.reason, "out_of_scope")
+        return finish_ignored(ctx, decision.reason, "out_of_scope")
     proposal = fetch_proposal(event, ctx, mappings)
     if proposal is None:
-        return _finish_ignored(ctx, "proposal not found in Decidim", "not_found")
+        return finish_ignored(ctx, "proposal not found in Decidim", "not_found")
     decision = mappings.scope.decide_on_proposal(proposal)
     if not decision.in_scope:
-        return _finish_ignored(ctx, decision.reason, "out_of_scope")
+        return finish_ignored(ctx, decision.reason, "out_of_scope")
     tenant = ctx.row.tenant
     release_expired_holds(ctx.db, tenant, ctx.clock())
     writeback = prepare_writeback(
@@ -98,7 +92,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
             services=ctx.services,
             writeback=writeback,
         )
-        outcome = _outcome(stored)
+        outcome = outcome_of(stored)
         ctx.finish(conn, outcome)
     PLANS.labels(result="created" if stored.created else "unchanged").inc()
     return outcome
@@ -130,7 +124,9 @@ def store_support_plan(
         answered_by_bridge=own_answer_shown(conn, tenant=tenant, proposal=proposal),
     )
     if writeback is not None:
-        writeback.record(conn, stored, tenant=tenant, proposal=proposal, now=now)
+        writeback.record(
+            conn, stored, tenant=tenant, proposal=proposal, now=now, steering=stored.steering
+        )
     return stored
 
 
@@ -168,7 +164,14 @@ def save_plan(
         except plans_store.Conflict:
             continue
         return record_plan(
-            conn, head, plan, state.previous, event_type=event_type, now=now, attempts=attempt
+            conn,
+            head,
+            plan,
+            state.previous,
+            event_type=event_type,
+            now=now,
+            attempts=attempt,
+            steering=state.steering,
         )
     raise StoreUnavailable(
         f"proposal {proposal_id}: stock or advisors kept changing during {MAX_ATTEMPTS} attempts"
@@ -240,7 +243,8 @@ def release_expired_holds(db: Database, tenant: str, now: float, limit: int = 10
     return released
 
 
-def _mappings(ctx: WorkContext) -> Mappings:
+def mappings_of(ctx: WorkContext) -> Mappings:
+    """The rules the worker plans with (loaded once per worker, kept on its services)."""
     services = ctx.services
     mappings = getattr(services, "mappings", None)
     if mappings is None:
@@ -261,15 +265,17 @@ def _only_component(mappings: Mappings) -> str | None:
     return next(iter(components)) if len(components) == 1 else None
 
 
-def _finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
-    outcome = f"ignored: {reason}"[:_OUTCOME_LENGTH]
+def finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
+    """Finish the inbox row as ``ignored`` with the reason, and count it."""
+    outcome = f"ignored: {reason}"[:OUTCOME_LENGTH]
     with ctx.db.begin() as conn:
         ctx.finish(conn, outcome, status="ignored")
     PLANS.labels(result=result).inc()
     return outcome
 
 
-def _outcome(stored: StoredPlan) -> str:
+def outcome_of(stored: StoredPlan) -> str:
+    """The inbox row's outcome for a stored (or unchanged) plan."""
     plan = stored.plan
     if not stored.created:
         text = f"unchanged: plan version {stored.version}"
@@ -278,4 +284,4 @@ def _outcome(stored: StoredPlan) -> str:
             f"planned: version {stored.version}, {plan.stage}, lead "
             f"{plan.assignment.lead.advisor_id}, {len(stored.changes)} change(s)"
         )
-    return text[:_OUTCOME_LENGTH]
+    return text[:OUTCOME_LENGTH]

@@ -22,6 +22,7 @@ from decidim_bridge.plan.serialize import (
     plan_from_json,
 )
 from decidim_bridge.plan.state import Availability, PlanningState
+from decidim_bridge.plan.steering import NO_STEERING, Steering, steering_from_json
 from decidim_bridge.store import plans as store
 from decidim_bridge.store.plans import Head, HoldRow, NewVersion, VersionRow, WantedHold
 
@@ -37,6 +38,7 @@ class StoredPlan:
     previous: Plan | None
     changes: tuple[Change, ...]
     attempts: int
+    steering: Steering = NO_STEERING  # what people decided in Decidim, as planned with
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ def planning_state(
     the previous plan, read in the caller's transaction; and the own hold rows, which
     ``store.plans.apply_holds`` compares the new plan's holds with.
 
-    ``answered_by_bridge`` is passed through (the write-back's ledger knows it)."""
+    ``answered_by_bridge`` is passed through (the write-back's ledger knows it); the
+    steering is the one kept with the head row."""
     tenant, proposal_id = head.tenant, head.proposal_id
     own = store.active_holds(conn, tenant, proposal_id)
     own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
@@ -122,6 +125,7 @@ def planning_state(
         previous=previous,
         previous_version=head.version or None,
         answered_by_bridge=answered_by_bridge,
+        steering=steering_from_json(head.steering),
     )
     return state, own
 
@@ -142,12 +146,15 @@ def record_plan(
     event_type: str | None,
     now: float,
     attempts: int,
+    steering: Steering = NO_STEERING,
 ) -> StoredPlan:
     """Store ``plan`` as the version after ``head``, unless its fingerprint equals the
     current version's: then nothing is stored and the current version is returned."""
     text, digest = document(plan)
     if head.version and head.fingerprint == digest and previous is not None:
-        return StoredPlan(plan.proposal_id, head.version, False, previous, previous, (), attempts)
+        return StoredPlan(
+            plan.proposal_id, head.version, False, previous, previous, (), attempts, steering
+        )
     changes = diff(previous, plan)
     row = NewVersion(
         plan=text,
@@ -159,4 +166,4 @@ def record_plan(
         event_type=event_type,
     )
     version = store.record_version(conn, head, row, now)
-    return StoredPlan(plan.proposal_id, version, True, plan, previous, changes, attempts)
+    return StoredPlan(plan.proposal_id, version, True, plan, previous, changes, attempts, steering)

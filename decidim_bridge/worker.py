@@ -1,6 +1,6 @@
 """The worker: claims inbox rows with a lease, runs their handler, records the outcome.
 
-The table of handlers is given (``pipeline.default_handlers()`` in production); what a
+The table of handlers is given (``handler_table.default_handlers()`` in production); what a
 handler receives is defined in ``work``.
 
 At-least-once: a row is finished only after its handler returned, in a transaction fenced

@@ -13,10 +13,10 @@ import pytest
 from conftest import dumps, envelope
 from plan_support import PLAN_DATA, at, example_mappings
 
-from decidim_bridge import pipeline, plan_versions
-from decidim_bridge.handlers import IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
+from decidim_bridge import admin_events, pipeline, plan_versions
+from decidim_bridge.handler_table import default_handlers
+from decidim_bridge.handlers import ADMIN_EVENT_TYPES, IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
-from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.services import Services
 from decidim_bridge.store import inbox
 from decidim_bridge.store import outbox as outbox_store
@@ -327,8 +327,9 @@ def test_an_answer_the_bridge_never_sent_is_a_persons(db, answering):
     assert second_contact_items(db)[0] == 2
 
 
-def test_every_proposal_event_type_is_planned_and_only_those():
+def test_every_proposal_event_type_is_planned_and_admin_events_steer():
     table = default_handlers()
-    assert set(table) == set(PROPOSAL_EVENT_TYPES)
-    assert set(table.values()) == {pipeline.handle_proposal_event}
+    assert set(table) == set(PROPOSAL_EVENT_TYPES) | set(ADMIN_EVENT_TYPES)
+    assert {table[t] for t in PROPOSAL_EVENT_TYPES} == {pipeline.handle_proposal_event}
+    assert {table[t] for t in ADMIN_EVENT_TYPES} == {admin_events.handle_admin_event}
     assert not set(table) & set(IGNORED_EVENT_TYPES)

@@ -33,8 +33,8 @@ from decidim_bridge import plan_versions
 from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
+from decidim_bridge.handler_table import default_handlers
 from decidim_bridge.mail import FileBackend
-from decidim_bridge.pipeline import default_handlers
 from decidim_bridge.plan.model import OPEN
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.sandbox.model import Comment

@@ -38,7 +38,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 @reports_errors
 def worker(once: bool) -> None:
     """Claim and handle inbox events until SIGTERM."""
-    from decidim_bridge.pipeline import default_handlers
+    from decidim_bridge.handler_table import default_handlers
     from decidim_bridge.services import build_services
     from decidim_bridge.worker import Worker
 

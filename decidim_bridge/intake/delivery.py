@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from decidim_bridge.errors import SignatureError
 from decidim_bridge.events import Event
+from decidim_bridge.intake.admin_actions import ADMIN_EVENT_TYPES, check_extra
 from decidim_bridge.intake.envelope import decode_json, parse_envelope
 from decidim_bridge.intake.restfull import parse_restfull
 from decidim_bridge.intake.signatures import verify_restfull, verify_standard
@@ -48,6 +49,8 @@ def accept_delivery(
             headers, body, standard_secrets, now=now, tolerance=tolerance
         )
         event = parse_envelope(decode_json(body), source=source)
+        if event.type in ADMIN_EVENT_TYPES:
+            check_extra(event.type, event.extra)
     elif source == "rest-full":
         verify_restfull(headers, body, restfull_secret, now=now, tolerance=tolerance)
         # decidim-rest-full sends no delivery id; a retry repeats the same body.

@@ -56,6 +56,7 @@ class Head:
     stage: str | None
     lead_advisor_id: str | None
     counts_load: bool  # the lead's open-initiative count includes this proposal
+    steering: str | None = None  # what people decided in Decidim (JSON), None: nothing
 
 
 @dataclass(frozen=True)
@@ -214,6 +215,16 @@ def lock_head(conn: Connection, tenant: str, proposal_id: str, now: float) -> He
         stage=row.stage,
         lead_advisor_id=row.lead_advisor_id,
         counts_load=bool(row.counts_load),
+        steering=row.steering,
+    )
+
+
+def set_steering(conn: Connection, head: Head, steering: str | None, now: float) -> None:
+    """Keep what people decided in Decidim with the proposal's (locked) head row."""
+    conn.execute(
+        update(plan_heads)
+        .where(plan_heads.c.tenant == head.tenant, plan_heads.c.proposal_id == head.proposal_id)
+        .values(steering=steering, updated_at=now)
     )
 
 

@@ -94,6 +94,7 @@ plan_heads = Table(
     Column("lead_advisor_id", String(100)),
     Column("counts_load", Integer, nullable=False),  # 1 when the lead's load includes it
     Column("updated_at", Float, nullable=False),
+    Column("steering", Text),  # what people decided in Decidim (plan.steering, JSON)
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
@@ -42,10 +43,12 @@ class WriteBack:
         tenant: str,
         proposal: Proposal | None,
         now: float,
+        steering: Steering = NO_STEERING,
     ) -> list[int]:
         """Record the writes of a newly stored version; returns the new outbox row ids.
 
-        An unchanged plan records nothing: its writes were recorded with it.
+        An unchanged plan records nothing: its writes were recorded with it. ``steering``:
+        what people decided in Decidim, which the writes must not undo.
         """
         if not stored.created:
             return []

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, restfull_headers, standard_headers
 
-from decidim_bridge.handlers import IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
+from decidim_bridge.handlers import ADMIN_EVENT_TYPES, IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.delivery import SOURCES, parse_stored
 from decidim_bridge.store import inbox as inbox_store
 
@@ -47,7 +47,9 @@ def test_every_sample_has_an_expectation_and_a_proper_name():
 
 def test_every_known_event_type_has_a_sample():
     sampled = {p.stem.partition("__")[0] for p in SAMPLE_FILES}
-    missing = (set(PROPOSAL_EVENT_TYPES) | set(IGNORED_EVENT_TYPES)) - sampled
+    missing = (
+        set(PROPOSAL_EVENT_TYPES) | set(ADMIN_EVENT_TYPES) | set(IGNORED_EVENT_TYPES)
+    ) - sampled
     assert not missing
 
 
@@ -73,8 +75,11 @@ def test_sample_is_stored_and_becomes_the_expected_event(path, client, app, sett
         assert event.type in PROPOSAL_EVENT_TYPES
     elif expected["handling"] == "ignore":
         assert event.type in IGNORED_EVENT_TYPES
+    elif expected["handling"] == "steer":
+        assert event.type in ADMIN_EVENT_TYPES
     else:
-        assert event.type not in PROPOSAL_EVENT_TYPES and event.type not in IGNORED_EVENT_TYPES
+        known = set(PROPOSAL_EVENT_TYPES) | set(ADMIN_EVENT_TYPES) | set(IGNORED_EVENT_TYPES)
+        assert event.type not in known
 
 
 @pytest.mark.parametrize("path", SAMPLE_FILES, ids=sample_id)
