@@ -34,8 +34,10 @@ def check_mappings(directory: Path | None) -> None:
     """Validate the rule files in DIRECTORY (default: the configured mappings folder).
 
     Prints every problem as FILE:LINE: FIELD: MESSAGE and exits with status 1 when there
-    is any.
+    is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
     """
+    from decidim_bridge.rules.nicknames import missing_nickname_warnings
+
     if directory is None:
         directory = load_settings().mappings_dir
     mappings, problems = check_folder(directory)
@@ -45,6 +47,8 @@ def check_mappings(directory: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     assert mappings is not None
+    for warning in missing_nickname_warnings(mappings):
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"{directory}: OK ({_summary(mappings)})")
 
 

@@ -30,6 +30,18 @@ def test_check_mappings_ok():
     assert "OK (5 districts, 6 themes, 10 advisors" in result.output
 
 
+def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
+    copy = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, copy)
+    advisors = copy / "advisors.yaml"
+    advisors.write_text(advisors.read_text().replace("    nickname: tom_smit\n", ""))
+    result = CliRunner().invoke(check_mappings, [str(copy)])
+    assert result.exit_code == 0, result.output
+    assert "warning: advisors.yaml: t-smit (Tom Smit) has no Decidim nickname" in result.output
+    assert "anouk" not in result.output
+    assert result.output.count("warning:") == 1
+
+
 def test_check_mappings_prints_every_problem_and_fails(tmp_path):
     broken = tmp_path / "mappings"
     shutil.copytree(MAPPINGS, broken)
