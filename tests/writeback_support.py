@@ -17,8 +17,11 @@ Without it everything runs on real time.
 from __future__ import annotations
 
 import dataclasses
+import os
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -229,3 +232,50 @@ def writeback_stack(
         worker = Worker(database, settings, default_handlers(), services=services, owner="e2e")
         yield Stack(sandbox, database, settings, worker, clock, writer_client)
     database.dispose()
+
+
+# --- a real writer process (crash tests) ---------------------------------------------------
+
+
+def writer_environment(settings: Settings) -> dict[str, str]:
+    """The environment of a real ``decidim-bridge writer`` process on ``settings``: short
+    leases and reconcile delay, a read timeout longer than the sandbox's stalls."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
+    values = {
+        "INSTANCE_DIR": settings.instance_dir,
+        "DATABASE_URL": settings.database_url,
+        "MAPPINGS_DIR": settings.mappings_dir,
+        "MAIL_DIR": settings.mail_dir,
+        "TENANT": settings.tenant,
+        "DECIDIM_URL": settings.decidim_url,
+        "DECIDIM_API_KEY": settings.decidim_api_key,
+        "DECIDIM_API_SECRET": settings.decidim_api_secret,
+        "WORKER_LEASE_SECONDS": 1,
+        "WORKER_POLL_INTERVAL": 0.1,
+        "RECONCILE_DELAY": 0.2,
+        "HTTP_READ_TIMEOUT": 20,  # longer than the stall: the writer is still waiting
+        "LOG_FORMAT": "text",
+    }
+    env.update({f"DECIDIM_BRIDGE_{k}": str(v) for k, v in values.items()})
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    return env
+
+
+def start_writer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from decidim_bridge.cli import main; main()", "writer"],
+            cwd=REPO,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")

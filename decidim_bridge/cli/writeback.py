@@ -34,7 +34,7 @@ def build_writer(settings: Any, db: Any) -> Any:
 @click.option("--once", is_flag=True, help="Execute what is due now, then exit.")
 @reports_errors
 def writer(once: bool) -> None:
-    """Execute planned writes (comments, answers, mails) until SIGTERM."""
+    """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM."""
     settings, db = settings_and_db(require_migrated=True)
     runner = build_writer(settings, db)
     runner.install_signal_handlers()

@@ -94,7 +94,10 @@ def promises(plan: Plan, today: date) -> tuple[Promise, Promise]:
     contacted = any(
         item.key == "p2.first_contact" and item.status == "done" for item in plan.checklist
     )
-    first = _judge(e.first_contact_by, e.answered_on, contacted, plan.stage, today)
+    # First contact an advisor recorded counts from its own day; else the answer's day.
+    first = _judge(
+        e.first_contact_by, e.first_contact_on or e.answered_on, contacted, plan.stage, today
+    )
     decided = plan.stage not in (OPEN, WITHDRAWN)
     decision = _judge(e.decision_by, e.answered_on, decided, plan.stage, today)
     return first, decision

@@ -5,6 +5,9 @@ answer (contact, dates, what is offered, partners, the expectation contract). It
 with every public write, so a later plan version is compared with what residents actually
 received, not with whatever the last internal version was. ``diff`` lists the changes in a
 stable order; an empty list means nothing relevant changed and nothing is written.
+
+A decision date that moved because a person postponed it (``expect.postponed``) is one
+``postponed`` change carrying the reason residents are told, instead of a bare new date.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def resident_facts(plan: Plan, mappings: Mappings, locale: str) -> dict[str, Any
         },
         "first_contact_by": exp.first_contact_by or None,
         "decision_by": exp.decision_by or None,
+        "postponed": [p["reason"] for p in derived.postponements(plan)],
         "say": t(terms.say_text),
         "decides": t(terms.decider),
         "time_investment": t(terms.time_investment),
@@ -87,9 +91,14 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
         new["contact"]["email"],
     ):
         changes.append(Change("contact", new["contact"]["name"], old["contact"], new["contact"]))
+    reasons = _new_reasons(old.get("postponed") or [], new.get("postponed") or [])
     for field in ("first_contact_by", "decision_by"):
         if old.get(field) != new.get(field):
-            changes.append(Change(field, "", old.get(field), new.get(field)))
+            if field == "decision_by" and reasons and new.get(field):
+                reason = "; ".join(reasons)
+                changes.append(Change("postponed", reason, old.get(field), new.get(field)))
+            else:
+                changes.append(Change(field, "", old.get(field), new.get(field)))
     for field in ("say", "decides", "time_investment"):
         if old.get(field) != new.get(field) and new.get(field):
             changes.append(Change(field, "", old.get(field), new.get(field)))
@@ -101,6 +110,18 @@ def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> list[Change]:
     if new["service_purchase"] and not old["service_purchase"]:
         changes.append(Change("service_purchase"))
     return changes
+
+
+def _new_reasons(told: list[str], now: list[str]) -> list[str]:
+    """Postponement reasons residents were not told yet (the same reason may come twice)."""
+    left = list(told)
+    out = []
+    for reason in now:
+        if reason in left:
+            left.remove(reason)
+        else:
+            out.append(reason)
+    return out
 
 
 def _diff_items(

@@ -3,8 +3,9 @@
 Jinja only notices a misspelled placeholder when it renders the line, so compiling the
 files is not enough. The check plans the example proposals in ``mappings/examples/`` and
 renders every message they lead to — the first comment and answer, an update with every
-kind of change, acceptance, withdrawal, approval links, reminders — in each language of
-the organization. A template that fails is reported with its file and line.
+kind of change (a postponed decision too), acceptance, withdrawal, approval links, reminders,
+the private note for advisors — in each language of the organization. A template that
+fails is reported with its file and line.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from pathlib import Path
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.pipeline import preview_plan
-from decidim_bridge.plan.model import Plan, ResourceOffer
+from decidim_bridge.plan.diff import Change
+from decidim_bridge.plan.model import Hold, Plan, Reason, ResourceOffer
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.rules.yamlsource import Problem
 from decidim_bridge.writeback.changes import resident_facts
@@ -92,6 +94,8 @@ def _options(locale: str) -> Options:
         locales=(locale,),
         can_comment=True,
         can_answer=True,
+        can_assign_evaluators=True,
+        can_write_notes=True,
     )
 
 
@@ -104,20 +108,31 @@ def _links(subject: Subject, advisor: str) -> ApprovalLinks:
 
 
 def _enriched(plan: Plan, mappings: Mappings) -> Plan:
-    """The plan with an offer, a wanted item, a budget and a flag from the rules, so
-    optional sections render too."""
+    """The plan with an offer (held until a date), a wanted item, a budget, a flag, a
+    postponed decision and recorded first contact from the rules, so optional sections
+    render too."""
     extra: tuple[ResourceOffer, ...] = ()
     if mappings.resources:
         item = max(mappings.resources, key=lambda r: (bool(r.conditions), bool(r.department)))
-        offer = ResourceOffer(item.id, item.group, "held", 1, "2030-01-02", None, (), ())
+        hold = Hold("resource", item.id, 1, "held", 1_893_456_000.0, 1_894_000_000.0)
+        offer = ResourceOffer(item.id, item.group, "held", 1, "2030-01-02", hold, (), ())
         extra = (offer, replace(offer, status="unavailable", ready_by=""))
     budget = plan.budget
     if mappings.budgets and budget.status not in ("held", "confirmed"):
         budget = replace(budget, budget_id=mappings.budgets[0].id, status="held", amount_cents=1250)
+    postponed = Reason(
+        "expect.postponed", {"days": 5, "due_date": "2030-02-01", "reason": "check"}, ""
+    )
+    expectations = replace(
+        plan.expectations,
+        reasons=(*plan.expectations.reasons, postponed),
+        first_contact_on=plan.expectations.first_contact_by or None,
+    )
     return replace(
         plan,
         resources=(*plan.resources, *extra),
         budget=budget,
+        expectations=expectations,
         service_purchase=replace(plan.service_purchase, flagged=True),
     )
 
@@ -144,7 +159,15 @@ def _older(facts: dict) -> dict:
     budgets["check-removed"] = {"name": "weg", "amount": "5.00", "conditions": []}
     old["partners"] = []
     old["service_purchase"] = False
+    old["postponed"] = []
     return old
+
+
+#: What changed between two versions, one of each section the advisors' texts describe.
+_CHANGES = (
+    Change("stage", "changed", "", "open", "accepted"),
+    *(Change(s, "changed", "", "a", "b") for s in ("lead", "co_advisors", "expectations", "flags")),
+)
 
 
 def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: Mappings):
@@ -161,7 +184,8 @@ def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: 
     # A new version: every kind of change residents hear about.
     facts = resident_facts(rich, mappings, locale)
     older = Published(facts=_older(facts))
-    plan_effects(rich, subject, mappings, previous=rich, published=older, **args)
+    changed = replace(subject, changes=_CHANGES)
+    plan_effects(rich, changed, mappings, previous=rich, published=older, **args)
     # Decided: accepted (with approval links), rejected and withdrawn.
     for state in ("accepted", "rejected", "withdrawn"):
         decided = replace(strict, state=state)

@@ -12,6 +12,10 @@ buurtvereniging) are named there, never a key figure, who may be a private perso
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from decidim_bridge.plan.diff import Change
 from decidim_bridge.plan.model import (
@@ -105,6 +109,82 @@ def advisors(plan: Plan) -> tuple[AdvisorRole, ...]:
             seen.add(person.email.lower())
             out.append(person)
     return tuple(out)
+
+
+def nicknames(plan: Plan, mappings: Mappings) -> tuple[str, ...]:
+    """The Decidim nicknames (lower case) of the lead and co-advisors, lead first, each once;
+    advisors without a nickname in the rules are left out."""
+    out: list[str] = []
+    for person in advisors(plan):
+        advisor = mappings.advisor(person.advisor_id)
+        nickname = (advisor.nickname or "").strip().lstrip("@").lower() if advisor else ""
+        if nickname and nickname not in out:
+            out.append(nickname)
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class HoldLine:
+    """One reservation as advisors read it: what, how much, and until when it is held."""
+
+    kind: str  # resource | budget
+    item_id: str
+    quantity: int  # units (resources)
+    amount_cents: int  # cents (budgets)
+    status: str  # held | confirmed
+    until: str | None  # ISO date the hold lapses; None: no expiry (confirmed)
+
+
+def hold_lines(plan: Plan, mappings: Mappings) -> tuple[HoldLine, ...]:
+    """The plan's standing offers with the day each hold lapses (municipality's time zone)."""
+    zone = ZoneInfo(mappings.organization.timezone)
+
+    def until(expires_at: float | None) -> str | None:
+        if expires_at is None:
+            return None
+        return datetime.fromtimestamp(expires_at, zone).date().isoformat()
+
+    out = [
+        HoldLine(
+            "resource",
+            o.resource_id,
+            o.quantity,
+            0,
+            o.status,
+            until(o.hold.expires_at if o.hold else None),
+        )
+        for o in active_offers(plan, mappings)
+    ]
+    out += [
+        HoldLine(
+            "budget",
+            b.budget_id or "",
+            0,
+            b.amount_cents,
+            b.status,
+            until(b.hold.expires_at if b.hold else None),
+        )
+        for b in active_budgets(plan, mappings)
+    ]
+    return tuple(out)
+
+
+#: The reason code of a postponed decision date (``plan.expectations``).
+POSTPONED = "expect.postponed"
+
+
+def postponements(plan: Plan) -> tuple[dict[str, Any], ...]:
+    """Each postponement of the decision date: ``days``, ``due_date`` and the ``reason``
+    residents are told, oldest first."""
+    return tuple(
+        {
+            "days": r.args.get("days"),
+            "due_date": r.args.get("due_date"),
+            "reason": str(r.args.get("reason") or ""),
+        }
+        for r in plan.expectations.reasons
+        if r.code == POSTPONED
+    )
 
 
 def stakeholders(plan: Plan, mappings: Mappings) -> list[tuple[StakeholderLink, Stakeholder]]:

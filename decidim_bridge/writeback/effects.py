@@ -21,9 +21,23 @@ Rules, in short:
   when accepted, the advisors hear what was confirmed.
 - a new version in which nothing changed that advisors act on (only checklist ticks or
   wording) sends them nothing.
+- a new lead (the lead changed since the previous version) gets the full lead's mail,
+  not only "the plan was updated".
 - ``after-approval`` publication (the space's ``publication`` in scope.yaml, carried by
   the subject, else the setting): public writes are recorded as ``held`` and the lead's mail
   carries the signed approve/hold links.
+
+With the decidim-bridge Decidim module (``Options.can_assign_evaluators`` /
+``can_write_notes``) each plan version also writes, in the proposal's Decidim lane and never
+held (advisors read them, residents do not):
+
+- ``decidim_evaluators``: the lead and co-advisors with a nickname become the proposal's
+  evaluators; those of the previous version no longer in the plan are taken off. A person's
+  choice in Decidim wins (``Steering.removed_by_people`` are never assigned again,
+  ``assigned_by_people`` never taken off). Recorded only when this differs from what the
+  bridge last asked (``Published.evaluators``).
+- ``decidim_note`` (purpose ``plan``): a private note with what advisors need and residents
+  must not see, and for later versions what changed (``mappings/texts/<locale>/note.md``).
 """
 
 from __future__ import annotations
@@ -35,6 +49,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from decidim_bridge.plan.model import BudgetOffer, Plan, ResourceOffer
+from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback import derived
@@ -47,14 +62,23 @@ from decidim_bridge.writeback.render import (
     render_answer,
     render_comment,
     render_mail,
+    render_note,
 )
 from decidim_bridge.writeback.subject import FINAL_STATES, Subject
 from decidim_bridge.writeback.templates import MessageTemplates, Rendered
 
 COMMENT = "decidim_comment"
 ANSWER = "decidim_answer"
+EVALUATORS = "decidim_evaluators"
+NOTE = "decidim_note"
 MAIL = "mail"
 PUBLIC_KINDS = (COMMENT, ANSWER)
+#: Decidim writes only advisors see (the module's admin side): never held for approval.
+INTERNAL_KINDS = (EVALUATORS, NOTE)
+#: Every kind written to Decidim, in the proposal's lane (one at a time, in order).
+DECIDIM_KINDS = (*PUBLIC_KINDS, *INTERNAL_KINDS)
+#: Purposes of ``NOTE`` rows: the plan of a version, the reply to a note with commands.
+NOTE_PLAN, NOTE_REPLY = "plan", "reply"
 
 #: Proposal states in which the bridge may (re)write its ``evaluating`` answer.
 ANSWERABLE_STATES = (None, "", "not_answered", "evaluating")
@@ -73,16 +97,22 @@ class Options:
     ref_prefix: str = "LB"
     comment_max_length: int = 1000
     mail_from: str = "initiatieven@gemeente.example"
+    #: The decidim-bridge module: evaluator assignments through the API.
+    can_assign_evaluators: bool = False
+    #: The decidim-bridge module: private notes through the API.
+    can_write_notes: bool = False
 
 
 @dataclass(frozen=True)
 class Published:
     """What the proposal already shows: the facts residents were told, the last answer
-    content the bridge wrote, and the answer Decidim currently shows (None: none)."""
+    content the bridge wrote, the answer Decidim currently shows (None: none), and the
+    nicknames the bridge last asked to be evaluators (None: it never asked)."""
 
     facts: dict[str, Any] | None = None
     answer: dict[str, str] | None = None
     current_answer: dict[str, str] | None = None
+    evaluators: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -135,7 +165,7 @@ class _Builder:
         held: bool = False,
     ) -> None:
         subject = self.subject
-        lane = f"decidim:{subject.proposal_id}" if kind in PUBLIC_KINDS else f"mail:{key[:24]}"
+        lane = decidim_lane(subject.proposal_id) if kind in DECIDIM_KINDS else f"mail:{key[:24]}"
         self.effects.append(
             NewEffect(
                 tenant=subject.tenant,
@@ -193,6 +223,11 @@ class _Builder:
         )
 
 
+def decidim_lane(proposal_id: str) -> str:
+    """The lane of every Decidim write of one proposal (executed one at a time, in order)."""
+    return f"decidim:{proposal_id}"
+
+
 def mail_effect(
     *,
     tenant: str,
@@ -248,8 +283,12 @@ def plan_effects(
     options: Options,
     templates: MessageTemplates,
     link_maker: LinkMaker | None = None,
+    steering: Steering = NO_STEERING,
 ) -> list[NewEffect]:
-    """The writes implied by ``plan`` (see the module docstring for the rules)."""
+    """The writes implied by ``plan`` (see the module docstring for the rules).
+
+    ``steering``: what people decided in Decidim; the evaluator assignments respect it.
+    """
     builder = _Builder(plan, subject, mappings, options, templates)
     state = subject.state or None
     if state in FINAL_STATES:
@@ -258,7 +297,96 @@ def plan_effects(
         _lifecycle(builder, state, previous, link_maker)
     else:
         _open(builder, previous, published, link_maker)
+    _internal(builder, previous, published, steering)
     return builder.effects
+
+
+def evaluator_request(
+    plan: Plan, previous: Plan | None, mappings: Mappings, steering: Steering = NO_STEERING
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(assign, unassign): the nicknames (lower case) the bridge asks Decidim to make
+    evaluators of the proposal and to take off. The plan's advisors are its evaluators,
+    except whom a person took off; advisors of ``previous`` no longer in the plan are taken
+    off, except whom a person assigned: the bridge never undoes a person's choice."""
+    wanted = derived.nicknames(plan, mappings)
+    before = derived.nicknames(previous, mappings) if previous is not None else ()
+    assign = tuple(n for n in wanted if n not in steering.removed_by_people)
+    unassign = tuple(n for n in before if n not in wanted and n not in steering.assigned_by_people)
+    return assign, unassign
+
+
+def _internal(b: _Builder, previous: Plan | None, published: Published, steering: Steering) -> None:
+    """The module's writes of this version: evaluators (when the request changed) and the
+    private note with the plan. Never held: residents do not see them."""
+    subject, options = b.subject, b.options
+    if options.can_assign_evaluators:
+        assign, unassign = evaluator_request(b.plan, previous, b.mappings, steering)
+        asked = published.evaluators
+        if unassign or (assign and (asked is None or set(asked) != set(assign))):
+            key, ref = b.key(subject.version, EVALUATORS)
+            b.add(
+                key=key,
+                ref=ref,
+                kind=EVALUATORS,
+                purpose="evaluators",
+                payload={"assign": list(assign), "unassign": list(unassign)},
+            )
+    if options.can_write_notes:
+        locale = options.default_locale
+        key, ref = b.key(subject.version, f"{NOTE}:{NOTE_PLAN}")
+        lines = (
+            derived.change_lines(b.plan, subject.changes, b.mappings, locale)
+            if previous is not None
+            else []
+        )
+        body = render_note(
+            b.templates,
+            b.values,
+            locale=locale,
+            ref=ref,
+            update=previous is not None,
+            changes=lines,
+        )
+        b.add(
+            key=key,
+            ref=ref,
+            kind=NOTE,
+            purpose=NOTE_PLAN,
+            payload={"body": body, "locale": locale},
+        )
+
+
+def reply_effect(
+    *,
+    tenant: str,
+    proposal_id: str,
+    component_id: str,
+    note_id: str,
+    body: str,
+    ref_prefix: str,
+) -> NewEffect:
+    """The bridge's reply to a note with commands: one per Decidim note (the key holds the
+    note's id), in the proposal's Decidim lane. ``body`` is rendered and starts with the
+    marker; the reference code is added so the writer can find the reply read back."""
+    key = effect_key(tenant, proposal_id, ONCE, f"{NOTE}:{NOTE_REPLY}", str(note_id))
+    ref = ref_code(key, ref_prefix)
+    return NewEffect(
+        tenant=tenant,
+        effect_key=key,
+        ref=ref,
+        proposal_id=str(proposal_id),
+        plan_version=None,
+        kind=NOTE,
+        purpose=NOTE_REPLY,
+        recipient="",
+        lane=decidim_lane(str(proposal_id)),
+        public=False,
+        payload={
+            "body": f"{body.rstrip()}\n\nRef. {ref}",
+            "component_id": str(component_id),
+            "reply_to": str(note_id),
+        },
+    )
 
 
 def _approval_needed(subject: Subject, options: Options) -> bool:
@@ -346,23 +474,26 @@ def _advisor_mails(
 ) -> None:
     subject, lead = b.subject, b.plan.assignment.lead
     update = previous is not None
+    new_lead = previous is not None and previous.assignment.lead.email.lower() != lead.email.lower()
     lines = derived.change_lines(b.plan, subject.changes, b.mappings, b.options.default_locale) or [
         c.name or c.kind for c in changes if c.kind != "first"
     ]
-    if update and not lines:
+    if update and not lines and not new_lead:
         return
     approval = None
     if needs_approval and link_maker is not None:
         approval = link_maker(subject, lead.email)
     for person in derived.advisors(b.plan):
         is_lead = person.email.lower() == lead.email.lower()
+        # A new lead gets the lead's whole mail: for them the initiative is new.
+        updated = update and not (is_lead and new_lead)
         b.mail(
             template="advisor_plan",
-            purpose="advisor-update" if update else "advisor",
+            purpose="advisor-update" if updated else "advisor",
             version=subject.version,
             recipient=Recipient(person.name, person.email),
             role="lead" if is_lead else "co",
-            update=update,
+            update=updated,
             changes=lines if update else [],
             approval=approval if is_lead else None,
             held=needs_approval,

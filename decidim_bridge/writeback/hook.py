@@ -4,7 +4,8 @@
 can write (capabilities, detected once per client) and reads the message templates and the
 link secret. ``WriteBack.record`` then runs inside the transaction that stores the plan
 version, so a version is never committed without its writes, nor the other way round; it
-only renders texts and inserts outbox rows.
+only renders texts and inserts outbox rows. ``WriteBack.record_reply`` records the reply to
+a private note with commands in the transaction that handles that note.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.writeback.approvals import make_link_maker
 from decidim_bridge.writeback.effects import LinkMaker, Options
-from decidim_bridge.writeback.ledger import options_for, record_writes
+from decidim_bridge.writeback.ledger import options_for, record_reply, record_writes
 from decidim_bridge.writeback.subject import subject_of
 from decidim_bridge.writeback.templates import MessageTemplates, message_templates
 
@@ -48,7 +49,7 @@ class WriteBack:
         """Record the writes of a newly stored version; returns the new outbox row ids.
 
         An unchanged plan records nothing: its writes were recorded with it. ``steering``:
-        what people decided in Decidim, which the writes must not undo.
+        what people decided in Decidim (the evaluator assignments respect it).
         """
         if not stored.created:
             return []
@@ -70,6 +71,31 @@ class WriteBack:
             templates=self.templates,
             link_maker=self.link_maker,
             current_answer=dict(proposal.answer) if proposal is not None else None,
+            now=now,
+            steering=steering,
+        )
+
+    def record_reply(
+        self,
+        conn: Connection,
+        *,
+        tenant: str,
+        proposal_id: str,
+        component_id: str,
+        note_id: str,
+        body: str,
+        now: float,
+    ) -> list[int]:
+        """Record the reply (``body``, rendered, starting with the marker) to the note
+        ``note_id``: once per note; nothing without the module. The new outbox row ids."""
+        return record_reply(
+            conn,
+            options=self.options,
+            tenant=tenant,
+            proposal_id=proposal_id,
+            component_id=component_id,
+            note_id=note_id,
+            body=body,
             now=now,
         )
 

@@ -4,9 +4,10 @@ The pipeline calls ``record_writes`` (through ``writeback.hook``) in the same tr
 that stores the plan version, so a plan is never stored without its writes nor the other
 way round. Older public writes that never started are retired first (a newer version
 replaces them), and what residents already received is read back from the outbox, so that
-a new version only writes what changed for them. The outbox also tells whether the answer
-Decidim shows is the bridge's own (``own_answer_shown``), which the plan does not count as
-a response.
+a new version only writes what changed for them, and which evaluators the bridge asked for
+last, so a version asks again only when that changes. The outbox also tells whether the
+answer Decidim shows is the bridge's own (``own_answer_shown``), which the plan does not
+count as a response. ``record_reply`` records the reply to a note with commands.
 """
 
 from __future__ import annotations
@@ -18,17 +19,20 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
 from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
 from decidim_bridge.writeback.effects import (
     ANSWER,
     COMMENT,
+    EVALUATORS,
     PUBLIC_KINDS,
     LinkMaker,
     Options,
     Published,
     plan_effects,
+    reply_effect,
 )
 from decidim_bridge.writeback.reconcile import shows_own_answer
 from decidim_bridge.writeback.subject import FINAL_STATES, Subject
@@ -37,7 +41,7 @@ from decidim_bridge.writeback.templates import MessageTemplates
 
 def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None) -> Options:
     """Options from settings, the organization's languages and the instance's capabilities
-    (None: comments only).
+    (None: comments only; evaluators and private notes need the decidim-bridge module).
 
     Call it before opening the plan transaction: detecting capabilities may ask Decidim.
     """
@@ -56,6 +60,8 @@ def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None
         ref_prefix=settings.ref_prefix,
         comment_max_length=settings.comment_max_length,
         mail_from=settings.mail_from,
+        can_assign_evaluators=bool(getattr(capabilities, "can_assign_evaluators", False)),
+        can_write_notes=bool(getattr(capabilities, "can_write_notes", False)),
     )
 
 
@@ -74,7 +80,21 @@ def published_state(
         elif row.kind == ANSWER:
             answer = data.get("answer_content")
             facts = facts if facts is not None else data.get("facts")
-    return Published(facts=facts, answer=answer, current_answer=current_answer or None)
+    return Published(
+        facts=facts,
+        answer=answer,
+        current_answer=current_answer or None,
+        evaluators=asked_evaluators(conn, tenant=tenant, proposal_id=proposal_id),
+    )
+
+
+def asked_evaluators(conn: Connection, *, tenant: str, proposal_id: str) -> tuple[str, ...] | None:
+    """The nicknames the bridge last asked Decidim to make evaluators (None: never asked)."""
+    rows = store.rows_for_proposal(conn, tenant=tenant, proposal_id=proposal_id)
+    asked = [r for r in rows if r.kind == EVALUATORS and r.status != "superseded"]
+    if not asked:
+        return None
+    return tuple(asked[-1].data.get("assign") or ())
 
 
 def own_answers(conn: Connection, *, tenant: str, proposal_id: str) -> list[tuple[str, Any]]:
@@ -109,6 +129,7 @@ def record_writes(
     now: float,
     link_maker: LinkMaker | None = None,
     current_answer: dict[str, str] | None = None,
+    steering: Steering = NO_STEERING,
 ) -> list[int]:
     """Plan and record the writes of ``plan``; returns the ids of new outbox rows."""
     if (subject.state or None) not in FINAL_STATES:
@@ -132,5 +153,32 @@ def record_writes(
         options=options,
         templates=templates,
         link_maker=link_maker,
+        steering=steering,
     )
     return store.record(conn, effects, now=now)
+
+
+def record_reply(
+    conn: Connection,
+    *,
+    options: Options,
+    tenant: str,
+    proposal_id: str,
+    component_id: str,
+    note_id: str,
+    body: str,
+    now: float,
+) -> list[int]:
+    """Record the reply to the Decidim note ``note_id`` (once per note, whatever happens
+    later); nothing without the module's private notes. Returns the new row ids."""
+    if not options.can_write_notes:
+        return []
+    effect = reply_effect(
+        tenant=tenant,
+        proposal_id=str(proposal_id),
+        component_id=str(component_id),
+        note_id=str(note_id),
+        body=body,
+        ref_prefix=options.ref_prefix,
+    )
+    return store.record(conn, [effect], now=now)

@@ -5,6 +5,11 @@ first lists the proposal's comments and looks for its own (marker or reference c
 An answer sets values, so it converges; it is compared anyway so that an answer that is
 already there is not sent again, and the comparison ignores the HTML Decidim rewrites.
 
+A private note appends too: the writer reads the proposal's notes (the decidim-bridge
+module) and looks for one that is the bridge's (its marker at the start) and carries the
+reference code. Evaluator assignments converge; the writer only checks whether Decidim
+already shows what was asked (``evaluators_match``).
+
 The same comparison tells whether the answer Decidim shows is the bridge's own
 ``evaluating`` answer or one a person wrote (``shows_own_answer``): the plan and the
 reminders count only the latter as the municipality's response.
@@ -18,6 +23,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from decidim_bridge.plan.note_commands import is_bridge_note
 from decidim_bridge.writeback.keys import body_carries
 
 _TAG = re.compile(r"<[^>]+>")
@@ -30,6 +36,26 @@ def find_comment(comments: Iterable[Any], key: str, ref: str) -> Any | None:
         if body_carries(str(body or ""), key, ref):
             return comment
     return None
+
+
+def find_note(notes: Iterable[Any], key: str, ref: str) -> Any | None:
+    """The bridge's note written for ``key`` among ``notes`` (objects with ``.body``): it
+    starts with the bridge's marker and carries the reference code. A person's note that
+    quotes the code does not count."""
+    for note in notes:
+        body = str(note.body or "")
+        if is_bridge_note(body) and body_carries(body, key, ref):
+            return note
+    return None
+
+
+def evaluators_match(
+    current: Iterable[str], assign: Iterable[str], unassign: Iterable[str]
+) -> bool:
+    """Whether the evaluators Decidim shows (nicknames) already are as asked: everyone in
+    ``assign`` assigned, nobody in ``unassign`` (case does not matter)."""
+    shown = {n.lower() for n in current}
+    return {n.lower() for n in assign} <= shown and not shown & {n.lower() for n in unassign}
 
 
 def text_key(rich_text: str) -> str:

@@ -5,7 +5,9 @@ When such a date has passed and Decidim shows no answer from the municipality (t
 bridge's own ``evaluating`` answer, recognised by its state and text however Decidim
 reformatted it, does not count as first contact by a person, and only accepted or
 rejected counts as a decision), the lead advisor gets one reminder mail per promise.
-"Once" is the outbox key (proposal, promise): it does not depend on who is lead.
+First contact an advisor recorded in Decidim (``expectations.first_contact_on``, from a
+note) keeps the first-contact promise too. "Once" is the outbox key (proposal, promise): it
+does not depend on who is lead.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def due_milestones(
     human_answer = shown and not shows_own_answer(state, answer, our_answers)
     due: list[tuple[str, date]] = []
     first_contact, decision = (_promised(plan, m) for m in MILESTONES)
-    if first_contact and first_contact < today and not human_answer:
+    contacted = bool(plan.expectations.first_contact_on)
+    if first_contact and first_contact < today and not human_answer and not contacted:
         due.append(("first_contact", first_contact))
     if decision and decision < today:
         due.append(("decision", decision))

@@ -8,6 +8,11 @@ another maximum (``comment_max_length``). The comment template receives a ``deta
 when the full text does not fit, it is rendered again with less detail (conditions are
 left to the answer), and as a last resort cut at a line boundary. The reference code and
 the invisible marker are appended by code, never left to an editable template.
+
+A private note (the decidim-bridge module) is shown by Decidim as plain text
+(``simple_format``, escaped): an HTML comment would be shown as written, so a note carries
+the bridge's visible marker at its start (``note_commands.MARKER``, which also keeps the
+bridge from reading its own notes as commands) and the reference code at its end.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from urllib.parse import urlsplit
 
 from decidim_bridge.locales import localized
 from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.note_commands import MARKER
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.writeback import derived
 from decidim_bridge.writeback.changes import Change
@@ -30,6 +36,7 @@ from decidim_bridge.writeback.templates import MessageTemplates, Rendered
 #: The template names write-back uses (each in ``mappings/texts/<locale>/<name>.md``).
 COMMENT_TEMPLATES = ("comment", "comment_update", "comment_accepted")
 ANSWER_TEMPLATE = "answer"
+NOTE_TEMPLATE = "note"
 MAIL_TEMPLATES = ("advisor_plan", "advisor_status", "introduction", "notice", "reminder")
 
 
@@ -80,6 +87,8 @@ def context(
         "budgets": derived.active_budgets(plan, mappings),
         "partners": derived.partners(plan, mappings),
         "service": plan.service_purchase,
+        "holds": derived.hold_lines(plan, mappings),
+        "postponements": derived.postponements(plan),
         "changes": (),
     }
     values.update(extra)
@@ -144,6 +153,27 @@ def render_answer(
         rendered = templates.render(ANSWER_TEMPLATE, locale, {**values, "detail": 2})
         out[locale] = rendered.html
     return out
+
+
+def render_note(
+    templates: MessageTemplates,
+    values: dict[str, Any],
+    *,
+    locale: str,
+    ref: str,
+    update: bool,
+    changes: Sequence[str] = (),
+) -> str:
+    """A private note with the plan for advisors: the marker, the text, the reference code.
+
+    ``changes``: what changed since the previous version, in sentences (later versions).
+    """
+    rendered = templates.render(
+        NOTE_TEMPLATE,
+        locale,
+        {**values, "detail": 2, "update": update, "changes": tuple(changes), "ref": ref},
+    )
+    return f"{MARKER} {rendered.text}\n\nRef. {ref}"
 
 
 def render_mail(

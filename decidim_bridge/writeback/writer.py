@@ -1,4 +1,5 @@
-"""The writer: executes outbox rows — comments and answers in Decidim, mails — once.
+"""The writer: executes outbox rows — comments, answers, evaluators and private notes in
+Decidim, mails — once.
 
 For each claimed row the ledger already says ``in_flight`` (committed before anything is
 sent). If the row was ``in_flight`` before this claim, an earlier attempt's outcome is
@@ -6,6 +7,14 @@ unknown (a crash, a timeout, a 5xx on the mutation): the writer reads Decidim fi
 writes only when its write is not there. Mails cannot be read back: a mail whose hand-over
 had started (``sending_at``) is not sent again by itself unless the backend makes a resend
 harmless (files); it is parked as ``dead`` with the reason, for a person to decide.
+
+Evaluator assignments converge (assigning or unassigning twice changes nothing); after an
+unknown outcome the writer reads the evaluators back and finishes when they are as asked.
+Decidim refuses a whole assignment when one user holds no evaluator role in the space; the
+writer then assigns the users one by one and finishes with an outcome naming who was
+refused, so the others are not lost (only when nobody could be assigned and nothing was
+unassigned is the row ``dead``). A private note appends: after an unknown outcome the notes
+are read back and the note is written only when none carries its reference code.
 
 What a failure leads to is decided by ``writeback.failures.classify_failure`` from the
 exception alone: Decidim being down, over budget (429) or behind an open circuit breaker
@@ -25,7 +34,14 @@ from typing import Any
 from prometheus_client import Counter
 
 from decidim_bridge.config import Settings
-from decidim_bridge.errors import BridgeError, LeaseLost, MailOutcomeUnknown, StoreUnavailable
+from decidim_bridge.decidim import error_codes
+from decidim_bridge.errors import (
+    BridgeError,
+    GraphQLError,
+    LeaseLost,
+    MailOutcomeUnknown,
+    StoreUnavailable,
+)
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.mail.backends import MailBackend
 from decidim_bridge.mail.message import OutgoingMail, build_message
@@ -33,9 +49,14 @@ from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import OutboxRow
 from decidim_bridge.worker import default_owner
-from decidim_bridge.writeback.effects import ANSWER, COMMENT, MAIL
+from decidim_bridge.writeback.effects import ANSWER, COMMENT, EVALUATORS, MAIL, NOTE
 from decidim_bridge.writeback.failures import RetryPolicy, classify_failure
-from decidim_bridge.writeback.reconcile import answer_matches, find_comment
+from decidim_bridge.writeback.reconcile import (
+    answer_matches,
+    evaluators_match,
+    find_comment,
+    find_note,
+)
 from decidim_bridge.writeback.subject import FINAL_STATES
 
 log = logging.getLogger(__name__)
@@ -141,6 +162,10 @@ class Writer(ClaimLoop):
                 outcome, remote = self._comment(row, unknown)
             elif row.kind == ANSWER:
                 outcome, remote = self._answer(row, unknown)
+            elif row.kind == EVALUATORS:
+                outcome, remote = self._evaluators(row, unknown)
+            elif row.kind == NOTE:
+                outcome, remote = self._note(row, unknown)
             elif row.kind == MAIL:
                 outcome, remote = self._mail(row)
             else:
@@ -161,7 +186,7 @@ class Writer(ClaimLoop):
                 owner=self.owner,
                 now=self.clock(),
                 remote_id=remote_id,
-                outcome=outcome,
+                outcome=outcome[:200],
             )
 
     # --- Decidim -----------------------------------------------------------------------
@@ -207,6 +232,75 @@ class Writer(ClaimLoop):
         self.checkpoint("after_send", row)
         self._finish(row, str(getattr(result, "proposal_id", row.proposal_id)), "answer set")
         return "done", row.proposal_id
+
+    def _evaluators(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
+        data = row.data
+        assign = [str(n) for n in data.get("assign") or ()]
+        unassign = [str(n) for n in data.get("unassign") or ()]
+        if unknown:
+            self.checkpoint("reconcile", row)
+            shown = self.decidim.proposal_admin(row.proposal_id).evaluator_nicknames
+            if evaluators_match(shown, assign, unassign):
+                self._finish(row, row.proposal_id, "evaluators already as asked in Decidim")
+                return "found", row.proposal_id
+        self.checkpoint("before_send", row)
+        refused = self._assign(row.proposal_id, assign) if assign else {}
+        if unassign:
+            self.decidim.unassign_evaluators(row.proposal_id, unassign)
+        self.checkpoint("after_send", row)
+        assigned = [n for n in assign if n not in refused]
+        refusals = ", ".join(f"@{n} ({why})" for n, why in refused.items())
+        if refused and not assigned and not unassign:
+            raise _Permanent(f"no evaluator assigned; Decidim refused {refusals}")
+        parts = []
+        if assigned:
+            parts.append("assigned " + ", ".join(f"@{n}" for n in assigned))
+        if unassign:
+            parts.append("unassigned " + ", ".join(f"@{n}" for n in unassign))
+        if refused:
+            parts.append(f"refused {refusals}")
+        self._finish(row, row.proposal_id, "evaluators " + "; ".join(parts))
+        return "done", row.proposal_id
+
+    def _assign(self, proposal_id: str, nicknames: list[str]) -> dict[str, str]:
+        """Assign ``nicknames``; who Decidim refused and why (empty: everyone assigned).
+
+        Decidim refuses the whole request when one user cannot be an evaluator here, so after
+        such a refusal each user is assigned on their own."""
+        try:
+            self.decidim.assign_evaluators(proposal_id, nicknames)
+            return {}
+        except GraphQLError as exc:
+            why = _refused_user(exc)
+            if why is None:
+                raise
+            if len(nicknames) == 1:
+                return {nicknames[0]: why}
+        refused: dict[str, str] = {}
+        for nickname in nicknames:
+            try:
+                self.decidim.assign_evaluators(proposal_id, [nickname])
+            except GraphQLError as exc:
+                why = _refused_user(exc)
+                if why is None:
+                    raise
+                refused[nickname] = why
+        return refused
+
+    def _note(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
+        data = row.data
+        if unknown:
+            self.checkpoint("reconcile", row)
+            notes = self.decidim.proposal_admin(row.proposal_id).notes
+            found = find_note(notes, row.effect_key, row.ref)
+            if found is not None:
+                self._finish(row, str(found.id), "found in Decidim after an unknown outcome")
+                return "found", str(found.id)
+        self.checkpoint("before_send", row)
+        note = self.decidim.create_note(row.proposal_id, data["body"])
+        self.checkpoint("after_send", row)
+        self._finish(row, str(note.id), "note written")
+        return "done", str(note.id)
 
     # --- mail --------------------------------------------------------------------------
 
@@ -279,3 +373,13 @@ class Writer(ClaimLoop):
 
 class _Permanent(BridgeError):
     """A write that cannot succeed by trying again (e.g. the proposal is gone)."""
+
+
+def _refused_user(exc: GraphQLError) -> str | None:
+    """Why Decidim refused a user as evaluator (None: the refusal is about something else):
+    no evaluator role in the space (``VALIDATION_ERROR``) or no such user (``NOT_FOUND``)."""
+    if error_codes.VALIDATION in exc.codes:
+        return "no evaluator role in this space"
+    if error_codes.NOT_FOUND in exc.codes:
+        return "not found in Decidim"
+    return None

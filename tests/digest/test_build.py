@@ -153,3 +153,18 @@ def test_no_key_figures_in_the_digest(spring_plans):
             assert stakeholder.name not in text
             if stakeholder.contact.name:
                 assert stakeholder.contact.name not in text
+
+
+def test_first_contact_an_advisor_recorded_is_judged_by_its_day(spring_plans):
+    open_plan = {p.proposal_id: p for p in spring_plans}["1"]  # first contact due 28 April
+
+    def contacted(day: str):
+        plan = replace(
+            open_plan, expectations=replace(open_plan.expectations, first_contact_on=day)
+        )
+        return promises(plan, date(2027, 5, 10))
+
+    first, decision = contacted("2027-04-26")
+    assert (first.status, first.answered_on) == ("on_time", "2027-04-26")
+    assert decision.status == "pending"  # contact is no decision
+    assert contacted("2027-05-03")[0].status == "late"

@@ -50,3 +50,19 @@ def test_a_syntax_error_is_reported_without_rendering(tmp_path):
     line = _break(directory / "texts" / "nl" / "notice.md", "{% endif %}", "{% endiff %}")
     (problem,) = message_problems(directory, load_mappings(directory))
     assert (problem.file, problem.line) == ("texts/nl/notice.md", line)
+
+
+def test_the_note_and_the_postponement_branches_are_checked_too(tmp_path):
+    directory = _copy(tmp_path)
+    texts = directory / "texts"
+    note = _break(texts / "nl" / "note.md", "{{ h.until | date(false) }}", "{{ h.untl | date }}")
+    reason = _break(texts / "en" / "comment_update.md", "Why: {{ c.name }}", "Why: {{ c.nmae }}")
+    found = {(p.file, p.line) for p in message_problems(directory, load_mappings(directory))}
+    assert found == {("texts/nl/note.md", note), ("texts/en/comment_update.md", reason)}
+
+
+def test_a_postponement_in_the_answer_is_checked(tmp_path):
+    directory = _copy(tmp_path)
+    line = _break(directory / "texts" / "nl" / "answer.md", "{{ p.reason }}", "{{ p.reden }}")
+    found = {(p.file, p.line) for p in message_problems(directory, load_mappings(directory))}
+    assert found == {("texts/nl/answer.md", line)}

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from dataclasses import replace
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from plan_support import at, make_proposal
 from writeback.fakes import FakeDecidim
+from writeback.samples import garden_plan
 from writeback_support import remind
 
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.writeback.hook import prepare_writeback
+from decidim_bridge.writeback.reminders import due_milestones
 from decidim_bridge.writeback.writer import Writer
 
 NOW = at("2027-04-20T11:00:00+02:00")
@@ -109,3 +112,16 @@ def test_the_bridges_own_answer_does_not_keep_the_promise(db, settings, mappings
     due = _day_after(stored.plan.expectations.first_contact_by)
     assert remind(db, settings, mappings, decidim=decidim, now=due).planned == 1
     assert [r.purpose for r in _reminders(db)] == ["reminder-first_contact"]
+
+
+def test_first_contact_an_advisor_recorded_needs_no_reminder():
+    plan = garden_plan()  # first contact due 8 December 2026, decision 22 January 2027
+    after_both = date(2027, 2, 1)
+    due = due_milestones(plan, state=None, answer=None, our_answers=(), today=after_both)
+    assert [m for m, _ in due] == ["first_contact", "decision"]
+
+    contacted = replace(
+        plan, expectations=replace(plan.expectations, first_contact_on="2026-12-10")
+    )
+    due = due_milestones(contacted, state=None, answer=None, our_answers=(), today=after_both)
+    assert [m for m, _ in due] == ["decision"]  # contact is no decision

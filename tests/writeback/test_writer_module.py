@@ -1,0 +1,381 @@
+"""The writer's evaluator and note writes against Decidim's HTTP API (``responses``).
+
+The real client and transport run against recorded answers (``tests/data/decidim``), so an
+HTTP 500 on a mutation is the transport's ``AmbiguousWrite`` and a refusal is Decidim's
+``VALIDATION_ERROR``, as in production. Every request must be registered: a write the
+writer should not make fails the test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+import responses
+from click.testing import CliRunner
+from writeback.samples import garden
+
+from decidim_bridge.cli import cli
+from decidim_bridge.cli import writeback as writeback_commands
+from decidim_bridge.decidim.breaker import CircuitBreaker
+from decidim_bridge.decidim.client import DecidimClient
+from decidim_bridge.mail import FileBackend
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.store import outbox as store
+from decidim_bridge.writeback.effects import EVALUATORS, NOTE, Options
+from decidim_bridge.writeback.hook import WriteBack
+from decidim_bridge.writeback.ledger import record_writes
+from decidim_bridge.writeback.writer import Writer
+
+if "outbox" not in cli.commands:
+    writeback_commands.register(cli)
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "decidim"
+BASE_URL = "http://decidim.test:3000"
+API = f"{BASE_URL}/api"
+
+
+def recorded(name: str) -> Any:
+    return json.loads((DATA / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _operation(name: str, variables: dict[str, Any] | None = None) -> Any:
+    def match(request: Any) -> tuple[bool, str]:
+        body = json.loads(request.body or b"{}")
+        if body.get("operationName") != name:
+            return False, f"operationName {body.get('operationName')!r} != {name!r}"
+        if variables is not None and body.get("variables") != variables:
+            return False, f"variables {body.get('variables')!r} != {variables!r}"
+        return True, ""
+
+    return match
+
+
+class Decidim:
+    """Recorded answers, registered in the order the writer will ask."""
+
+    def __init__(self, mock: responses.RequestsMock, clock: Any) -> None:
+        self.mock = mock
+        token = jwt.encode(
+            {"sub": "7", "scp": "api_user", "exp": int(clock() + 7200), "jti": "t"},
+            "test-signing-secret-of-32-bytes!",
+            algorithm="HS256",
+        )
+        body = {**recorded("sign_in-200"), "jwt_token": token}
+        mock.add(
+            responses.POST,
+            f"{BASE_URL}/api/sign_in",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        self.answer("DecidimVersion", "decidim_version-200")
+        self.answer("Capabilities", "capabilities_module-200")
+
+    def answer(self, name: str, recording: str | dict[str, Any], **variables: Any) -> None:
+        body = recorded(recording) if isinstance(recording, str) else recording
+        self.mock.add(responses.POST, API, json=body, match=[_operation(name, variables or None)])
+
+    def status(self, name: str, status: int) -> None:
+        self.mock.add(responses.POST, API, body="", status=status, match=[_operation(name)])
+
+    def sent(self, name: str) -> list[dict[str, Any]]:
+        bodies = [json.loads(c.request.body) for c in self.mock.calls if c.request.url == API]
+        return [b["variables"] for b in bodies if b.get("operationName") == name]
+
+
+@pytest.fixture
+def mock() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def http_settings(settings):
+    return dataclasses.replace(
+        settings,
+        decidim_url=BASE_URL,
+        tenant="localhost",
+        decidim_api_key="lindeburg-bridge-key-0123456789ab",
+        decidim_api_secret="s3cret-of-the-api-user",
+    )
+
+
+@pytest.fixture
+def decidim(mock, clock) -> Decidim:
+    return Decidim(mock, clock)
+
+
+@pytest.fixture
+def http_writer(db, http_settings, clock) -> Writer:
+    client = DecidimClient.from_settings(
+        http_settings,
+        db,
+        clock=clock,
+        sleep=clock.advance,
+        breaker=CircuitBreaker("decidim.test:3000", clock=clock),
+    )
+    return Writer(
+        db,
+        http_settings,
+        decidim=client.limited(wait=False),
+        mailer=FileBackend(http_settings.mail_dir),  # type: ignore[arg-type]
+        owner="test-writer",
+        clock=clock,
+    )
+
+
+def _nicknamed(mappings: Mappings, lead: str, co: str) -> Mappings:
+    names = {"a-devries": lead, "b-jansen": co}
+    team = mappings.advisors
+    advisors = tuple(dataclasses.replace(a, nickname=names.get(a.id)) for a in team.advisors)
+    return dataclasses.replace(mappings, advisors=dataclasses.replace(team, advisors=advisors))
+
+
+def _record(db, mappings, templates, clock, *, evaluators=False, notes=False) -> None:
+    """The garden's first version with only the module's writes (and the mails)."""
+    options = Options(
+        decidim_url=BASE_URL,
+        can_comment=False,
+        can_assign_evaluators=evaluators,
+        can_write_notes=notes,
+    )
+    sample = garden()
+    with db.begin() as conn:
+        record_writes(
+            conn,
+            sample.plan,
+            sample.subject,
+            mappings,
+            previous=None,
+            options=options,
+            templates=templates,
+            now=clock(),
+        )
+
+
+def _row(db, kind):
+    with db.read() as conn:
+        (row,) = [r for r in store.list_rows(conn, limit=100) if r.kind == kind]
+    return row
+
+
+def _settle(writer, clock, settings, rounds=3):
+    for _ in range(rounds):
+        writer.drain()
+        clock.advance(settings.reconcile_delay + 1)
+
+
+# --- notes ----------------------------------------------------------------------------------
+
+
+def test_a_note_written_before_a_500_is_read_back_and_not_written_again(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings
+):
+    _record(db, sample_mappings, templates, clock, notes=True)
+    note = _row(db, NOTE)
+    decidim.status("CreateProposalNote", 500)  # Decidim wrote it; the answer was lost
+    admin = recorded("proposal_admin-200")
+    written = {
+        "id": "304",
+        "body": note.data["body"],
+        "createdAt": "2026-11-30T09:02:14+01:00",
+        "author": {"id": "2", "nickname": "lindeburg_bridge", "name": "Initiatievenbrug"},
+    }
+    admin["data"]["proposalAdmin"]["notes"].append(written)
+    decidim.answer("ProposalAdmin", admin, id="101")
+
+    _settle(http_writer, clock, http_settings)
+
+    row = _row(db, NOTE)
+    assert (row.status, row.remote_id) == ("done", "304")
+    assert row.outcome == "found in Decidim after an unknown outcome"
+    assert len(decidim.sent("CreateProposalNote")) == 1  # written once, never again
+
+
+def test_a_persons_note_quoting_the_code_is_not_taken_for_the_bridges(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings
+):
+    _record(db, sample_mappings, templates, clock, notes=True)
+    note = _row(db, NOTE)
+    decidim.status("CreateProposalNote", 500)  # this time Decidim did not write it
+    admin = recorded("proposal_admin-200")
+    admin["data"]["proposalAdmin"]["notes"].append(
+        {
+            "id": "305",
+            "body": f"Zie Ref. {note.ref}, ik bel ze morgen.",
+            "createdAt": "2026-11-30T10:00:00+01:00",
+            "author": {"id": "21", "nickname": "anouk_devries", "name": "Anouk de Vries"},
+        }
+    )
+    decidim.answer("ProposalAdmin", admin, id="101")
+    decidim.answer("CreateProposalNote", "create_proposal_note-200")
+
+    _settle(http_writer, clock, http_settings)
+
+    row = _row(db, NOTE)
+    assert (row.status, row.outcome, row.remote_id) == ("done", "note written", "303")
+    sent = decidim.sent("CreateProposalNote")
+    assert len(sent) == 2 and sent[0] == sent[1] == {"id": "101", "body": note.data["body"]}
+
+
+# --- evaluators -----------------------------------------------------------------------------
+
+
+def test_assignments_applied_before_a_500_are_read_back_and_finished(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings
+):
+    rules = _nicknamed(sample_mappings, "anouk_devries", "sanne_visser")
+    _record(db, rules, templates, clock, evaluators=True)
+    assert _row(db, EVALUATORS).data == {
+        "assign": ["anouk_devries", "sanne_visser"],
+        "unassign": [],
+    }
+    decidim.status("AssignEvaluators", 500)
+    decidim.answer("ProposalAdmin", "proposal_admin_evaluators-200", id="101")
+
+    _settle(http_writer, clock, http_settings)
+
+    row = _row(db, EVALUATORS)
+    assert (row.status, row.outcome) == ("done", "evaluators already as asked in Decidim")
+    assert len(decidim.sent("AssignEvaluators")) == 1
+
+
+def test_a_user_without_the_evaluator_role_does_not_cost_the_others_their_assignment(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings, instance_dir
+):
+    rules = _nicknamed(sample_mappings, "anouk_devries", "tom_smit")
+    _record(db, rules, templates, clock, evaluators=True)
+    both = {"id": "101", "nicknames": ["anouk_devries", "tom_smit"]}
+    decidim.answer("AssignEvaluators", "assign_evaluators_refused-200", **both)
+    decidim.answer(
+        "AssignEvaluators", "assign_evaluators-200", id="101", nicknames=["anouk_devries"]
+    )
+    decidim.answer(
+        "AssignEvaluators", "assign_evaluators_refused-200", id="101", nicknames=["tom_smit"]
+    )
+
+    _settle(http_writer, clock, http_settings)
+
+    row = _row(db, EVALUATORS)
+    assert row.status == "done"
+    assert row.outcome == (
+        "evaluators assigned @anouk_devries; refused @tom_smit (no evaluator role in this space)"
+    )
+    listed = CliRunner().invoke(
+        cli, ["outbox"], env={"DECIDIM_BRIDGE_INSTANCE_DIR": str(instance_dir)}
+    )
+    assert "refused @tom_smit (no evaluator role in this space)" in listed.output
+
+
+def test_when_nobody_can_be_assigned_the_row_is_dead_naming_them(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings
+):
+    rules = _nicknamed(sample_mappings, "tom_smit", "oud_account")
+    _record(db, rules, templates, clock, evaluators=True)
+    decidim.answer("AssignEvaluators", "assign_evaluators_refused-200")
+    decidim.answer(
+        "AssignEvaluators", "assign_evaluators_refused-200", nicknames=["tom_smit"], id="101"
+    )
+    decidim.answer(
+        "AssignEvaluators", "assign_evaluators_not_found-200", nicknames=["oud_account"], id="101"
+    )
+
+    _settle(http_writer, clock, http_settings)
+
+    row = _row(db, EVALUATORS)
+    assert row.status == "dead"
+    assert "@tom_smit (no evaluator role in this space)" in row.last_error
+    assert "@oud_account (not found in Decidim)" in row.last_error
+
+
+def test_unassigning_the_previous_lead_after_assigning_the_new_one(
+    db, sample_mappings, templates, clock, decidim, http_writer, http_settings
+):
+    rules = _nicknamed(sample_mappings, "anouk_devries", "sanne_visser")
+    options = Options(decidim_url=BASE_URL, can_comment=False, can_assign_evaluators=True)
+    old = garden(1)
+    co = old.plan.assignment.co_advisors[0]
+    new = garden(2)
+    swapped = dataclasses.replace(
+        new.plan.assignment,
+        lead=dataclasses.replace(co, role="lead"),
+        co_advisors=(),
+    )
+    new = new._replace(plan=dataclasses.replace(new.plan, assignment=swapped))
+    with db.begin() as conn:
+        for sample, previous in ((old, None), (new, old)):
+            record_writes(
+                conn,
+                sample.plan,
+                sample.subject,
+                rules,
+                previous=previous.plan if previous else None,
+                options=options,
+                templates=templates,
+                now=clock(),
+            )
+    with db.read() as conn:
+        rows = [r for r in store.list_rows(conn, limit=100) if r.kind == EVALUATORS]
+    assert [r.data for r in reversed(rows)] == [
+        {"assign": ["anouk_devries", "sanne_visser"], "unassign": []},
+        {"assign": ["sanne_visser"], "unassign": ["anouk_devries"]},
+    ]
+    decidim.answer(
+        "AssignEvaluators",
+        "assign_evaluators-200",
+        id="101",
+        nicknames=["anouk_devries", "sanne_visser"],
+    )
+    decidim.answer(
+        "AssignEvaluators", "assign_evaluators-200", id="101", nicknames=["sanne_visser"]
+    )
+    decidim.answer(
+        "UnassignEvaluators", "unassign_evaluators-200", id="101", nicknames=["anouk_devries"]
+    )
+
+    _settle(http_writer, clock, http_settings)
+
+    with db.read() as conn:
+        done = [r for r in store.list_rows(conn, limit=100) if r.kind == EVALUATORS]
+    assert [r.outcome for r in reversed(done)] == [
+        "evaluators assigned @anouk_devries, @sanne_visser",
+        "evaluators assigned @sanne_visser; unassigned @anouk_devries",
+    ]
+
+
+# --- the reply to a note with commands ------------------------------------------------------
+
+
+def test_a_reply_is_recorded_once_per_note_and_only_with_the_module(
+    db, sample_mappings, templates, clock
+):
+    def writeback(notes: bool) -> WriteBack:
+        options = Options(decidim_url=BASE_URL, can_write_notes=notes)
+        return WriteBack(mappings=sample_mappings, options=options, templates=templates)
+
+    body = "[decidim-bridge] Verwerkt:\n- partytent bevestigd"
+    args = dict(tenant="localhost", proposal_id="101", component_id="11", body=body, now=clock())
+    with db.begin() as conn:
+        first = writeback(True).record_reply(conn, note_id="302", **args)
+        again = writeback(True).record_reply(conn, note_id="302", **args)
+        other = writeback(True).record_reply(conn, note_id="306", **args)
+        none = writeback(False).record_reply(conn, note_id="307", **args)
+    assert len(first) == 1 and again == [] and len(other) == 1 and none == []
+    with db.read() as conn:
+        rows = {r.id: r for r in store.list_rows(conn, limit=10)}
+    reply = rows[first[0]]
+    assert (reply.kind, reply.purpose, reply.lane, reply.public) == (
+        NOTE,
+        "reply",
+        "decidim:101",
+        False,
+    )
+    assert reply.plan_version is None and reply.status == "planned"
+    assert reply.data["body"] == f"{body}\n\nRef. {reply.ref}"
+    assert reply.data["reply_to"] == "302"
+    assert rows[other[0]].effect_key != reply.effect_key
