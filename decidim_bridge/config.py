@@ -55,6 +55,7 @@ class Settings:
     worker_poll_interval: float = 1.0
     worker_backoff_base: float = 5.0
     worker_backoff_max: float = 3600.0
+    migration_wait_interval: float = 2.0
     poll_interval: float = 300.0
     poll_share: float = 0.5
     publication_mode: str = "automatic"
@@ -156,6 +157,7 @@ class _EnvSchema(Schema):
     worker_poll_interval = fields.Float(validate=validate.Range(min=0.01, max=600))
     worker_backoff_base = fields.Float(validate=validate.Range(min=0.01, max=3600))
     worker_backoff_max = fields.Float(validate=validate.Range(min=0.01, max=7 * 86400))
+    migration_wait_interval = fields.Float(validate=validate.Range(min=0.05, max=300))
     poll_interval = fields.Float(validate=validate.Range(min=1, max=86400))
     poll_share = fields.Float(validate=validate.Range(min=0.05, max=1.0))
     publication_mode = fields.String(validate=validate.OneOf(["automatic", "after-approval"]))
