@@ -1,5 +1,10 @@
 """Operations endpoints: ``/livez`` (no I/O), ``/readyz`` (database and migrations, never
-Decidim), ``/healthz`` (alias of readyz) and ``/metrics`` (Prometheus)."""
+Decidim), ``/healthz`` (alias of readyz) and ``/metrics`` (Prometheus).
+
+Ready means "a delivery would be stored now": the database must take a write within
+``READINESS_TIMEOUT`` seconds (a locked SQLite file answers reads but stalls every
+delivery), not merely answer a query.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,9 @@ from decidim_bridge.web.state import bridge_state
 
 blueprint = Blueprint("ops", __name__)
 
+#: Longest the readiness probe waits for the database's write lock.
+READINESS_TIMEOUT = 1.0
+
 
 @blueprint.get("/livez")
 def livez() -> Response:
@@ -21,13 +29,14 @@ def livez() -> Response:
 @blueprint.get("/healthz")
 def readyz() -> Response:
     state = bridge_state(current_app)
-    checks: dict[str, str] = {}
+    checks: dict[str, str] = {"database": "unknown"}
     try:
-        state.db.ping()
-        checks["database"] = "ok"
         current = state.db.current_revisions()
         expected = state.db.expected_revisions()
         checks["migrations"] = "ok" if current == expected else "pending"
+        if current == expected:  # the probe needs the tables
+            state.db.probe_write(READINESS_TIMEOUT)
+        checks["database"] = "ok"
     except StoreError as exc:
         checks["database"] = f"unavailable: {exc.message}"
         checks.setdefault("migrations", "unknown")
