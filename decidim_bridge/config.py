@@ -43,6 +43,7 @@ class Settings:
     decidim_api_key: str | None = None
     decidim_api_secret: str | None = None
     decidim_requests_per_minute: int = 60
+    decidim_rate_window: int = 60
     http_connect_timeout: float = 3.05
     http_read_timeout: float = 20.0
     mappings_dir: Path = Path("mappings")
@@ -143,6 +144,7 @@ class _EnvSchema(Schema):
     decidim_api_key = fields.String()
     decidim_api_secret = fields.String()
     decidim_requests_per_minute = fields.Integer(validate=validate.Range(min=1, max=10000))
+    decidim_rate_window = fields.Integer(validate=validate.Range(min=1, max=3600))
     http_connect_timeout = fields.Float(validate=validate.Range(min=0.1, max=120))
     http_read_timeout = fields.Float(validate=validate.Range(min=0.1, max=600))
     mappings_dir = fields.String()
