@@ -1,5 +1,6 @@
 """Operations endpoints: ``/livez`` (no I/O), ``/readyz`` (database and migrations, never
-Decidim), ``/healthz`` (alias of readyz) and ``/metrics`` (Prometheus).
+Decidim), ``/healthz`` (alias of readyz), ``/metrics`` (Prometheus) and ``/openapi.json``
+(the OpenAPI document of every endpoint of the bridge, ``web/openapi.json``).
 
 Ready means "a delivery would be stored now": the database must take a write within
 ``READINESS_TIMEOUT`` seconds (a locked SQLite file answers reads but stalls every
@@ -7,6 +8,8 @@ delivery), not merely answer a query.
 """
 
 from __future__ import annotations
+
+from importlib import resources
 
 from flask import Blueprint, Response, current_app, jsonify
 
@@ -56,3 +59,9 @@ def metrics_endpoint() -> Response:
     except StoreError:
         body, content_type = metrics.render(None)
     return Response(body, content_type=content_type)
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    document = resources.files("decidim_bridge.web").joinpath("openapi.json").read_bytes()
+    return Response(document, content_type="application/json")
