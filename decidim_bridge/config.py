@@ -43,6 +43,7 @@ class Settings:
     decidim_api_key: str | None = None
     decidim_api_secret: str | None = None
     decidim_requests_per_minute: int = 60
+    decidim_rate_window: int = 60
     http_connect_timeout: float = 3.05
     http_read_timeout: float = 20.0
     mappings_dir: Path = Path("mappings")
@@ -55,6 +56,7 @@ class Settings:
     worker_poll_interval: float = 1.0
     worker_backoff_base: float = 5.0
     worker_backoff_max: float = 3600.0
+    migration_wait_interval: float = 2.0
     poll_interval: float = 300.0
     poll_share: float = 0.5
     publication_mode: str = "automatic"
@@ -142,6 +144,7 @@ class _EnvSchema(Schema):
     decidim_api_key = fields.String()
     decidim_api_secret = fields.String()
     decidim_requests_per_minute = fields.Integer(validate=validate.Range(min=1, max=10000))
+    decidim_rate_window = fields.Integer(validate=validate.Range(min=1, max=3600))
     http_connect_timeout = fields.Float(validate=validate.Range(min=0.1, max=120))
     http_read_timeout = fields.Float(validate=validate.Range(min=0.1, max=600))
     mappings_dir = fields.String()
@@ -156,6 +159,7 @@ class _EnvSchema(Schema):
     worker_poll_interval = fields.Float(validate=validate.Range(min=0.01, max=600))
     worker_backoff_base = fields.Float(validate=validate.Range(min=0.01, max=3600))
     worker_backoff_max = fields.Float(validate=validate.Range(min=0.01, max=7 * 86400))
+    migration_wait_interval = fields.Float(validate=validate.Range(min=0.05, max=300))
     poll_interval = fields.Float(validate=validate.Range(min=1, max=86400))
     poll_share = fields.Float(validate=validate.Range(min=0.05, max=1.0))
     publication_mode = fields.String(validate=validate.OneOf(["automatic", "after-approval"]))

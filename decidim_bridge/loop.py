@@ -8,14 +8,37 @@ never interrupts a step half-way.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from decidim_bridge.errors import LeaseLost, StoreUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def dead_local_owners(owners: Iterable[str], *, host: str) -> set[str]:
+    """Which lease owners (``host:pid:nonce``, see ``worker.default_owner``) were processes
+    of this host that no longer exist: their leases need not run out before others take
+    their rows over. Owners of other hosts, or in another form, are never called dead."""
+    dead: set[str] = set()
+    for owner in owners:
+        owner_host, _, rest = owner.partition(":")
+        pid_text = rest.partition(":")[0]
+        if owner_host != host or not pid_text.isdigit():
+            continue
+        pid = int(pid_text)
+        if pid == os.getpid():
+            continue  # this process: another loop of ours holds it
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            dead.add(owner)
+        except PermissionError:
+            continue  # alive, another user's
+    return dead
 
 
 class LeaseKeeper:

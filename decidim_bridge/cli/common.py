@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -14,10 +15,14 @@ import click
 
 from decidim_bridge import logs
 from decidim_bridge.config import Settings, load_settings
-from decidim_bridge.errors import BridgeError
+from decidim_bridge.errors import BridgeError, StoreUnavailable
 from decidim_bridge.store import Database
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+log = logging.getLogger("decidim_bridge.cli")
+#: How often the waiting line is repeated while the migrations are still missing.
+WAIT_LOG_EVERY = 60.0
 
 
 def reports_errors(func: F) -> F:
@@ -35,17 +40,56 @@ def reports_errors(func: F) -> F:
 
 
 def settings_and_db(
-    *, configure_logging: bool = True, require_migrated: bool = False
+    *, configure_logging: bool = True, require_migrated: bool = False, wait: bool = False
 ) -> tuple[Settings, Database]:
-    """Settings from the environment and their database; long-running commands refuse to
-    start on a database that is not migrated (they would fail on the first row)."""
+    """Settings from the environment and their database.
+
+    ``require_migrated``: refuse a database that is not migrated (a command would fail on
+    its first row); with ``wait`` (long-running commands) wait for it instead, with a log
+    line, because ``serve`` migrates when it starts and compose or systemd start everything
+    at once. SIGTERM ends the wait (nothing has started yet).
+    """
     settings = load_settings()
     if configure_logging:
         logs.configure(settings.log_level, settings.log_format)
     db = Database(settings.database_url)
-    if require_migrated and not db.migrations_current():
-        raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    if require_migrated:
+        if wait:
+            wait_for_migrations(db, interval=settings.migration_wait_interval)
+        elif not db.migrations_current():
+            raise click.ClickException(
+                "the database is not migrated; run `decidim-bridge db upgrade`"
+            )
     return settings, db
+
+
+def wait_for_migrations(
+    db: Database,
+    *,
+    interval: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Return once the database is reachable and at the expected migrations."""
+    last_logged: float | None = None
+    while True:
+        try:
+            if db.migrations_current():
+                if last_logged is not None:
+                    log.info("database migrations in place; starting")
+                return
+            problem = "not migrated yet"
+        except StoreUnavailable as exc:
+            problem = f"unavailable ({exc.message})"
+        now = clock()
+        if last_logged is None or now - last_logged >= WAIT_LOG_EVERY:
+            log.warning(
+                "waiting for the database migrations: the database is %s; "
+                "`decidim-bridge serve` or `decidim-bridge db upgrade` applies them",
+                problem,
+            )
+            last_logged = now
+        sleep(interval)
 
 
 def fmt_time(epoch: float | None) -> str:

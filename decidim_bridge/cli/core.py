@@ -42,7 +42,7 @@ def worker(once: bool) -> None:
     from decidim_bridge.services import build_services
     from decidim_bridge.worker import Worker
 
-    settings, db = settings_and_db(require_migrated=True)
+    settings, db = settings_and_db(require_migrated=True, wait=not once)
     runner = Worker(db, settings, default_handlers(), services=build_services(settings, db))
     runner.install_signal_handlers()
     if once:

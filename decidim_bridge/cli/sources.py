@@ -62,8 +62,8 @@ def replay(file: Path, url: str | None, source: str | None) -> None:
         sys.exit(1)
 
 
-def _poller() -> tuple[Poller, Settings]:
-    settings, db = settings_and_db(require_migrated=True)
+def _poller(*, wait: bool = False) -> tuple[Poller, Settings]:
+    settings, db = settings_and_db(require_migrated=True, wait=wait)
     return Poller.from_settings(settings, db), settings
 
 
@@ -92,7 +92,7 @@ def poll(once: bool, interval: float | None) -> None:
     For Decidim instances that send no webhooks. The first sweep of a component only
     records what exists; run `decidim-bridge backfill` to have existing proposals planned.
     """
-    poller, settings = _poller()
+    poller, settings = _poller(wait=not once)
     if once:
         reports = poller.sweep_all()
         _print_reports(reports)

@@ -35,7 +35,7 @@ def build_writer(settings: Any, db: Any) -> Any:
 @reports_errors
 def writer(once: bool) -> None:
     """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM."""
-    settings, db = settings_and_db(require_migrated=True)
+    settings, db = settings_and_db(require_migrated=True, wait=not once)
     runner = build_writer(settings, db)
     runner.install_signal_handlers()
     if once:

@@ -1,7 +1,8 @@
 """The client side of the shared request budget: take a slot, or wait for the next window.
 
-Windows are fixed minutes aligned to the epoch, like Decidim's Rack::Attack windows, so a
-window we count in is the window Decidim counts in (up to clock skew, which is why the default
+Windows are fixed minutes aligned to the epoch, like Decidim's Rack::Attack windows (another
+length when Decidim's ``throttling_period`` is changed: ``DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW``),
+so a window we count in is the window Decidim counts in (up to clock skew, which is why the default
 budget, 60, stays well below Decidim's 100). The counts live in the database
 (``store.budget``) so every process and replica draws from one budget. Clock and sleep are
 injectable so tests run on a fake clock.
@@ -26,18 +27,19 @@ WINDOW_SECONDS = 60
 KEEP_WINDOWS_SECONDS = 3600
 
 
-def window_start(now: float) -> int:
-    """The start (epoch seconds) of the one-minute window that contains ``now``."""
-    return int(now // WINDOW_SECONDS) * WINDOW_SECONDS
+def window_start(now: float, seconds: int = WINDOW_SECONDS) -> int:
+    """The start (epoch seconds) of the window of ``seconds`` that contains ``now``."""
+    return int(now // seconds) * seconds
 
 
-def next_window(now: float) -> float:
+def next_window(now: float, seconds: int = WINDOW_SECONDS) -> float:
     """The start of the window after the one containing ``now``."""
-    return float(window_start(now) + WINDOW_SECONDS)
+    return float(window_start(now, seconds) + seconds)
 
 
 class RequestBudget:
-    """At most ``per_minute`` requests per window to one Decidim host, across processes."""
+    """At most ``per_minute`` requests per window (of ``window_seconds``, normally a minute)
+    to one Decidim host, across processes."""
 
     def __init__(
         self,
@@ -46,6 +48,7 @@ class RequestBudget:
         host: str,
         tenant: str,
         per_minute: int,
+        window_seconds: int = WINDOW_SECONDS,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -55,6 +58,7 @@ class RequestBudget:
         self.host = host
         self.tenant = tenant
         self.per_minute = per_minute
+        self.window_seconds = window_seconds
         self.clock = clock
         self.sleep = sleep
         self._last_window: int | None = None
@@ -74,7 +78,7 @@ class RequestBudget:
         limit = self.limit_for(share)
         while True:
             now = self.clock()
-            window = window_start(now)
+            window = window_start(now, self.window_seconds)
             with self.db.begin() as conn:
                 if self._last_window != window:
                     budget_store.prune(conn, before=window - KEEP_WINDOWS_SECONDS)
@@ -89,7 +93,7 @@ class RequestBudget:
             self._last_window = window
             if count is not None:
                 return
-            delay = next_window(now) - now
+            delay = self.next_window(now) - now
             THROTTLED.labels(host=self.host, reason="budget").inc()
             if not wait:
                 raise DecidimRateLimited(
@@ -99,6 +103,10 @@ class RequestBudget:
             log.info("decidim budget spent, waiting %.1f s", delay, extra={"host": self.host})
             self.sleep(delay)
 
+    def next_window(self, now: float) -> float:
+        """The start of the window after the one containing ``now``."""
+        return next_window(now, self.window_seconds)
+
     def exhaust_window(self) -> None:
         """Decidim said 429: mark the current window spent for every process."""
         now = self.clock()
@@ -107,7 +115,7 @@ class RequestBudget:
                 conn,
                 host=self.host,
                 tenant=self.tenant,
-                window_start=window_start(now),
+                window_start=window_start(now, self.window_seconds),
                 limit=self.per_minute,
                 now=now,
             )
@@ -116,5 +124,7 @@ class RequestBudget:
         """Requests counted in the window containing ``at`` (default: now)."""
         with self.db.read() as conn:
             return budget_store.used(
-                conn, host=self.host, window_start=window_start(self.clock() if at is None else at)
+                conn, host=self.host, window_start=window_start(
+                    self.clock() if at is None else at, self.window_seconds
+                ),
             )

@@ -114,6 +114,7 @@ class DecidimClient:
                 host=host,
                 tenant=settings.tenant,
                 per_minute=settings.decidim_requests_per_minute,
+                window_seconds=settings.decidim_rate_window,
                 clock=clock,
                 sleep=sleep,
             )

@@ -31,7 +31,7 @@ from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnection
 from decidim_bridge.backoff import backoff_delay
 from decidim_bridge.decidim import auth
 from decidim_bridge.decidim.breaker import OPEN, CircuitBreaker, breaker_for
-from decidim_bridge.decidim.budget import RequestBudget, next_window
+from decidim_bridge.decidim.budget import WINDOW_SECONDS, RequestBudget, next_window
 from decidim_bridge.decidim.metrics import GRAPHQL_REQUESTS, SIGN_INS, THROTTLED
 from decidim_bridge.decidim.operations import Operation
 from decidim_bridge.errors import (
@@ -188,6 +188,13 @@ class GraphQLTransport:
         self.max_throttled = max_throttled
         self.max_wait = max_wait
         self._tokens = _TokenCache()
+
+    def _until_next_window(self, now: float) -> float:
+        """Seconds to the next throttle window, plus a little jitter (a tenth of a window
+        at most, so that processes do not all start again at the same instant)."""
+        seconds = self.budget.window_seconds if self.budget is not None else WINDOW_SECONDS
+        jitter = self.rng.uniform(0, min(THROTTLE_JITTER_SECONDS, seconds / 10))
+        return next_window(now, seconds) - now + jitter
 
     @property
     def has_credentials(self) -> bool:
@@ -396,7 +403,7 @@ class GraphQLTransport:
                     # Rack::Attack's fixed window: the whole minute is spent for everyone.
                     if self.budget is not None:
                         self.budget.exhaust_window()
-                    delay = next_window(now) - now + self.rng.uniform(0, THROTTLE_JITTER_SECONDS)
+                    delay = self._until_next_window(now)
                 if not wait or delay > self.max_wait or throttled > self.max_throttled:
                     raise DecidimRateLimited(
                         f"Decidim at {self.host} answered 429 to {what}.", retry_after=delay

@@ -17,6 +17,7 @@ with marshmallow's messages.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
@@ -73,18 +74,92 @@ class EnvelopeSchema(_Base):
     extra = fields.Dict(keys=fields.String(), load_default=dict)
 
 
+#: Deepest nesting of arrays and objects a body may have (envelopes need about five levels).
+MAX_DEPTH = 64
+#: Most characters in one JSON number (Python refuses ints of more than 4,300 digits).
+MAX_NUMBER_DIGITS = 100
+
+#: A JSON string (skipped whole) or a bracket that opens or closes a level.
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+#: The escape of a UTF-16 surrogate; only a pair of them makes one character.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def decode_json(body: bytes) -> Any:
-    """Decode a verified body; non-UTF-8 or invalid JSON is a ``MalformedPayload`` (400)."""
+    """Decode a verified body; invalid text is a ``MalformedPayload`` (400).
+
+    Besides non-UTF-8 and invalid JSON that covers what the parser or the database would
+    fail on later: nesting deeper than ``MAX_DEPTH`` (checked before parsing, the parser
+    recurses), numbers longer than ``MAX_NUMBER_DIGITS``, ``NaN``/``Infinity`` (not JSON)
+    and lone surrogates (no database can store them).
+    """
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedPayload("The body is not valid UTF-8.") from exc
+    _check_depth(text)
     try:
-        return json.loads(text)
+        payload = json.loads(
+            text,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+            parse_constant=_refuse_constant,
+        )
+    except MalformedPayload:
+        raise
     except ValueError as exc:
-        raise MalformedPayload(
-            f"The body is not valid JSON: {exc.msg} at line {exc.lineno}."
-        ) from exc
+        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        reason = getattr(exc, "msg", None) or "invalid value"
+        raise MalformedPayload(f"The body is not valid JSON: {reason}{where}.") from exc
+    except RecursionError as exc:  # pragma: no cover - _check_depth keeps the parser shallow
+        raise MalformedPayload("The body is nested too deeply.") from exc
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(payload):
+        raise MalformedPayload("The body contains a lone surrogate (\\uD800-\\uDFFF).")
+    return payload
+
+
+def _check_depth(text: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _STRUCTURE.finditer(text):
+        char = match.group()
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise MalformedPayload(f"The body is nested more than {MAX_DEPTH} levels deep.")
+        elif char in "]}":
+            depth -= 1
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise MalformedPayload(f"The body has a number of more than {MAX_NUMBER_DIGITS} digits.")
+    return int(digits)
+
+
+def _parse_float(digits: str) -> float:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise MalformedPayload(f"The body has a number of more than {MAX_NUMBER_DIGITS} digits.")
+    return float(digits)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise MalformedPayload(f"The body is not valid JSON: {name} is not a JSON number.")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 def load(schema: Schema, payload: Any) -> dict[str, Any]:

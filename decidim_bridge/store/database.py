@@ -35,6 +35,7 @@ class Database:
 
     def __init__(self, url: str, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.url = url
+        self.busy_timeout_ms = busy_timeout_ms
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"future": True}
@@ -82,6 +83,48 @@ class Database:
         """Raise ``StoreUnavailable`` unless the database answers a trivial query."""
         with self.read() as conn:
             conn.execute(text("SELECT 1"))
+
+    def probe_write(self, timeout: float) -> None:
+        """Raise ``StoreUnavailable`` unless a write could start within ``timeout`` seconds.
+
+        Readiness needs this, not ``ping``: a SQLite file whose write lock another
+        connection holds still answers reads, and so does a PostgreSQL server that is
+        read-only or whose inbox table is locked. Nothing is written: SQLite takes the
+        write lock (``BEGIN IMMEDIATE``) and gives it back; PostgreSQL takes the lock an
+        ``INSERT`` into the inbox takes, under ``lock_timeout``, and rolls back.
+        """
+        ms = max(1, int(timeout * 1000))
+        statement = "BEGIN IMMEDIATE"
+        try:
+            if self.dialect == "sqlite":
+                raw = self.engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute(f"PRAGMA busy_timeout={ms}")
+                    try:
+                        cursor.execute(statement)
+                        cursor.execute("ROLLBACK")
+                    finally:
+                        cursor.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
+                        cursor.close()
+                finally:
+                    raw.close()
+                return
+            with self.engine.connect() as conn, conn.begin() as transaction:
+                conn.exec_driver_sql(f"SET LOCAL statement_timeout = {ms}")
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
+                if conn.exec_driver_sql("SHOW transaction_read_only").scalar() == "on":
+                    raise StoreUnavailable("database unavailable: it is read-only")
+                conn.exec_driver_sql("LOCK TABLE inbox IN ROW EXCLUSIVE MODE")
+                transaction.rollback()
+        except SQLAlchemyError as exc:
+            raise translate(exc) from exc
+        except self._driver_errors() as exc:
+            raise translate_driver_error(exc, statement, self.engine.dialect) from exc
+
+    def _driver_errors(self) -> type[Exception]:
+        error: type[Exception] = self.engine.dialect.loaded_dbapi.Error
+        return error
 
     # --- migrations ----------------------------------------------------------------------
 

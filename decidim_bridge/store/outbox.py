@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import (
     and_,
+    case,
     exists,
     func,
     or_,
@@ -295,10 +296,13 @@ def claim(
     whether the previous attempt's outcome is unknown (was ``in_flight``) and must be
     reconciled before writing again.
     """
+    # Reads-back first: a row whose outcome is unknown costs one read to settle and blocks
+    # its lane until then; new writes can wait for it (most of all when requests are scarce).
+    unknown_first = case((outbox.c.status == "in_flight", 0), else_=1)
     candidates = (
         select(outbox)
         .where(_claimable(now, kinds, skip_lanes, tenant))
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
+        .order_by(unknown_first, outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
@@ -410,6 +414,34 @@ def mark_dead(conn: Connection, row_id: int, *, owner: str, now: float, error: s
 
 def extend_lease(conn: Connection, row_id: int, *, owner: str, until: float) -> None:
     _fenced_update(conn, row_id, owner, lease_until=until)
+
+
+def leased_owners(conn: Connection, *, now: float) -> set[str]:
+    """Owners holding a lease that has not lapsed yet."""
+    stmt = (
+        select(outbox.c.lease_owner)
+        .where(outbox.c.status == "in_flight", outbox.c.lease_until >= now)
+        .distinct()
+    )
+    return {r.lease_owner for r in conn.execute(stmt) if r.lease_owner}
+
+
+def expire_leases(conn: Connection, *, owners: Iterable[str], now: float) -> int:
+    """End the leases of owners known to be gone (a killed writer): their rows become
+    claimable now, as after a lapsed lease, and are read back before anything is written."""
+    names = sorted(set(owners))
+    if not names:
+        return 0
+    result = conn.execute(
+        update(outbox)
+        .where(
+            outbox.c.status == "in_flight",
+            outbox.c.lease_owner.in_(names),
+            outbox.c.lease_until >= now,
+        )
+        .values(lease_until=now - 0.001, updated_at=now)
+    )
+    return int(result.rowcount)
 
 
 # --- approvals ------------------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 GET only shows what the link will do (mail scanners open links; they must not decide
 anything); the advisor confirms with one button (POST), which records the decision once.
+The POST must come from the page itself: its ``Origin`` (or, without one, its ``Referer``)
+must be the bridge's public origin or the origin the request was addressed to; a form on
+another site (or no browser at all) gets 403 and decides nothing, even with a valid token.
+The page sends ``Referrer-Policy: same-origin`` so that browsers keep sending that origin.
+The page sets no cookies.
 The token logic is ``writeback.approvals``; the page is ``templates/approval.html`` and its
 lines are the ``approval`` section of the words files (``mappings/texts/<locale>.yaml``), in
 the language the browser prefers among the organization's.
@@ -10,6 +15,7 @@ the language the browser prefers among the organization's.
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
 
@@ -46,7 +52,7 @@ def _page(
     )
     response = Response(html, status=status, content_type="text/html; charset=utf-8")
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -80,6 +86,8 @@ def show(token: str) -> Response:
 def confirm(token: str) -> Response:
     state = bridge_state(current_app)
     lang, t = _lines(state)
+    if not _same_origin(state):
+        return _page(lang, t["title"].format(proposal="?"), t["invalid"], 403)
     try:
         decision = decide(state.db, state.settings, token, now=state.clock())
     except LinkError:
@@ -87,3 +95,20 @@ def confirm(token: str) -> Response:
     title = t["title"].format(proposal=decision.claim.proposal_id)
     line = t[decision.outcome].format(count=decision.released)
     return _page(lang, title, line, 409 if decision.outcome == "already-used" else 200)
+
+
+def _origin(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _same_origin(state: BridgeState) -> bool:
+    """Whether the POST comes from a page of the bridge itself (CSRF defence)."""
+    sent = request.headers.get("Origin") or request.headers.get("Referer")
+    if not sent:
+        return False
+    origin = _origin(sent)
+    allowed = {_origin(state.settings.public_url), _origin(request.host_url)}
+    return origin is not None and origin in allowed

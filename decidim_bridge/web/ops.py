@@ -1,7 +1,15 @@
 """Operations endpoints: ``/livez`` (no I/O), ``/readyz`` (database and migrations, never
-Decidim), ``/healthz`` (alias of readyz) and ``/metrics`` (Prometheus)."""
+Decidim), ``/healthz`` (alias of readyz), ``/metrics`` (Prometheus) and ``/openapi.json``
+(the OpenAPI document of every endpoint of the bridge, ``web/openapi.json``).
+
+Ready means "a delivery would be stored now": the database must take a write within
+``READINESS_TIMEOUT`` seconds (a locked SQLite file answers reads but stalls every
+delivery), not merely answer a query.
+"""
 
 from __future__ import annotations
+
+from importlib import resources
 
 from flask import Blueprint, Response, current_app, jsonify
 
@@ -10,6 +18,9 @@ from decidim_bridge.errors import StoreError
 from decidim_bridge.web.state import bridge_state
 
 blueprint = Blueprint("ops", __name__)
+
+#: Longest the readiness probe waits for the database's write lock.
+READINESS_TIMEOUT = 1.0
 
 
 @blueprint.get("/livez")
@@ -21,13 +32,14 @@ def livez() -> Response:
 @blueprint.get("/healthz")
 def readyz() -> Response:
     state = bridge_state(current_app)
-    checks: dict[str, str] = {}
+    checks: dict[str, str] = {"database": "unknown"}
     try:
-        state.db.ping()
-        checks["database"] = "ok"
         current = state.db.current_revisions()
         expected = state.db.expected_revisions()
         checks["migrations"] = "ok" if current == expected else "pending"
+        if current == expected:  # the probe needs the tables
+            state.db.probe_write(READINESS_TIMEOUT)
+        checks["database"] = "ok"
     except StoreError as exc:
         checks["database"] = f"unavailable: {exc.message}"
         checks.setdefault("migrations", "unknown")
@@ -47,3 +59,9 @@ def metrics_endpoint() -> Response:
     except StoreError:
         body, content_type = metrics.render(None)
     return Response(body, content_type=content_type)
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    document = resources.files("decidim_bridge.web").joinpath("openapi.json").read_bytes()
+    return Response(document, content_type="application/json")

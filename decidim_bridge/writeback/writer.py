@@ -21,11 +21,17 @@ exception alone: Decidim being down, over budget (429) or behind an open circuit
 only delays writes (a later ``next_attempt_at``, Decidim writes pause, mail continues);
 permanent refusals (validation, permissions, capability missing) are ``dead`` and listed by
 ``decidim-bridge outbox``; ``outbox retry`` puts them back.
+
+Convergence after a crash or a storm: rows whose outcome is unknown are claimed first (one
+read settles them and unblocks their lane), and the leases of writers that died on this
+host end at once instead of running out (``loop.dead_local_owners``). A 429 pauses Decidim
+requests until Decidim's next throttle window (``DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW``).
 """
 
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -42,7 +48,7 @@ from decidim_bridge.errors import (
     MailOutcomeUnknown,
     StoreUnavailable,
 )
-from decidim_bridge.loop import ClaimLoop, LeaseKeeper
+from decidim_bridge.loop import ClaimLoop, LeaseKeeper, dead_local_owners
 from decidim_bridge.mail.backends import MailBackend
 from decidim_bridge.mail.message import OutgoingMail, build_message
 from decidim_bridge.store import Database
@@ -68,6 +74,9 @@ WRITES = Counter(
 )
 
 Checkpoint = Callable[[str, OutboxRow], None]
+
+#: Seconds between looks for leases held by writers that died on this host.
+DEAD_LEASE_CHECK_SECONDS = 1.0
 
 
 def _no_checkpoint(_name: str, _row: OutboxRow) -> None:
@@ -100,6 +109,7 @@ class Writer(ClaimLoop):
         self.poll_interval = settings.worker_poll_interval
         self.stop_event = threading.Event()
         self.decidim_paused_until = 0.0
+        self._leases_checked_at = float("-inf")
         # The lease is renewed while a write runs (``LeaseKeeper``), so a slow request never
         # lets another writer take the row over; after a crash it lapses within this time.
         self.lease_seconds = settings.worker_lease_seconds
@@ -112,9 +122,21 @@ class Writer(ClaimLoop):
                 conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
             )
 
+    def _release_dead_leases(self, now: float) -> None:
+        if now - self._leases_checked_at < DEAD_LEASE_CHECK_SECONDS:
+            return
+        self._leases_checked_at = now
+        with self.db.begin() as conn:
+            dead = dead_local_owners(store.leased_owners(conn, now=now), host=socket.gethostname())
+            if dead and store.expire_leases(conn, owners=dead, now=now):
+                log.warning(
+                    "outbox leases of stopped writers ended", extra={"owners": sorted(dead)}
+                )
+
     def run_once(self) -> bool:
         """Claim and execute at most one due row; returns whether there was one."""
         now = self.clock()
+        self._release_dead_leases(now)
         kinds = None if now >= self.decidim_paused_until else (MAIL,)
         with self.db.begin() as conn:
             rows = store.claim(

@@ -37,6 +37,10 @@ def test_tokens_verify_expire_and_resist_tampering() -> None:
         read_token(b"s" * 32, body[:-2] + "AA." + mac, now=1000.0)
 
 
+#: What a browser sends with the page's own form (the page's origin is the public URL).
+SAME_SITE = {"Origin": "http://localhost:8000"}
+
+
 def _links(db, settings, plan, clock):
     maker = make_link_maker(settings, now=clock())
     plan(garden(), link_maker=maker, publication_mode="after-approval")
@@ -63,9 +67,9 @@ def test_public_writes_wait_for_approval_then_publish_once(
     assert page.status_code == 200 and b'<form method="post">' in page.data
     assert fake.comments == {}  # looking at the page decides nothing
 
-    done = client.post(path)
+    done = client.post(path, headers=SAME_SITE)
     assert done.status_code == 200 and b"gepubliceerd" in done.data
-    again = client.post(path)
+    again = client.post(path, headers=SAME_SITE)
     assert again.status_code == 409  # each link works once
     writer.drain()
     assert len(fake.comments["101"]) == 1
@@ -82,12 +86,14 @@ def test_hold_keeps_the_message_back_until_approved(db, settings, plan, writer, 
     app = create_app(settings)
     app.extensions["bridge"].clock = clock
     client = app.test_client()
-    assert client.post(hold.replace("http://localhost:8000", "")).status_code == 200
+    hold_path = hold.replace("http://localhost:8000", "")
+    assert client.post(hold_path, headers=SAME_SITE).status_code == 200
     writer.drain()
     assert fake.comments == {}
     with db.read() as conn:
         assert {r.status for r in store.list_rows(conn) if r.public} == {"withheld"}
-    assert client.post(approve.replace("http://localhost:8000", "")).status_code == 200
+    approve_path = approve.replace("http://localhost:8000", "")
+    assert client.post(approve_path, headers=SAME_SITE).status_code == 200
     writer.drain()
     assert len(fake.comments["101"]) == 1
 
@@ -98,7 +104,8 @@ def test_a_forged_or_expired_link_is_refused(db, settings, plan, clock) -> None:
     clock.advance(settings.link_ttl_hours * 3600 + 1)
     app.extensions["bridge"].clock = clock
     client = app.test_client()
-    assert client.post(approve.replace("http://localhost:8000", "")).status_code == 403
+    approve_path = approve.replace("http://localhost:8000", "")
+    assert client.post(approve_path, headers=SAME_SITE).status_code == 403
     assert client.get("/approvals/not-a-token").status_code == 403
 
 
@@ -122,7 +129,7 @@ def test_the_page_speaks_the_browsers_language_from_the_words_files(db, settings
     assert b'<html lang="nl">' in dutch.data and b"Akkoord en publiceren</button>" in dutch.data
     for page in (english, dutch):
         assert page.headers["Cache-Control"] == "no-store"
-        assert page.headers["Referrer-Policy"] == "no-referrer"
+        assert page.headers["Referrer-Policy"] == "same-origin"
         assert b'<meta name="robots" content="noindex">' in page.data
 
 
@@ -130,7 +137,7 @@ def test_a_used_link_shows_who_used_it_and_offers_no_button(db, settings, plan, 
     _, (approve, _hold) = _links(db, settings, plan, clock)
     client = _page_client(settings, clock)
     path = approve.replace("http://localhost:8000", "")
-    assert client.post(path).status_code == 200
+    assert client.post(path, headers=SAME_SITE).status_code == 200
 
     page = client.get(path, headers={"Accept-Language": "en"})
 
@@ -154,3 +161,35 @@ def test_a_bad_link_is_refused_in_words_and_lines_are_escaped(settings, clock, t
 
     assert page.status_code == 403
     assert b"&lt;b&gt;Kapot&lt;/b&gt;" in page.data and b"<b>" not in page.data
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Referer": "https://evil.example/form.html"},
+        {},  # a browser always sends Origin with a form post; no header is no browser form
+        {"Origin": "http://localhost:8000.evil.example"},
+    ],
+)
+def test_a_cross_site_post_is_refused_and_decides_nothing(db, settings, plan, clock, headers):
+    _, (approve, _hold) = _links(db, settings, plan, clock)
+    client = _page_client(settings, clock)
+    path = approve.replace("http://localhost:8000", "")
+
+    refused = client.post(path, headers=headers)
+
+    assert refused.status_code == 403
+    with db.read() as conn:
+        assert store.decisions(conn, tenant="localhost", proposal_id="101") == []
+        assert {r.status for r in store.list_rows(conn) if r.public} == {"held"}
+    assert client.post(path, headers=SAME_SITE).status_code == 200  # the link still works
+
+
+def test_a_post_from_the_page_itself_may_carry_only_a_referer(db, settings, plan, clock):
+    _, (approve, _hold) = _links(db, settings, plan, clock)
+    client = _page_client(settings, clock)
+    path = approve.replace("http://localhost:8000", "")
+    page = client.post(path, headers={"Referer": "http://localhost:8000" + path})
+    assert page.status_code == 200

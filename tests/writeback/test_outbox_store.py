@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from decidim_bridge.errors import LeaseLost
+from decidim_bridge.loop import dead_local_owners
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import NewEffect
 
@@ -56,3 +57,54 @@ def test_outbox_on_sqlite(db) -> None:
 
 def test_outbox_on_postgresql(pg_db) -> None:
     _exercise(pg_db)
+
+
+def test_reads_back_come_before_new_writes(db) -> None:
+    """A row whose outcome is unknown is claimed before older planned rows of other lanes:
+    reading Decidim back settles it (and unblocks its lane) at the cost of one request."""
+    with db.begin() as conn:
+        store.record(conn, [_effect("a" * 64, lane="decidim:1")], now=1.0)
+        store.record(conn, [_effect("b" * 64, lane="decidim:2")], now=2.0)
+        store.record(conn, [_effect("c" * 64, lane="decidim:3")], now=3.0)
+    with db.begin() as conn:
+        (third,) = store.claim(
+            conn, owner="w1", now=10.0, lease_seconds=5, skip_lanes=["decidim:1", "decidim:2"]
+        )
+        store.reschedule(
+            conn, third.id, owner="w1", now=10.0, at=11.0, error="timeout", applied_unknown=True
+        )
+    with db.begin() as conn:
+        (first,) = store.claim(conn, owner="w2", now=12.0, lease_seconds=5)
+    assert (first.effect_key, first.status) == ("c" * 64, "in_flight")
+
+
+def test_leases_of_writers_that_died_on_this_host_end_at_once(db) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_owner = f"{socket.gethostname()}:{gone.stdout.strip()}:0123abcd"
+    live_owner = f"{socket.gethostname()}:{os.getpid()}:4567ef01"
+    other_host = f"elsewhere.example:{gone.stdout.strip()}:89ab0123"
+    with db.begin() as conn:
+        store.record(conn, [_effect("a" * 64, lane="decidim:1")], now=1.0)
+        store.record(conn, [_effect("b" * 64, lane="decidim:2")], now=1.0)
+        store.record(conn, [_effect("c" * 64, lane="decidim:3")], now=1.0)
+        for owner in (dead_owner, live_owner, other_host):
+            store.claim(conn, owner=owner, now=2.0, lease_seconds=600)
+    with db.begin() as conn:
+        owners = store.leased_owners(conn, now=3.0)
+        assert owners == {dead_owner, live_owner, other_host}
+        dead = dead_local_owners(owners, host=socket.gethostname())
+        assert dead == {dead_owner}
+        assert store.expire_leases(conn, owners=dead, now=3.0) == 1
+    with db.begin() as conn:
+        (taken,) = store.claim(conn, owner="w9", now=3.5, lease_seconds=5, limit=5)
+    assert taken.effect_key == "a" * 64 and taken.status == "in_flight"
