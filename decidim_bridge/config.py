@@ -27,6 +27,8 @@ PREFIX = "DECIDIM_BRIDGE_"
 #: interval such as 300s, 15m, 6h, 2d.
 SCHEDULE_PATTERN = r"^(off|hourly|daily@\d{2}:\d{2}|monthly@\d{2}:\d{2}|\d+[smhd])$"
 SECRET_SETTINGS = ("webhook_secrets", "restfull_secret", "decidim_api_secret", "link_secret")
+#: Settings that may also be given as ``<NAME>_FILE`` (secrets, and URLs with passwords).
+FILE_SETTINGS = (*SECRET_SETTINGS, "database_url", "smtp_url", "decidim_api_key")
 
 
 def _default_instance_dir() -> Path:
@@ -216,7 +218,7 @@ class _EnvSchema(Schema):
 
 def _read_secret_files(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
-    for name in SECRET_SETTINGS:
+    for name in FILE_SETTINGS:
         var = PREFIX + name.upper()
         file_var = var + "_FILE"
         if file_var in env and var not in env:
