@@ -1,10 +1,11 @@
 """``decidim-bridge demo``: the whole flow on one machine, in one command.
 
 It starts two processes (the sandbox, and the bridge as ``decidim-bridge run`` runs it in
-production: web server, worker, writer and scheduler in one process), with a fresh SQLite database under the instance folder, the sandbox's demo API
-credentials and a newly generated webhook secret. Then it publishes the seed initiatives in
-the sandbox (``/_sandbox/replay``): each publication reaches the bridge as a signed webhook,
-the worker plans, the writer writes back. When everything has settled it prints an account
+production: web server, worker, writer and scheduler in one process), with a fresh SQLite
+database under the instance folder, the sandbox's demo API credentials and a newly
+generated webhook secret. Then it publishes the seed initiatives in the sandbox
+(``/_sandbox/replay``): each publication reaches the bridge as a signed webhook, the worker
+plans, the writer writes back. When everything has settled it prints an account
 (``account.py``) from the sandbox's records and the bridge's database, and keeps serving
 until Ctrl-C, which stops all processes.
 
@@ -80,6 +81,8 @@ class Demo:
     echo: Callable[[str], Any] = print
     processes: list[_Process] = field(default_factory=list)
     webhook_secret: str = ""
+    #: Called once the replay settled, while every process still runs (``bench/memory.py``).
+    on_settled: Callable[[Demo], Any] | None = None
 
     @property
     def sandbox_url(self) -> str:
@@ -108,6 +111,8 @@ class Demo:
             self.echo("Publishing the example initiatives in the sandbox ...")
             self._sandbox("post", "/_sandbox/replay")
             settled = self._settle()
+            if self.on_settled is not None:
+                self.on_settled(self)
             data = self._gather(env)
             data.elapsed = time.monotonic() - started
             if not settled:
@@ -257,6 +262,10 @@ class Demo:
                 pass
             time.sleep(0.1)
         raise DemoError(f"{name} did not become ready at {url}{self._log_tail(name)}")
+
+    def pids(self) -> dict[str, int]:
+        """The process id of each process the demo started, by name."""
+        return {process.name: process.popen.pid for process in self.processes}
 
     def _check_alive(self) -> None:
         for process in self.processes:
