@@ -13,9 +13,10 @@ from sandbox_support import FakeClock
 
 from decidim_bridge.app import create_app
 from decidim_bridge.errors import BridgeError
+from decidim_bridge.job_status import failing_jobs
 from decidim_bridge.jobs import Job, JobContext
 from decidim_bridge.schedule import parse
-from decidim_bridge.scheduler import Scheduler, failing_jobs
+from decidim_bridge.scheduler import Scheduler
 from decidim_bridge.store import Database
 from decidim_bridge.store import jobs as jobs_store
 

@@ -7,7 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from decidim_bridge import metrics
 from decidim_bridge.errors import StoreError
-from decidim_bridge.scheduler import JobsCollector, failing_jobs
+from decidim_bridge.job_status import JobsCollector, failing_jobs
 from decidim_bridge.web.state import bridge_state
 
 blueprint = Blueprint("ops", __name__)
