@@ -23,7 +23,12 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, vali
 from decidim_bridge.errors import ConfigError
 
 PREFIX = "DECIDIM_BRIDGE_"
+#: A job's schedule (``schedule.parse``): off, hourly, daily@HH:MM, monthly@HH:MM, or an
+#: interval such as 300s, 15m, 6h, 2d.
+SCHEDULE_PATTERN = r"^(off|hourly|daily@\d{2}:\d{2}|monthly@\d{2}:\d{2}|\d+[smhd])$"
 SECRET_SETTINGS = ("webhook_secrets", "restfull_secret", "decidim_api_secret", "link_secret")
+#: Settings that may also be given as ``<NAME>_FILE`` (secrets, and URLs with passwords).
+FILE_SETTINGS = (*SECRET_SETTINGS, "database_url", "smtp_url", "decidim_api_key")
 
 
 def _default_instance_dir() -> Path:
@@ -71,6 +76,17 @@ class Settings:
     comment_max_length: int = 1000
     reconcile_delay: float = 30.0
     group_commit: bool = True
+    timezone: str = "Europe/Amsterdam"
+    job_reminders: str = "daily@07:00"
+    job_digest: str = "monthly@06:00"
+    job_release_holds: str = "hourly"
+    job_poll: str = "off"
+    job_retention: str = "daily@03:00"
+    job_lease_seconds: float = 900.0
+    job_retry_seconds: float = 300.0
+    retention_webhook_days: int = 30
+    retention_mail_days: int = 90
+    retention_plan_months: int = 12
 
     def __post_init__(self) -> None:
         # Derived defaults that depend on other settings.
@@ -174,6 +190,17 @@ class _EnvSchema(Schema):
     comment_max_length = fields.Integer(validate=validate.Range(min=200, max=100000))
     reconcile_delay = fields.Float(validate=validate.Range(min=0, max=3600))
     group_commit = _Bool()
+    timezone = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_+/-]+$"))
+    job_reminders = fields.String(validate=validate.Regexp(SCHEDULE_PATTERN))
+    job_digest = fields.String(validate=validate.Regexp(SCHEDULE_PATTERN))
+    job_release_holds = fields.String(validate=validate.Regexp(SCHEDULE_PATTERN))
+    job_poll = fields.String(validate=validate.Regexp(SCHEDULE_PATTERN))
+    job_retention = fields.String(validate=validate.Regexp(SCHEDULE_PATTERN))
+    job_lease_seconds = fields.Float(validate=validate.Range(min=10, max=86400))
+    job_retry_seconds = fields.Float(validate=validate.Range(min=1, max=86400))
+    retention_webhook_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    retention_mail_days = fields.Integer(validate=validate.Range(min=1, max=3650))
+    retention_plan_months = fields.Integer(validate=validate.Range(min=1, max=600))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -195,7 +222,7 @@ class _EnvSchema(Schema):
 
 def _read_secret_files(environ: Mapping[str, str]) -> dict[str, str]:
     env = dict(environ)
-    for name in SECRET_SETTINGS:
+    for name in FILE_SETTINGS:
         var = PREFIX + name.upper()
         file_var = var + "_FILE"
         if file_var in env and var not in env:

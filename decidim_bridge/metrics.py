@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -99,11 +99,14 @@ def _process_metrics() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def render(db: Database | None) -> tuple[bytes, str]:
-    """The exposition text for ``/metrics``; without a database, no inbox gauges."""
+def render(db: Database | None, extra: Sequence[Collector] = ()) -> tuple[bytes, str]:
+    """The exposition text for ``/metrics``; without a database, no inbox or ``extra``
+    gauges (collectors that read the database at scrape time)."""
     body = _process_metrics()
     if db is not None:
         scrape_registry = CollectorRegistry()
         scrape_registry.register(InboxCollector(db))
+        for collector in extra:
+            scrape_registry.register(collector)
         body += generate_latest(scrape_registry)
     return body, CONTENT_TYPE_LATEST

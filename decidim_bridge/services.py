@@ -27,3 +27,14 @@ def build_services(settings: Settings, db: Database) -> Services:
 
         services.decidim = DecidimClient.from_settings(settings, db)
     return services
+
+
+def build_writer(settings: Settings, db: Database) -> Any:
+    """The writer with the configured Decidim client and mail backend."""
+    from decidim_bridge.decidim.client import DecidimClient
+    from decidim_bridge.mail import backend_for
+    from decidim_bridge.writeback.writer import Writer
+
+    decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
+    mailer = backend_for(settings.smtp_url, settings.mail_dir)
+    return Writer(db, settings, decidim=decidim, mailer=mailer)

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "decidim_bridge.cli.decidim",
     "decidim_bridge.cli.plan",
     "decidim_bridge.cli.digest",
+    "decidim_bridge.cli.ops",
 )
 
 

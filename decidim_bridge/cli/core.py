@@ -35,21 +35,40 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
 
 @click.command()
 @click.option("--once", is_flag=True, help="Handle what is due now, then exit.")
+@click.option(
+    "--jobs/--no-jobs",
+    default=True,
+    show_default=True,
+    help="Also run the periodic jobs (each period runs in one process only).",
+)
 @reports_errors
-def worker(once: bool) -> None:
+def worker(once: bool, jobs: bool) -> None:
     """Claim and handle inbox events until SIGTERM."""
+    import threading
+
     from decidim_bridge.handler_table import default_handlers
+    from decidim_bridge.scheduler import Scheduler
     from decidim_bridge.services import build_services
     from decidim_bridge.worker import Worker
 
     settings, db = settings_and_db(require_migrated=True, wait=not once)
-    runner = Worker(db, settings, default_handlers(), services=build_services(settings, db))
+    services = build_services(settings, db)
+    runner = Worker(db, settings, default_handlers(), services=services)
     runner.install_signal_handlers()
     if once:
         while runner.run_once():
             pass
-    else:
+        return
+    scheduler = Scheduler(db, settings, services=services)
+    thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
+    if jobs:
+        thread.start()
+    try:
         runner.run()
+    finally:
+        scheduler.stop()
+        if jobs:
+            thread.join(60)
 
 
 @click.group()

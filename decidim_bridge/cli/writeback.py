@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import click
 
@@ -19,22 +18,13 @@ from decidim_bridge.cli.common import (
 from decidim_bridge.store import outbox as outbox_store
 
 
-def build_writer(settings: Any, db: Any) -> Any:
-    """The writer with the configured Decidim client and mail backend."""
-    from decidim_bridge.decidim.client import DecidimClient
-    from decidim_bridge.mail import backend_for
-    from decidim_bridge.writeback.writer import Writer
-
-    decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
-    mailer = backend_for(settings.smtp_url, settings.mail_dir)
-    return Writer(db, settings, decidim=decidim, mailer=mailer)
-
-
 @click.command()
 @click.option("--once", is_flag=True, help="Execute what is due now, then exit.")
 @reports_errors
 def writer(once: bool) -> None:
     """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM."""
+    from decidim_bridge.services import build_writer
+
     settings, db = settings_and_db(require_migrated=True, wait=not once)
     runner = build_writer(settings, db)
     runner.install_signal_handlers()
@@ -107,31 +97,12 @@ def outbox_retry(ids: tuple[int, ...], all_dead: bool) -> None:
 def reminders() -> None:
     """Remind lead advisors once when a promised date passed without an answer in Decidim.
 
-    Run it periodically (e.g. daily from cron or a Kubernetes CronJob).
+    The bridge runs it daily by itself (job ``reminders``); this runs it now.
     """
-    from decidim_bridge import plan_versions
-    from decidim_bridge.decidim.client import DecidimClient
-    from decidim_bridge.plan.model import OPEN
-    from decidim_bridge.rules.loader import load as load_mappings
-    from decidim_bridge.writeback.reminders import run_reminders
+    from decidim_bridge.jobs import JobContext, send_reminders
 
     settings, db = settings_and_db()
-    mappings = load_mappings(settings.mappings_dir)
-    decidim = DecidimClient.from_settings(settings, db).limited(wait=True)
-    with db.read() as conn:
-        current = plan_versions.current_versions(conn, settings.tenant, stage=OPEN)
-    result = run_reminders(
-        db,
-        settings,
-        mappings,
-        decidim=decidim,
-        open_plans=[(item.plan, item.version) for item in current],
-        now=time.time(),
-    )
-    click.echo(
-        f"checked {result.checked} open plan(s): {result.planned} reminder(s) planned, "
-        f"{result.skipped} skipped"
-    )
+    click.echo(send_reminders(JobContext(db, settings, time.time())))
 
 
 def register(group: click.Group) -> None:

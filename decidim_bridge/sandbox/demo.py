@@ -1,10 +1,11 @@
 """``decidim-bridge demo``: the whole flow on one machine, in one command.
 
-It starts four processes (the sandbox; the bridge's web server, worker and writer, as in
-production), with a fresh SQLite database under the instance folder, the sandbox's demo API
-credentials and a newly generated webhook secret. Then it publishes the seed initiatives in
-the sandbox (``/_sandbox/replay``): each publication reaches the bridge as a signed webhook,
-the worker plans, the writer writes back. When everything has settled it prints an account
+It starts two processes (the sandbox, and the bridge as ``decidim-bridge run`` runs it in
+production: web server, worker, writer and scheduler in one process), with a fresh SQLite
+database under the instance folder, the sandbox's demo API credentials and a newly
+generated webhook secret. Then it publishes the seed initiatives in the sandbox
+(``/_sandbox/replay``): each publication reaches the bridge as a signed webhook, the worker
+plans, the writer writes back. When everything has settled it prints an account
 (``account.py``) from the sandbox's records and the bridge's database, and keeps serving
 until Ctrl-C, which stops all processes.
 
@@ -41,8 +42,10 @@ from decidim_bridge.store import Database
 MARKER = ".decidim-bridge-demo"
 SANDBOX_RATE_LIMIT = 600
 BRIDGE_REQUESTS_PER_MINUTE = 300
-#: Bridge processes the demo runs, when the installed CLI has their command.
-BRIDGE_PROCESSES = (
+#: Bridge processes the demo runs: the whole bridge in one (``run``), or split as when
+#: scaling out (``serve``, ``worker``, ``writer``). The first one serves HTTP.
+BRIDGE_PROCESSES = (("bridge", ("run",)),)
+SPLIT_PROCESSES = (
     ("web", ("serve", "--workers", "1", "--threads", "4")),
     ("worker", ("worker",)),
     ("writer", ("writer",)),
@@ -62,6 +65,7 @@ class DemoOptions:
     instance_dir: Path = Path("instance/demo")
     timeout: float = 50.0
     python: str = sys.executable
+    split: bool = False
 
 
 @dataclass
@@ -77,6 +81,8 @@ class Demo:
     echo: Callable[[str], Any] = print
     processes: list[_Process] = field(default_factory=list)
     webhook_secret: str = ""
+    #: Called once the replay settled, while every process still runs (``bench/memory.py``).
+    on_settled: Callable[[Demo], Any] | None = None
 
     @property
     def sandbox_url(self) -> str:
@@ -105,6 +111,8 @@ class Demo:
             self.echo("Publishing the example initiatives in the sandbox ...")
             self._sandbox("post", "/_sandbox/replay")
             settled = self._settle()
+            if self.on_settled is not None:
+                self.on_settled(self)
             data = self._gather(env)
             data.elapsed = time.monotonic() - started
             if not settled:
@@ -213,11 +221,18 @@ class Demo:
         )
         self._wait_until("sandbox", f"{self.sandbox_url}/_sandbox/health")
         extra = ("--host", self.options.host, "--port", str(self.options.bridge_port))
-        for name, args in BRIDGE_PROCESSES:
-            self._start(name, args + extra if name == "web" else args, env)
-        names = ", ".join(name for name, _ in BRIDGE_PROCESSES)
-        self.echo(f"Starting the bridge ({names}) on {self.bridge_url} ...")
-        self._wait_until("web", f"{self.bridge_url}/readyz")
+        processes = SPLIT_PROCESSES if self.options.split else BRIDGE_PROCESSES
+        for index, (name, args) in enumerate(processes):
+            self._start(name, args + extra if index == 0 else args, env)
+        if self.options.split:
+            names = ", ".join(name for name, _ in processes)
+            self.echo(f"Starting the bridge ({names}) on {self.bridge_url} ...")
+        else:
+            self.echo(
+                f"Starting the bridge (web server, worker, writer, scheduler) on "
+                f"{self.bridge_url} ..."
+            )
+        self._wait_until(processes[0][0], f"{self.bridge_url}/readyz")
 
     def _start(self, name: str, args: tuple[str, ...], env: dict[str, str]) -> None:
         log = self.instance_dir / "logs" / f"{name}.log"
@@ -247,6 +262,10 @@ class Demo:
                 pass
             time.sleep(0.1)
         raise DemoError(f"{name} did not become ready at {url}{self._log_tail(name)}")
+
+    def pids(self) -> dict[str, int]:
+        """The process id of each process the demo started, by name."""
+        return {process.name: process.popen.pid for process in self.processes}
 
     def _check_alive(self) -> None:
         for process in self.processes:

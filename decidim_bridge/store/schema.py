@@ -9,6 +9,8 @@ fake clock.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -242,4 +244,59 @@ poller_components = Table(
     Column("events", Integer),
     Column("last_error", Text),
     PrimaryKeyConstraint("tenant", "component_id", name="pk_poller_components"),
+)
+
+
+# --- periodic jobs (store.jobs) ----------------------------------------------------------
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("tenant", String(253), nullable=False),
+    Column("job", String(40), nullable=False),
+    # idle (never ran) | running | ok | failed
+    Column("status", String(16), nullable=False),
+    # The period (its start, epoch seconds) the current or last run was for.
+    Column("period", Float),
+    # The last period that finished well: the job is due again once a later one begins.
+    Column("done_period", Float),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Float),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("retry_at", Float),
+    Column("last_success_at", Float),
+    Column("summary", String(500)),
+    Column("last_error", Text),
+    Column("runs", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),
+    PrimaryKeyConstraint("tenant", "job", name="pk_job_runs"),
+)
+
+
+# --- personal data per proposal (store.personal: forget, export) --------------------------
+
+
+@dataclass(frozen=True)
+class ProposalRows:
+    """A table holding rows about one proposal: which column names it, and how."""
+
+    table: Table
+    column: str
+    #: How the column spells proposal ``{id}`` (the inbox keys events by subject).
+    spelling: str = "{id}"
+    #: The personal data these rows can hold (``docs/privacy.md``).
+    holds: str = ""
+
+
+#: Every table with rows about a proposal. ``decidim-bridge forget`` deletes these rows and
+#: ``export`` prints them: a new table with a ``proposal_id`` is one more line here.
+PROPOSAL_TABLES: tuple[ProposalRows, ...] = (
+    ProposalRows(inbox, "subject", "proposal:{id}", "webhook bodies: titles, texts, authors"),
+    ProposalRows(plan_versions, "proposal_id", holds="title, matched words and addresses"),
+    ProposalRows(plan_holds, "proposal_id"),
+    ProposalRows(outbox, "proposal_id", holds="comments and mails: names, addresses, texts"),
+    ProposalRows(approvals, "proposal_id", holds="the deciding advisor's address"),
+    ProposalRows(poller_seen, "proposal_id"),
+    ProposalRows(plan_heads, "proposal_id"),
 )

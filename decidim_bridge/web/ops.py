@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, jsonify
 
 from decidim_bridge import metrics
 from decidim_bridge.errors import StoreError
+from decidim_bridge.job_status import JobsCollector, failing_jobs
 from decidim_bridge.web.state import bridge_state
 
 blueprint = Blueprint("ops", __name__)
@@ -44,7 +45,15 @@ def readyz() -> Response:
         checks["database"] = f"unavailable: {exc.message}"
         checks.setdefault("migrations", "unknown")
     ready = all(v == "ok" for v in checks.values())
-    response = jsonify({"status": "ready" if ready else "not_ready", "checks": checks})
+    body: dict[str, object] = {"status": "ready" if ready else "not_ready", "checks": checks}
+    if ready:
+        # A failing periodic job is shown, but does not make the bridge unready: traffic
+        # should still reach it (the job is retried and its metric alerts).
+        try:
+            body["details"] = {"failing_jobs": failing_jobs(state.db, state.settings.tenant)}
+        except StoreError:
+            body["details"] = {"failing_jobs": "unknown"}
+    response = jsonify(body)
     response.status_code = 200 if ready else 503
     if not ready:
         response.headers["Retry-After"] = "5"
@@ -55,7 +64,9 @@ def readyz() -> Response:
 def metrics_endpoint() -> Response:
     state = bridge_state(current_app)
     try:
-        body, content_type = metrics.render(state.db)
+        body, content_type = metrics.render(
+            state.db, [JobsCollector(state.db, state.settings.tenant)]
+        )
     except StoreError:
         body, content_type = metrics.render(None)
     return Response(body, content_type=content_type)

@@ -14,7 +14,11 @@ def test_livez(client):
 def test_readyz_ready_when_migrated(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ready", "checks": {"database": "ok", "migrations": "ok"}}
+    assert response.json == {
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok"},
+        "details": {"failing_jobs": {}},
+    }
 
 
 def test_readyz_not_ready_before_migrations(settings):

@@ -1,0 +1,124 @@
+"""``decidim-bridge run``: the whole bridge in one process.
+
+The web server (waitress, in a thread), the worker, the writer and the scheduler (which also
+sweeps Decidim when the ``poll`` job is on) run as threads of one process and share one
+database engine, one Decidim client budget and the loaded mappings. SIGTERM or SIGINT stops
+them in order: the web server stops taking requests and answers the ones it has (a webhook
+is acknowledged only after its commit, so an interrupted request is simply sent again), then
+the worker and the writer finish their current step, then the scheduler its current job.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from decidim_bridge.config import Settings
+from decidim_bridge.store import Database
+
+log = logging.getLogger(__name__)
+
+#: Seconds the web server waits for answers in progress when stopping.
+WEB_GRACE_SECONDS = 10.0
+#: Seconds a loop may take to finish its current step when stopping.
+LOOP_GRACE_SECONDS = 60.0
+
+
+class Bridge:
+    """The composed bridge; ``start()`` then ``wait()`` (or ``stop()``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        threads: int = 8,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        from waitress.server import create_server
+
+        from decidim_bridge.app import create_app
+        from decidim_bridge.handler_table import default_handlers
+        from decidim_bridge.scheduler import Scheduler
+        from decidim_bridge.services import build_services, build_writer
+        from decidim_bridge.worker import Worker
+
+        self.settings = settings
+        self.db = Database(settings.database_url)
+        self.db.upgrade()
+        services = build_services(settings, self.db)
+        self.app = create_app(settings)
+        self.server: Any = create_server(
+            self.app, host=host, port=port, threads=threads, ident="decidim-bridge"
+        )
+        self.port = int(self.server.effective_port)
+        self.worker = Worker(self.db, settings, default_handlers(), services=services, clock=clock)
+        self.writer = build_writer(settings, self.db)
+        self.scheduler = Scheduler(self.db, settings, services=services, clock=clock)
+        self.stopped = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> Bridge:
+        for name, target in (
+            ("web", self.server.run),
+            ("worker", self.worker.run),
+            ("writer", self.writer.run),
+            ("scheduler", self.scheduler.run),
+        ):
+            thread = threading.Thread(target=self._guard(name, target), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        log.info("bridge started", extra={"port": self.port})
+        return self
+
+    def _guard(self, name: str, target: Callable[[], Any]) -> Callable[[], None]:
+        """A component that dies takes the process down (the supervisor restarts it)."""
+
+        def run() -> None:
+            try:
+                target()
+            except Exception:
+                log.exception("component failed; stopping", extra={"component": name})
+                self.stopped.set()
+
+        return run
+
+    def stop(self, *_: Any) -> None:
+        """Ask everything to stop (safe from a signal handler)."""
+        self.stopped.set()
+
+    def wait(self) -> None:
+        """Block until ``stop()`` (or a signal), then stop the components in order."""
+        while not self.stopped.wait(0.5):
+            pass
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        log.info("bridge stopping")
+        # Stop listening first; finish the requests in progress; then close connections.
+        self.server.accepting = False
+        self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=WEB_GRACE_SECONDS)
+        time.sleep(0.3)  # the server's loop sends the last answers
+        self.server.close()
+        for loop in (self.worker, self.writer, self.scheduler):
+            loop.stop()
+        for thread in self._threads:
+            thread.join(LOOP_GRACE_SECONDS if thread.name != "web" else WEB_GRACE_SECONDS)
+        self.db.dispose()
+        log.info("bridge stopped")
+
+    def install_signal_handlers(self) -> None:
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+
+
+def run_bridge(settings: Settings, *, host: str, port: int, threads: int = 8) -> None:
+    bridge = Bridge(settings, host=host, port=port, threads=threads)
+    bridge.install_signal_handlers()
+    bridge.start()
+    bridge.wait()
