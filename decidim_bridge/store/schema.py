@@ -298,5 +298,5 @@ PROPOSAL_TABLES: tuple[ProposalRows, ...] = (
     ProposalRows(outbox, "proposal_id", holds="comments and mails: names, addresses, texts"),
     ProposalRows(approvals, "proposal_id", holds="the deciding advisor's address"),
     ProposalRows(poller_seen, "proposal_id"),
-    ProposalRows(plan_heads, "proposal_id"),
+    ProposalRows(plan_heads, "proposal_id", holds="steering: who decided what in Decidim"),
 )
