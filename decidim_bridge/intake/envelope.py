@@ -25,7 +25,7 @@ from decidim_bridge.errors import MalformedPayload, SchemaViolation
 from decidim_bridge.events import PROPOSAL_TYPE, Event
 
 
-class IdField(fields.Field):
+class IdField(fields.Field[str]):
     """Decidim ids arrive as numbers or strings; the bridge keeps them as strings."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -81,10 +81,12 @@ def decode_json(body: bytes) -> Any:
         raise MalformedPayload("The body is not valid UTF-8.") from exc
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise MalformedPayload(
             f"The body is not valid JSON: {exc.msg} at line {exc.lineno}."
         ) from exc
+    except ValueError as exc:  # valid syntax Python will not read: a number of 4301+ digits
+        raise MalformedPayload(f"The body is not valid JSON: {exc}.") from exc
 
 
 def load(schema: Schema, payload: Any) -> dict[str, Any]:
@@ -96,7 +98,7 @@ def load(schema: Schema, payload: Any) -> dict[str, Any]:
         result: dict[str, Any] = schema.load(payload)
     except ValidationError as exc:
         raise SchemaViolation(
-            "The body does not match the event schema.", errors=exc.normalized_messages()
+            "The body does not match the event schema.", errors=exc.messages_dict
         ) from exc
     return result
 
