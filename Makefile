@@ -18,10 +18,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check decidim_bridge tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .mypy_cache

@@ -131,7 +131,7 @@ def decode_whsec(secret: str) -> bytes:
     return base64.b64decode(raw, validate=True)
 
 
-class _SpaceSeparated(fields.Field):
+class _SpaceSeparated(fields.Field[tuple[str, ...]]):
     def _deserialize(
         self, value: Any, attr: str | None, data: Any, **kwargs: Any
     ) -> tuple[str, ...]:
@@ -240,7 +240,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     try:
         values: dict[str, Any] = _EnvSchema().load(relevant)
     except ValidationError as exc:
-        messages = exc.normalized_messages()
+        messages = exc.messages_dict
         variable = sorted(messages)[0]
         problem = messages[variable]
         text = "; ".join(problem) if isinstance(problem, list) else str(problem)

@@ -251,7 +251,7 @@ def mappings_of(ctx: WorkContext) -> Mappings:
         mappings = load_mappings(ctx.settings.mappings_dir)
         if services is not None:
             services.mappings = mappings
-    return mappings  # type: ignore[no-any-return]
+    return mappings
 
 
 def _component_from(payload: Any) -> str | None:

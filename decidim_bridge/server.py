@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]  # no hints, no stubs
 
 from decidim_bridge.config import Settings
 
@@ -12,7 +12,7 @@ from decidim_bridge.config import Settings
 def _child_exit(_server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid)
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]  # unannotated
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]

@@ -40,7 +40,8 @@ def _prepare_metrics_dir() -> None:
     for file in directory.glob("gauge_live*.db"):
         pid = file.stem.rsplit("_", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            multiprocess.mark_process_dead(int(pid), str(directory))
+            # prometheus_client leaves mark_process_dead unannotated
+            multiprocess.mark_process_dead(int(pid), str(directory))  # type: ignore[no-untyped-call]
 
 
 def _alive(pid: int) -> bool:

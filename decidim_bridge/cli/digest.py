@@ -78,7 +78,7 @@ def digest(
     """
     from decidim_bridge.digest import build_digest, render_digest
     from decidim_bridge.digest.audience import choose_period
-    from decidim_bridge.plan.engine import calendar_for
+    from decidim_bridge.plan.calendar import calendar_for
     from decidim_bridge.plan_versions import current_versions
     from decidim_bridge.rules.loader import load as load_mappings
     from decidim_bridge.writeback.templates import message_templates

@@ -86,7 +86,8 @@ def _named_type(type_ref: Any) -> str | None:
 
 def detect(version: str | None, data: dict[str, Any]) -> Capabilities:
     """Capabilities from the answer to ``documents/capabilities.graphql``."""
-    schema = data.get("__schema") if isinstance(data.get("__schema"), dict) else {}
+    found = data.get("__schema")
+    schema: dict[str, Any] = found if isinstance(found, dict) else {}
     root = _field_names(schema.get("mutationType"))
     answer_form: AnswerForm | None = None
     answer = _field(data.get("proposalMutation"), "answer")

@@ -435,7 +435,7 @@ class DecidimClient:
 
     @staticmethod
     def _proposals_component(raw: dict[str, Any], component_id: str | int) -> dict[str, Any]:
-        loaded = mapping.load(schemas.ProposalComponentSchema(), raw, "component")
+        loaded: dict[str, Any] = mapping.load(schemas.ProposalComponentSchema(), raw, "component")
         if loaded["typename"] != "Proposals":
             raise DecidimRejected(
                 f"Component {component_id} is a {loaded['typename']} component, not Proposals."

@@ -111,9 +111,9 @@ def load_file(path: Path) -> Operation:
     source = path.read_text(encoding="utf-8")
     document = parse(source)
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != 1 or operations[0].name is None:
+    op = operations[0] if len(operations) == 1 else None
+    if op is None or op.name is None:
         raise ValueError(f"{path.name}: a document holds exactly one named operation")
-    op = operations[0]
     match = _SCHEMA_COMMENT.search(source.split("\n", 1)[0])
     return Operation(
         name=path.stem,

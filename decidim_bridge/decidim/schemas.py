@@ -12,7 +12,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
 
-class GraphQLId(fields.Field):
+class GraphQLId(fields.Field[str]):
     """A GraphQL ``ID``: a string on the wire, though some servers send integers."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:

@@ -31,8 +31,7 @@ from decidim_bridge.digest.model import (
     Totals,
 )
 from decidim_bridge.locales import localized
-from decidim_bridge.plan.calendar import WorkCalendar
-from decidim_bridge.plan.engine import calendar_for
+from decidim_bridge.plan.calendar import WorkCalendar, calendar_for
 from decidim_bridge.plan.model import CONFIRMED, HELD, OPEN, WITHDRAWN, Plan
 from decidim_bridge.plan.texts import label, name_of, texts_for
 from decidim_bridge.rules.model import STAGES, Mappings, Stakeholder

@@ -53,7 +53,7 @@ def _values(data: Any, escape: bool) -> Any:
 
 def digest_context(digest: Digest, mappings: Mappings, *, escape: bool = True) -> dict[str, Any]:
     texts = texts_for(mappings, digest.locale)
-    context = _values(asdict(digest), escape)
+    context: dict[str, Any] = _values(asdict(digest), escape)
     context["stage_labels"] = {s: label(texts, "stage", s) for s in STAGES}
     return context
 

@@ -133,6 +133,6 @@ def _load(event_type: str, extra: Any) -> dict[str, Any]:
     except ValidationError as exc:
         raise SchemaViolation(
             f"The extra of {event_type} does not match the Decidim module's contract.",
-            errors={"extra": exc.normalized_messages()},
+            errors={"extra": exc.messages_dict},
         ) from exc
     return loaded

@@ -26,7 +26,7 @@ from decidim_bridge.errors import MalformedPayload, SchemaViolation
 from decidim_bridge.events import PROPOSAL_TYPE, Event
 
 
-class IdField(fields.Field):
+class IdField(fields.Field[str]):
     """Decidim ids arrive as numbers or strings; the bridge keeps them as strings."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -171,7 +171,7 @@ def load(schema: Schema, payload: Any) -> dict[str, Any]:
         result: dict[str, Any] = schema.load(payload)
     except ValidationError as exc:
         raise SchemaViolation(
-            "The body does not match the event schema.", errors=exc.normalized_messages()
+            "The body does not match the event schema.", errors=exc.messages_dict
         ) from exc
     return result
 

@@ -30,14 +30,14 @@ from decidim_bridge.errors import SchemaViolation
 from decidim_bridge.proposals import ParticipatorySpace, Proposal, Taxonomy
 
 
-class _Id(fields.Field):
+class _Id(fields.Field[str]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip():
             raise ValidationError("Must be a string or an integer id.")
         return str(value).strip()
 
 
-class _Translated(fields.Field):
+class _Translated(fields.Field[dict[str, str]]):
     """``{"nl": "..."}`` or a plain string (then it is the text in every language)."""
 
     def _deserialize(

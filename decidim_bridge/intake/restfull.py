@@ -127,8 +127,9 @@ def _href(links: dict[str, Any], name: str) -> str | None:
 def _link_meta(links: dict[str, Any]) -> dict[str, Any]:
     for name in ("self", "related", "collection"):
         link = links.get(name)
-        if isinstance(link, dict) and isinstance(link.get("meta"), dict):
-            return link["meta"]
+        meta = link.get("meta") if isinstance(link, dict) else None
+        if isinstance(meta, dict):
+            return meta
     return {}
 
 

@@ -64,9 +64,9 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = mail.sender
     to = [_address(a, mail.to_name if len(mail.to) == 1 else "") for a in mail.to]
-    msg["To"] = to  # type: ignore[assignment]
+    msg["To"] = to
     if mail.cc:
-        msg["Cc"] = [_address(a) for a in mail.cc]  # type: ignore[assignment]
+        msg["Cc"] = [_address(a) for a in mail.cc]
     if mail.reply_to:
         msg["Reply-To"] = mail.reply_to
     msg["Subject"] = mail.subject

@@ -129,7 +129,7 @@ class WorkCalendar:
 def calendar_for(mappings: Mappings) -> WorkCalendar:
     """The rules' working-day calendar, made once per loaded rule set (it memoizes dates)."""
     calendar = mappings.derived.get("calendar")
-    if calendar is None:
+    if not isinstance(calendar, WorkCalendar):  # None: not made yet
         calendar = WorkCalendar(mappings.expectations.calendar)
         mappings.derived["calendar"] = calendar
-    return calendar  # type: ignore[no-any-return]
+    return calendar

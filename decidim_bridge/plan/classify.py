@@ -18,7 +18,7 @@ from decidim_bridge.plan.model import Classification, Evidence, Reason, ThemeRes
 from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.keywords import Hit, fold
-from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.model import KeywordOwner, Mappings
 
 #: "7415 AB", "7415AB" or a bare "7415" in an address; in running text letters are required
 #: so that years and amounts are not read as postcodes.
@@ -34,11 +34,11 @@ class ProposalText:
     body: str
     address: str
     taxonomy_names: tuple[str, ...]
-    title_hits: tuple[Hit, ...]
-    body_hits: tuple[Hit, ...]
+    title_hits: tuple[Hit[KeywordOwner], ...]
+    body_hits: tuple[Hit[KeywordOwner], ...]
 
     @property
-    def hits(self) -> tuple[Hit, ...]:
+    def hits(self) -> tuple[Hit[KeywordOwner], ...]:
         return self.title_hits + self.body_hits
 
 
@@ -69,6 +69,7 @@ def classify(proposal: Proposal, text: ProposalText, mappings: Mappings) -> Clas
     reasons: list[Reason] = []
     candidates: list[tuple[str, Evidence, Reason]] = []
     theme_evidence: dict[str, list[Evidence]] = {}
+    district_id: str | None  # the chosen wijk, None when nothing points to one
     for name in text.taxonomy_names:
         owner = taxonomy.get(fold(name).strip())
         if owner is None:
@@ -101,11 +102,11 @@ def classify(proposal: Proposal, text: ProposalText, mappings: Mappings) -> Clas
     place_words = {
         word
         for hit in text.hits
-        if hit.owner[0] == "district"  # type: ignore[index]
+        if hit.owner[0] == "district"
         for word in hit.word.split()
     }
     for hit in text.hits:
-        kind, item_id = hit.owner  # type: ignore[misc]
+        kind, item_id = hit.owner
         if kind == "theme" and hit.word in place_words:
             continue
         if kind == "district":

@@ -108,7 +108,7 @@ def _matched_resources(
     themes = set(classification.theme_ids)
     found: dict[str, Evidence] = {}
     for hit in text.hits:
-        kind, item_id = hit.owner  # type: ignore[misc]
+        kind, item_id = hit.owner
         if kind == "resource" and item_id not in found:
             found[item_id] = Evidence("keyword", hit.where, hit.word, hit.keyword)
     order: dict[str, int] = mappings.derived["resource_order"]
@@ -282,6 +282,7 @@ def offer_budget(
     own_budget = next((b for b in candidates if ("budget", b.id) in availability.own_holds), None)
     ordered = ([own_budget] if own_budget else []) + [b for b in candidates if b is not own_budget]
     ordered.sort(key=lambda b: 0 if terms.steering.confirmed("budget", b.id) else 1)
+    reasons: tuple[Reason, ...] | list[Reason]  # a fixed pair on the early exits, else built up
     if stage not in CLOSED_STAGES:
         for budget in ordered:
             choice = terms.steering.offer("budget", budget.id)

@@ -77,7 +77,7 @@ def from_data(cls: Any, data: Any) -> Any:
     if origin is dict:
         _, value_type = get_args(cls)
         return {k: from_data(value_type, v) for k, v in data.items()}
-    if dataclasses.is_dataclass(cls):
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
         hints = _hints(cls)
         kwargs = {
             f.name: from_data(hints[f.name], data[f.name])
@@ -103,7 +103,7 @@ def plan_from_json(text: str) -> Plan:
 
 def content(plan: Plan) -> dict[str, Any]:
     """The plan without its volatile fields: what the fingerprint and the diff compare."""
-    data = to_data(plan)
+    data: dict[str, Any] = to_data(plan)
     for name in VOLATILE_FIELDS:
         data.pop(name, None)
     return data

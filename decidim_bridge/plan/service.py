@@ -23,7 +23,7 @@ def service_purchase(
     signals: dict[str, Evidence] = {}
     excluded: dict[str, Evidence] = {}
     for hit in text.hits:
-        kind, label = hit.owner  # type: ignore[misc]
+        kind, label = hit.owner
         if kind == "service-signal":
             signals.setdefault(label, Evidence("keyword", hit.where, hit.word, hit.keyword))
         elif kind == "service-excluded":

@@ -22,7 +22,7 @@ _MONEY = re.compile(r"^\s*(?:€|eur(?:o)?)?\s*(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d{
 _WORDS = re.compile(r"^[a-z0-9]+( [a-z0-9]+)*$")
 
 
-class Id(fields.Field):
+class Id(fields.Field[str]):
     """A short name other files refer to: lower-case letters, digits, ``-`` and ``_``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
@@ -36,7 +36,7 @@ class Id(fields.Field):
         return text
 
 
-class Localized(fields.Field):
+class Localized(fields.Field[dict[str, str]]):
     """Text per locale (``{nl: ..., en: ...}``); a plain string is the same in every locale."""
 
     def _deserialize(
@@ -64,7 +64,7 @@ class Localized(fields.Field):
         return out
 
 
-class Day(fields.Field):
+class Day(fields.Field[date]):
     """A calendar date: ``2026-04-27`` (YAML date) or the same as a quoted string."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
@@ -80,7 +80,7 @@ class Day(fields.Field):
         raise ValidationError("Must be a date written as YYYY-MM-DD, e.g. 2026-04-27.")
 
 
-class Money(fields.Field):
+class Money(fields.Field[int]):
     """An amount in euros (``2500``, ``12.50``, ``"€ 2.500"``, ``"€ 12,50"``) -> cents."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
@@ -101,7 +101,7 @@ class Money(fields.Field):
         return cents
 
 
-class Postcodes(fields.Field):
+class Postcodes(fields.Field[PostcodeRange]):
     """Dutch postcode digits: ``7411``, ``7411-7413``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> PostcodeRange:
@@ -116,7 +116,7 @@ class Postcodes(fields.Field):
         return PostcodeRange(low, high)
 
 
-class Everywhere(fields.Field):
+class Everywhere(fields.Field[tuple[str, ...]]):
     """A list of ids, or the word ``all`` (stored as an empty tuple: no restriction)."""
 
     def _deserialize(
@@ -132,13 +132,13 @@ class Everywhere(fields.Field):
             try:
                 out.append(Id()._deserialize(item, attr, data))
             except ValidationError as exc:
-                problems[index] = exc.messages  # type: ignore[assignment]
+                problems[index] = _texts(exc)
         if problems:
-            raise ValidationError(problems)  # type: ignore[arg-type]
+            raise ValidationError(problems)
         return tuple(out)
 
 
-class ThemesOrAll(fields.Field):
+class ThemesOrAll(fields.Field[tuple[str, ...] | None]):
     """``all`` (None: every theme) or a list of ids, which may be empty (no theme at all)."""
 
     def _deserialize(
@@ -151,6 +151,13 @@ class ThemesOrAll(fields.Field):
         return Everywhere()._deserialize(value, attr, data)
 
 
+def _texts(exc: ValidationError) -> list[str]:
+    """The messages of a check that fails with a text (``Id``, words): marshmallow keeps
+    them as a list, and types ``messages`` as ``list | dict`` for nested data."""
+    messages = exc.messages
+    return messages if isinstance(messages, list) else [str(messages)]
+
+
 def _folded_words(value: Any) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool):
         raise ValidationError("Must be a word.")
@@ -160,7 +167,7 @@ def _folded_words(value: Any) -> str:
     return folded
 
 
-class KeywordField(fields.Field):
+class KeywordField(fields.Field[Keyword]):
     """A keyword: ``moestuin``, or ``{word: hek, forms: [hekken], compounds: end, exclude: []}``.
 
     ``compounds``: ``end`` (default; ``dranghek`` matches ``hek``), ``both`` (also at the
@@ -183,7 +190,7 @@ class KeywordField(fields.Field):
             try:
                 word = _folded_words(value["word"])
             except ValidationError as exc:
-                problems["word"] = exc.messages  # type: ignore[assignment]
+                problems["word"] = _texts(exc)
         lists: dict[str, tuple[str, ...]] = {}
         for name in ("forms", "exclude"):
             items = value.get(name, [])
@@ -195,7 +202,7 @@ class KeywordField(fields.Field):
                 try:
                     folded.append(_folded_words(item))
                 except ValidationError as exc:
-                    problems.setdefault(name, []).extend(exc.messages)  # type: ignore[arg-type]
+                    problems.setdefault(name, []).extend(_texts(exc))
             lists[name] = tuple(folded)
         compounds = value.get("compounds", "end")
         if compounds is False:
@@ -203,7 +210,7 @@ class KeywordField(fields.Field):
         if compounds not in COMPOUND_MODES:
             problems["compounds"] = [f"Must be one of: {', '.join(COMPOUND_MODES)}."]
         if problems:
-            raise ValidationError(problems)  # type: ignore[arg-type]
+            raise ValidationError(problems)
         forms = (word, *(f for f in lists.get("forms", ()) if f != word))
         return Keyword(
             label=word, forms=forms, compounds=compounds, exclude=lists.get("exclude", ())

@@ -16,8 +16,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 COMPOUND_MODES = ("end", "both", "none")
+
+#: What a keyword is evidence for; the index only compares and hashes it.
+Owner = TypeVar("Owner", bound=Hashable)
 
 _APOSTROPHES = re.compile(r"(?<=\w)['’`](?=\w)")
 _WORD = re.compile(r"[a-z0-9]+")
@@ -77,17 +81,17 @@ class Keyword:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Hit(Generic[Owner]):
     """Evidence that a keyword occurs: which owner, which keyword, the word, where, how."""
 
-    owner: Hashable
+    owner: Owner
     keyword: str
     word: str
     where: str
     how: str  # "word" | "form" | "compound" | "phrase"
 
 
-class KeywordIndex:
+class KeywordIndex(Generic[Owner]):
     """All keywords of all rule files in one index, so a text is scanned once.
 
     ``rivalry`` groups owners that compete for a word (e.g. themes): within a group, a
@@ -96,19 +100,19 @@ class KeywordIndex:
     """
 
     def __init__(
-        self, min_part: int = 3, rivalry: Callable[[Hashable], Hashable | None] | None = None
+        self, min_part: int = 3, rivalry: Callable[[Owner], Hashable | None] | None = None
     ) -> None:
         self.min_part = min_part
         self.rivalry = rivalry
-        self._exact: dict[str, list[tuple[Hashable, Keyword, str]]] = {}
-        self._heads: dict[str, list[tuple[Hashable, Keyword]]] = {}
-        self._starts: dict[str, list[tuple[Hashable, Keyword]]] = {}
-        self._phrases: dict[str, list[tuple[tuple[str, ...], Hashable, Keyword]]] = {}
+        self._exact: dict[str, list[tuple[Owner, Keyword, str]]] = {}
+        self._heads: dict[str, list[tuple[Owner, Keyword]]] = {}
+        self._starts: dict[str, list[tuple[Owner, Keyword]]] = {}
+        self._phrases: dict[str, list[tuple[tuple[str, ...], Owner, Keyword]]] = {}
         self._head_lengths: list[int] = []
         self._start_lengths: list[int] = []
         self.size = 0
 
-    def add(self, owner: Hashable, keyword: Keyword) -> None:
+    def add(self, owner: Owner, keyword: Keyword) -> None:
         self.size += 1
         for position, form in enumerate(keyword.forms):
             words = tuple(form.split())
@@ -128,16 +132,16 @@ class KeywordIndex:
                     self._start_lengths = sorted([*self._start_lengths, len(form)])
 
     def match_word(
-        self, word: str, where: str, out: list[Hit], seen: set[tuple[Hashable, str]]
+        self, word: str, where: str, out: list[Hit[Owner]], seen: set[tuple[Owner, str]]
     ) -> None:
         """Append the hits of one folded word.
 
         Per owner only the most specific keyword counts (``buurtmoestuin`` is evidence for
         ``moestuin``, not also for ``tuin``), and each owner/keyword pair counts once.
         """
-        found: dict[Hashable, tuple[Keyword, str]] = {}
+        found: dict[Owner, tuple[Keyword, str]] = {}
 
-        def consider(owner: Hashable, keyword: Keyword, how: str) -> None:
+        def consider(owner: Owner, keyword: Keyword, how: str) -> None:
             if word in keyword.exclude:
                 return
             best = found.get(owner)
@@ -166,7 +170,7 @@ class KeywordIndex:
                 seen.add(key)
                 out.append(Hit(owner, keyword.label, word, where, how))
 
-    def _drop_contained(self, found: dict[Hashable, tuple[Keyword, str]]) -> None:
+    def _drop_contained(self, found: dict[Owner, tuple[Keyword, str]]) -> None:
         assert self.rivalry is not None
         losers = [
             owner
@@ -183,11 +187,11 @@ class KeywordIndex:
         for owner in losers:
             del found[owner]
 
-    def find(self, text: str, where: str) -> list[Hit]:
+    def find(self, text: str, where: str) -> list[Hit[Owner]]:
         """Every keyword hit in ``text``, in reading order, labelled with ``where``."""
         words = tokenize(text)
-        out: list[Hit] = []
-        seen: set[tuple[Hashable, str]] = set()
+        out: list[Hit[Owner]] = []
+        seen: set[tuple[Owner, str]] = set()
         done: set[str] = set()
         for index, word in enumerate(words):
             for phrase, owner, keyword in self._phrases.get(word, ()):
@@ -208,10 +212,10 @@ class KeywordIndex:
 
 
 def build_index(
-    entries: Iterable[tuple[Hashable, Keyword]],
+    entries: Iterable[tuple[Owner, Keyword]],
     min_part: int = 3,
-    rivalry: Callable[[Hashable], Hashable | None] | None = None,
-) -> KeywordIndex:
+    rivalry: Callable[[Owner], Hashable | None] | None = None,
+) -> KeywordIndex[Owner]:
     index = KeywordIndex(min_part=min_part, rivalry=rivalry)
     for owner, keyword in entries:
         index.add(owner, keyword)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from decidim_bridge.rules.keywords import Keyword, KeywordIndex
 
@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from decidim_bridge.proposals import Proposal
 
 Localized = dict[str, str]
+
+#: What a keyword in the rule files is evidence for: ``(kind, id)``, e.g. ``("theme",
+#: "groen")``, ``("district", "noord")``, ``("service-signal", label)``.
+KeywordOwner = tuple[str, str]
 
 #: The participation ladder: how much say residents get, from least to most.
 SAY_LEVELS = ("inform", "consult", "advise", "co-create", "co-decide", "decide")
@@ -376,6 +380,30 @@ class LocaleTexts:
     approval: dict[str, str] = field(default_factory=dict)  # the approval page's lines
 
 
+class Derived(TypedDict, total=False):
+    """``Mappings.derived``: lookups filled by ``_fill_derived`` (always present once the
+    instance exists), then caches the plan engine adds when it first needs them."""
+
+    keyword_index: KeywordIndex[KeywordOwner]
+    districts: dict[str, District]
+    themes: dict[str, Theme]
+    advisors: dict[str, Advisor]
+    advisors_by_nickname: dict[str, Advisor]
+    resources: dict[str, Resource]
+    resource_order: dict[str, int]
+    budgets: dict[str, Budget]
+    stakeholders: dict[str, Stakeholder]
+    stakeholders_by_district: dict[str, list[int]]
+    stakeholders_by_theme: dict[str | None, list[int]]
+    stakeholder_order: dict[str, int]
+    taxonomy: dict[str, tuple[str, str]]
+    # Caches of the plan engine (``plan.calendar``, ``plan.texts``); the calendar is the plan
+    # engine's ``WorkCalendar``, which the rules do not import.
+    calendar: object
+    rendered: dict[tuple[object, ...], str]
+    reason_texts: dict[tuple[object, ...], str]
+
+
 @dataclass(frozen=True)
 class Mappings:
     """Everything in the mappings folder, validated.
@@ -399,7 +427,7 @@ class Mappings:
     texts: dict[str, LocaleTexts]
     source: str = ""
     digest: str = ""
-    derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
+    derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         _fill_derived(self)
@@ -429,12 +457,11 @@ class Mappings:
         return self.derived["stakeholders"].get(stakeholder_id)
 
     @property
-    def keyword_index(self) -> KeywordIndex:
-        index: KeywordIndex = self.derived["keyword_index"]
-        return index
+    def keyword_index(self) -> KeywordIndex[KeywordOwner]:
+        return self.derived["keyword_index"]
 
 
-def _theme_rivalry(owner: Any) -> str | None:
+def _theme_rivalry(owner: KeywordOwner) -> str | None:
     """Themes compete for a word; catalogue items, places and signals do not."""
     return "theme" if owner[0] == "theme" else None
 
@@ -443,7 +470,7 @@ def _fill_derived(mappings: Mappings) -> None:
     """Fill ``mappings.derived``: id lookups and the one keyword index over every file."""
     from decidim_bridge.rules.keywords import build_index
 
-    entries: list[tuple[Any, Keyword]] = []
+    entries: list[tuple[KeywordOwner, Keyword]] = []
     for theme in mappings.themes:
         entries += [(("theme", theme.id), kw) for kw in theme.keywords]
     for district in mappings.districts:

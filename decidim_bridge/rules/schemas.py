@@ -548,7 +548,7 @@ class CalendarSchema(_Strict):
         )
 
 
-def _expectation_fields(required: bool) -> dict[str, fields.Field]:
+def _expectation_fields(required: bool) -> dict[str, fields.Field[Any]]:
     def opt(field_cls: Any, **kwargs: Any) -> Any:
         if required:
             return field_cls(required=True, **kwargs)

@@ -375,13 +375,13 @@ def _bridge_activity(database: Database) -> tuple[bool, tuple[Any, ...]]:
     of its tables that changes whenever it does something."""
     with database.read() as conn:
         tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
-        counts = tuple(
+        counts: tuple[tuple[str, int], ...] = tuple(
             (t, conn.execute(text(f'SELECT COUNT(*) FROM "{t}"')).scalar_one()) for t in tables
         )
-        open_inbox = conn.execute(
+        open_inbox: int = conn.execute(
             text("SELECT COUNT(*) FROM inbox WHERE status IN ('pending', 'running')")
         ).scalar_one()
-        due_writes = 0
+        due_writes: int = 0
         if "outbox" in tables:
             due_writes = conn.execute(
                 text(

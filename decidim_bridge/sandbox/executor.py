@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,7 +145,7 @@ def run(
     if isinstance(coerced, list):
         return _errors_only([e.formatted for e in coerced])
     # graphql-core 3.3 wraps the values (``.coerced``); 3.2 returns the dict itself.
-    values = getattr(coerced, "coerced", coerced)
+    values = coerced if isinstance(coerced, dict) else coerced.coerced
     problems = check_operation(
         schema, prepared.operation, fragments, values, limits, can_introspect=can_introspect
     )
@@ -214,7 +215,7 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return operations[0] if len(operations) == 1 else None
 
 
-def _errors_only(errors: list[dict[str, Any]]) -> Reply:
+def _errors_only(errors: Sequence[Mapping[str, Any]]) -> Reply:
     codes = tuple(
         str(e["extensions"]["code"])
         for e in errors

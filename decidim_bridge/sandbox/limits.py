@@ -184,7 +184,7 @@ class _Walker:
 
     def _page_size(self, field: FieldNode) -> int:
         requested = None
-        for argument in field.arguments:
+        for argument in field.arguments or ():
             if argument.name.value not in ("first", "last"):
                 continue
             value = argument.value
@@ -200,5 +200,6 @@ class _Walker:
 
 def _field_def(parent: Any, name: str) -> GraphQLField | None:
     if isinstance(parent, (GraphQLObjectType, GraphQLInterfaceType)):
-        return parent.fields.get(name)
+        found: GraphQLField | None = parent.fields.get(name)  # graphql-core: fields is Any
+        return found
     return None

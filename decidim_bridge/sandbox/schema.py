@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLError,
@@ -23,6 +23,9 @@ from graphql import (
     extend_schema,
     parse,
 )
+
+if TYPE_CHECKING:
+    from decidim_bridge.sandbox.view_base import RequestContext
 
 SDL_PACKAGE = "decidim_bridge.decidim"
 SDL_FILE = ("schema", "decidim-0.32.graphql")
@@ -59,7 +62,7 @@ class NotServed(GraphQLError):
     """A field of the SDL that the sandbox has no resolver for."""
 
 
-def resolve_field(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def resolve_field(source: Any, info: GraphQLResolveInfo[RequestContext], **args: Any) -> Any:
     """Resolve ``info.field_name`` on a view: attribute or method in snake_case."""
     if isinstance(source, dict):
         return source.get(info.field_name)
@@ -72,7 +75,7 @@ def resolve_field(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
     return value
 
 
-def resolve_type(value: Any, info: GraphQLResolveInfo, abstract_type: Any) -> str:
+def resolve_type(value: Any, info: GraphQLResolveInfo[RequestContext], abstract_type: Any) -> str:
     return str(value.graphql_type)
 
 

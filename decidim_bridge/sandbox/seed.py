@@ -188,7 +188,7 @@ def read_seed(path: Path | None = None) -> dict[str, Any]:
     try:
         data: dict[str, Any] = SeedSchema().load(raw if isinstance(raw, dict) else {})
     except ValidationError as exc:
-        raise SeedError(f"invalid seed data: {exc.normalized_messages()}") from exc
+        raise SeedError(f"invalid seed data: {exc.messages_dict}") from exc
     _check_references(data)
     return data
 

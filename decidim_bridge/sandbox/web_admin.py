@@ -59,7 +59,10 @@ class FaultSchema(_Base):
     status = fields.Integer(load_default=503, validate=validate.Range(min=100, max=599))
     seconds = fields.Float(load_default=0.0, validate=validate.Range(min=0, max=600))
     after_apply = fields.Boolean(load_default=False)
-    only = fields.String(load_default="any", validate=validate.OneOf(TARGETS))
+    # ``only`` in the JSON and in the loaded data; a field of that name would hide ``Schema.only``
+    target = fields.String(
+        data_key="only", attribute="only", load_default="any", validate=validate.OneOf(TARGETS)
+    )
     code = fields.String(load_default="VALIDATION_ERROR")
     message = fields.String(load_default="The sandbox was told to fail this request.")
     field = fields.String(load_default=None, allow_none=True)
@@ -85,10 +88,10 @@ class UpdateProposalSchema(_Base):
     taxonomies = fields.List(fields.Integer(), load_default=None, allow_none=True)
 
 
-class _PersonRef(fields.Field):
+class _PersonRef(fields.Field[str | int]):
     """A person in Decidim: a nickname (without ``@``) or a numeric id."""
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | int:
+    def _deserialize(self, value: object, attr: Any, data: Any, **kwargs: Any) -> str | int:
         if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
             raise ValidationError("a nickname or a user id")
         return value
@@ -141,7 +144,7 @@ class SettingsSchema(_Base):
 
 
 def _sandbox() -> Sandbox:
-    return sandbox_of(current_app)  # type: ignore[arg-type]
+    return sandbox_of(current_app)
 
 
 def _load(schema: Schema) -> dict[str, Any]:
@@ -163,7 +166,7 @@ def _check_token() -> Response | None:
 
 @blueprint.errorhandler(ValidationError)
 def _invalid(error: ValidationError) -> Response:
-    return _problem(422, "invalid body", errors=error.normalized_messages())
+    return _problem(422, "invalid body", errors=error.messages_dict)
 
 
 @blueprint.errorhandler(KeyError)

@@ -39,7 +39,7 @@ def sandbox_of(app: Flask) -> Sandbox:
 
 
 def _sandbox() -> Sandbox:
-    return sandbox_of(current_app)  # type: ignore[arg-type]
+    return sandbox_of(current_app)
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

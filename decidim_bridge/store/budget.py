@@ -10,25 +10,23 @@ seconds, aligned to the minute like Decidim's own windows.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import (
     delete,
     select,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.store.schema import request_budget
 
 
-def _insert(conn: Connection) -> Any:
+def _insert(conn: Connection) -> postgresql.Insert | sqlite.Insert:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        return postgresql.insert(request_budget)
     elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        return sqlite.insert(request_budget)
     else:  # pragma: no cover - the bridge supports these two databases only
         raise NotImplementedError(f"request budget on {conn.dialect.name}")
-    return insert(request_budget)
 
 
 def take(

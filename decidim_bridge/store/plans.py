@@ -159,7 +159,7 @@ def sync_reference_rows(
                 .where(_stock_key(tenant, kind, item_id))
                 .values(capacity=capacity)
             )
-    known = set(
+    known: set[str] = set(
         conn.execute(
             select(advisor_loads.c.advisor_id).where(advisor_loads.c.tenant == tenant)
         ).scalars()

@@ -19,8 +19,8 @@ def count_by_status(conn: Connection, table: Table, statuses: Iterable[str]) -> 
     """Rows of ``table`` per ``status`` value; every listed status present, zero when none."""
     result = {status: 0 for status in statuses}
     stmt = select(table.c.status, func.count()).group_by(table.c.status)
-    for status, count in conn.execute(stmt):
-        result[status] = int(count)
+    for row in conn.execute(stmt):  # by index: mypy unpacks SQLAlchemy's Row as objects
+        result[row[0]] = int(row[1])
     return result
 
 
@@ -35,7 +35,7 @@ def fetch_by_id(conn: Connection, table: Table, row_id: int) -> Row[Any]:
 def require_ids(conn: Connection, table: Table, ids: Sequence[int]) -> None:
     """Raise ``NotFound`` naming every id in ``ids`` that ``table`` does not have."""
     wanted = set(ids)
-    found = set(conn.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars())
+    found: set[int] = set(conn.execute(select(table.c.id).where(table.c.id.in_(wanted))).scalars())
     missing = sorted(wanted - found)
     if missing:
         raise NotFound(f"no {table.name} row {', '.join(map(str, missing))}")

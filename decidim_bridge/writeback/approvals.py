@@ -125,11 +125,14 @@ def decide(db: Database, settings: Settings, token: str, *, now: float) -> Decis
     with db.begin() as conn:
         if store.link_used(conn, tenant=claim.tenant, link_id=claim.link_id) is not None:
             return Decision(claim, recorded=False, released=0, outcome="already-used")
-        args = dict(tenant=claim.tenant, proposal_id=claim.proposal_id, now=now)
-        if claim.action == "approve":
-            count = store.release_held(conn, plan_version=claim.plan_version, **args)
-        else:
-            count = store.withhold(conn, plan_version=claim.plan_version, **args)
+        act = store.release_held if claim.action == "approve" else store.withhold
+        count = act(
+            conn,
+            tenant=claim.tenant,
+            proposal_id=claim.proposal_id,
+            plan_version=claim.plan_version,
+            now=now,
+        )
         rows = store.rows_for_proposal(conn, tenant=claim.tenant, proposal_id=claim.proposal_id)
         superseded = any(
             r.plan_version == claim.plan_version and r.status == "superseded" for r in rows

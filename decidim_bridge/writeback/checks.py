@@ -15,6 +15,7 @@ import time
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any, TypedDict
 
 from decidim_bridge.errors import BridgeError, MappingError
 from decidim_bridge.intake.proposal_json import proposal_from_json
@@ -40,6 +41,13 @@ from decidim_bridge.writeback.templates import (
 )
 
 _CHECK_TENANT = "check.invalid"
+
+
+class _EffectArgs(TypedDict):
+    """The arguments every ``plan_effects`` call of the check shares."""
+
+    options: Options
+    templates: MessageTemplates
 
 
 def message_problems(directory: Path, mappings: Mappings) -> list[Problem]:
@@ -137,9 +145,9 @@ def _enriched(plan: Plan, mappings: Mappings) -> Plan:
     )
 
 
-def _older(facts: dict) -> dict:
+def _older(facts: dict[str, Any]) -> dict[str, Any]:
     """Facts that differ from ``facts`` in every way a resident can be told about."""
-    old = json.loads(json.dumps(facts))
+    old: dict[str, Any] = json.loads(json.dumps(facts))  # a deep copy of JSON-ready facts
     old["contact"] = {"name": "X", "email": "x@check.invalid", "phone": None}
     for key in ("first_contact_by", "decision_by"):
         if old.get(key):
@@ -170,11 +178,11 @@ _CHANGES = (
 )
 
 
-def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: Mappings):
+def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: Mappings) -> None:
     options = _options(locale)
     rich = _enriched(plan, mappings)
     subject = subject_of(rich, mappings, tenant=_CHECK_TENANT, version=2)
-    args = dict(options=options, templates=templates)
+    args: _EffectArgs = {"options": options, "templates": templates}
     # First plan (comment, answer, advisors, introductions, notices) and with approval.
     plan_effects(rich, subject, mappings, previous=None, published=Published(), **args)
     strict = replace(subject, publication_mode="after-approval")

@@ -57,7 +57,8 @@ class Rendered:
 
 def markdown_to_html(text: str) -> str:
     """HTML from Markdown; raw HTML in the source is escaped, unsafe links are dropped."""
-    return _markdown.render(text).strip()
+    html: str = _markdown.render(text)  # markdown-it types its renderers' output as Any
+    return html.strip()
 
 
 def as_date(value: date | datetime | str | None) -> date | None:
