@@ -72,7 +72,7 @@ def send_digest(ctx: JobContext) -> str:
     """Record the previous month's digest mails (once per stakeholder and period)."""
     from decidim_bridge.digest.audience import choose_period
     from decidim_bridge.digest.mailing import PLANNED, record_digest_mails
-    from decidim_bridge.plan.engine import calendar_for
+    from decidim_bridge.plan.calendar import calendar_for
 
     mappings = ctx.mappings
     today = calendar_for(mappings).local_date(ctx.now)

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from decidim_bridge.config import Settings
 from decidim_bridge.store import Database
@@ -53,8 +53,11 @@ class Bridge:
         self.db.upgrade()
         services = build_services(settings, self.db)
         self.app = create_app(settings)
-        self.server: Any = create_server(
-            self.app, host=host, port=port, threads=threads, ident="decidim-bridge"
+        # Any: a third-party object whose stubs lack ``effective_port`` (one host and port
+        # give one TCP server) and type the task dispatcher's timeout as int.
+        self.server: Any = cast(
+            Any,
+            create_server(self.app, host=host, port=port, threads=threads, ident="decidim-bridge"),
         )
         self.port = int(self.server.effective_port)
         self.worker = Worker(self.db, settings, default_handlers(), services=services, clock=clock)

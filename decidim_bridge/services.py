@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from decidim_bridge.config import Settings
 from decidim_bridge.store import Database
+
+if TYPE_CHECKING:
+    from decidim_bridge.writeback.writer import Writer
 
 
 @dataclass
@@ -29,12 +32,13 @@ def build_services(settings: Settings, db: Database) -> Services:
     return services
 
 
-def build_writer(settings: Settings, db: Database) -> Any:
+def build_writer(settings: Settings, db: Database) -> Writer:
     """The writer with the configured Decidim client and mail backend."""
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.mail import backend_for
     from decidim_bridge.writeback.writer import Writer
 
     decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
-    mailer = backend_for(settings.smtp_url, settings.mail_dir)
+    mail_dir = settings.mail_dir or settings.instance_dir / "mail"  # set by Settings itself
+    mailer = backend_for(settings.smtp_url, mail_dir)
     return Writer(db, settings, decidim=decidim, mailer=mailer)

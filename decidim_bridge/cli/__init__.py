@@ -40,8 +40,7 @@ def _prepare_metrics_dir() -> None:
     for file in directory.glob("gauge_live*.db"):
         pid = file.stem.rsplit("_", 1)[-1]
         if pid.isdigit() and not _alive(int(pid)):
-            # prometheus_client leaves mark_process_dead unannotated
-            multiprocess.mark_process_dead(int(pid), str(directory))  # type: ignore[no-untyped-call]
+            multiprocess.mark_process_dead(int(pid), str(directory))
 
 
 def _alive(pid: int) -> bool:

@@ -67,7 +67,7 @@ def apply(db: Database, settings: Settings, now: float) -> RetentionResult:
             text = personal.plan_text(conn, tenant, proposal_id, version)
             reduced = None if text is None else plan_to_json(reduce_plan(plan_from_json(text)))
             changed = reduced is not None and reduced != text
-            if changed:
+            if reduced is not None and changed:
                 personal.replace_plan_text(conn, tenant, proposal_id, version, reduced)
             redacted = personal.redact_approvals(conn, tenant, proposal_id)
         result.plan_versions_deleted += deleted

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -41,7 +41,7 @@ class JobRow:
     failures: int
 
 
-def _key(tenant: str, job: str) -> object:
+def _key(tenant: str, job: str) -> ColumnElement[bool]:
     return and_(job_runs.c.tenant == tenant, job_runs.c.job == job)
 
 
@@ -89,7 +89,7 @@ def claim(
     return result.rowcount == 1
 
 
-def _fenced(tenant: str, job: str, owner: str) -> object:
+def _fenced(tenant: str, job: str, owner: str) -> ColumnElement[bool]:
     return and_(_key(tenant, job), job_runs.c.status == RUNNING, job_runs.c.lease_owner == owner)
 
 
