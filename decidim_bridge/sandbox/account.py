@@ -34,6 +34,9 @@ class AccountData:
     urls: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     elapsed: float = 0.0
+    #: What people did in Decidim's admin and the proposal afterwards: ``proposal_id``,
+    #: ``did``, ``evaluators``, ``bridge_notes``, ``version``, ``lead``, ``item``, ``hold``.
+    steering: list[dict[str, Any]] = field(default_factory=list)
 
     def title(self, proposal_id: Any) -> str:
         for proposal in self.proposals:
@@ -195,6 +198,48 @@ def written_back_section(data: AccountData) -> Section | None:
     return Section("What the bridge wrote back to Decidim", [summary, *lines])
 
 
+def inside_decidim_section(data: AccountData) -> Section | None:
+    """What advisors find on the proposal in Decidim's admin: evaluators and private notes."""
+    with_notes = [p for p in data.proposals if p.get("bridge_notes")]
+    if not with_notes and not data.steering:
+        return None
+    lines = []
+    for proposal in with_notes:
+        evaluators = ", ".join(f"@{n}" for n in proposal.get("evaluators") or []) or "-"
+        notes = proposal["bridge_notes"]
+        lines.append(
+            f"  #{proposal['id']} evaluator(s): {evaluators}; {len(notes)} private note(s) "
+            f"from the bridge ({clip(data.title(proposal['id']), 40)})"
+        )
+    if with_notes:
+        first = with_notes[0]["bridge_notes"][0]
+        lines.append(f"  the first private note on #{with_notes[0]['id']}, as advisors read it:")
+        for paragraph in [p for p in first.split("\n") if p.strip()][:14]:
+            lines.append(f"      {clip(paragraph, WIDTH - 8)}")
+    return Section("What advisors find inside Decidim (evaluators, private notes)", lines)
+
+
+def steering_section(data: AccountData) -> Section | None:
+    """People steering in Decidim's admin, and what the bridge did with it."""
+    if not data.steering:
+        return None
+    lines = []
+    for act in data.steering:
+        lines.append(f"  #{act['proposal_id']}: {act['did']}")
+        evaluators = ", ".join(f"@{n}" for n in act.get("evaluators") or []) or "-"
+        lines.append(
+            f"      -> plan version {act.get('version')}, lead {act.get('lead')}; "
+            f"evaluators in Decidim: {evaluators}"
+        )
+        if act.get("item"):
+            lines.append(f"      -> hold on {act['item']}: {act.get('hold')}")
+        replies = [n for n in act.get("bridge_notes") or [] if "versie" not in n.split("\n")[0]]
+        if replies:
+            reply = [line for line in replies[-1].split("\n") if line.strip()]
+            lines.append(f"      -> the bridge's reply note: {clip(' / '.join(reply), 80)}")
+    return Section("Advisors steering from Decidim", lines)
+
+
 def _mail_kind(mail: dict[str, Any]) -> str:
     return str(mail.get("subject", "")).split(":")[0].strip()
 
@@ -228,6 +273,8 @@ SECTIONS: list[Callable[[AccountData], Section | None]] = [
     tables_section,
     outbox_section,
     written_back_section,
+    inside_decidim_section,
+    steering_section,
     mail_section,
 ]
 

@@ -5,7 +5,10 @@ production: web server, worker, writer and scheduler in one process), with a fre
 database under the instance folder, the sandbox's demo API credentials and a newly
 generated webhook secret. Then it publishes the seed initiatives in the sandbox
 (``/_sandbox/replay``): each publication reaches the bridge as a signed webhook, the worker
-plans, the writer writes back. When everything has settled it prints an account
+plans, the writer writes back. When that has settled, people act in Decidim's admin as the
+decidim-bridge module reports it: an admin re-assigns one initiative to another advisor and
+a lead confirms an offer with a command in a private note; the bridge follows. Then it prints
+an account
 (``account.py``) from the sandbox's records and the bridge's database, and keeps serving
 until Ctrl-C, which stops all processes.
 
@@ -51,6 +54,10 @@ SPLIT_PROCESSES = (
     ("writer", ("writer",)),
 )
 SETTLE_SECONDS = 2.0
+#: Who acts in Decidim's admin in the demo (sandbox seed users): an organization admin, and
+#: advisors an initiative can be re-assigned to.
+DEMO_ADMIN = "marieke_kok"
+DEMO_SUCCESSORS = ("pieter_deboer", "sanne_visser")
 
 
 class DemoError(Exception):
@@ -111,9 +118,15 @@ class Demo:
             self.echo("Publishing the example initiatives in the sandbox ...")
             self._sandbox("post", "/_sandbox/replay")
             settled = self._settle()
+            steering: list[dict[str, Any]] = []
+            if settled:
+                self.echo("People act in Decidim's admin: a re-assignment and a note command ...")
+                steering = self._steer(env)
+                settled = self._settle()
             if self.on_settled is not None:
                 self.on_settled(self)
             data = self._gather(env)
+            data.steering = [{**act, **self._after(env, act)} for act in steering]
             data.elapsed = time.monotonic() - started
             if not settled:
                 data.notes.append(
@@ -336,6 +349,83 @@ class Demo:
         finally:
             database.dispose()
 
+    # --- advisors steering from Decidim ---------------------------------------------------
+
+    def _steer(self, env: dict[str, str]) -> list[dict[str, Any]]:
+        """Act as people in Decidim's admin, through the sandbox (the module's events reach
+        the bridge): an admin re-assigns one initiative to another advisor, and the lead of
+        another confirms an offer with a command in a private note. Returns what was done."""
+        database = Database(env["DECIDIM_BRIDGE_DATABASE_URL"])
+        try:
+            planned = _planned_with_evaluator(database, self._sandbox)
+        finally:
+            database.dispose()
+        acts: list[dict[str, Any]] = []
+        if not planned:
+            return acts
+        first = planned[0]
+        successor = next(n for n in DEMO_SUCCESSORS if n not in first["evaluators"])
+        for action, person in (("unassign", first["evaluators"][0]), ("assign", successor)):
+            self._sandbox(
+                "post",
+                f"/_sandbox/proposals/{first['id']}/evaluators/{action}",
+                json={"evaluators": [person], "by": DEMO_ADMIN},
+            )
+        acts.append(
+            {
+                "proposal_id": first["id"],
+                "did": f"@{DEMO_ADMIN} (admin) re-assigned the initiative from "
+                f"@{first['evaluators'][0]} to @{successor}",
+            }
+        )
+        with_hold = next((p for p in planned[1:] if p["held_item"]), None)
+        if with_hold is not None:
+            command = f"/bevestig {with_hold['held_item']}"
+            author = with_hold["evaluators"][0]
+            self._sandbox(
+                "post",
+                f"/_sandbox/proposals/{with_hold['id']}/notes",
+                json={"body": command, "by": author},
+            )
+            acts.append(
+                {
+                    "proposal_id": with_hold["id"],
+                    "did": f"@{author} (the lead) wrote a private note: {command}",
+                    "item": with_hold["held_item"],
+                }
+            )
+        return acts
+
+    def _after(self, env: dict[str, str], act: dict[str, Any]) -> dict[str, Any]:
+        """The proposal after the act: in Decidim (evaluators, the bridge's notes) and in the
+        bridge (plan version, lead, the item's hold)."""
+        detail = self._sandbox("get", f"/_sandbox/proposals/{act['proposal_id']}")
+        database = Database(env["DECIDIM_BRIDGE_DATABASE_URL"])
+        try:
+            with database.read() as conn:
+                head = conn.execute(
+                    text("SELECT version, lead_advisor_id FROM plan_heads WHERE proposal_id = :p"),
+                    {"p": str(act["proposal_id"])},
+                ).one_or_none()
+                hold = None
+                if act.get("item"):
+                    hold = conn.execute(
+                        text(
+                            "SELECT status FROM plan_holds WHERE proposal_id = :p "
+                            "AND item_id = :i ORDER BY id DESC"
+                        ),
+                        {"p": str(act["proposal_id"]), "i": act["item"]},
+                    ).scalar()
+        finally:
+            database.dispose()
+        return {
+            "evaluators": [e["nickname"] for e in detail.get("evaluators", [])],
+            "bridge_notes": [n["body"] for n in detail.get("notes", []) if n["by_api_user"]],
+            "version": head.version if head is not None else None,
+            "lead": head.lead_advisor_id if head is not None else None,
+            "hold": hold,
+        }
+
     def _gather(self, env: dict[str, str]) -> AccountData:
         state = self._sandbox("get", "/_sandbox/state")
         data = AccountData(
@@ -394,6 +484,36 @@ def _bridge_activity(database: Database) -> tuple[bool, tuple[Any, ...]]:
             conn.execute(text("SELECT status, COUNT(*) FROM inbox GROUP BY status")).all()
         )
     return bool(open_inbox or due_writes), (counts, statuses)
+
+
+def _planned_with_evaluator(
+    database: Database, sandbox: Callable[..., Any]
+) -> list[dict[str, Any]]:
+    """Planned, open initiatives that Decidim shows with an evaluator, in id order, each with
+    a resource it holds (None: none): the ones the demo's people act on."""
+    with database.read() as conn:
+        rows = conn.execute(
+            text("SELECT proposal_id FROM plan_heads WHERE stage = 'open' AND version > 0")
+        ).scalars()
+        ids = sorted(rows, key=int)
+        held = {
+            str(r.proposal_id): r.item_id
+            for r in conn.execute(
+                text(
+                    "SELECT proposal_id, item_id FROM plan_holds "
+                    "WHERE kind = 'resource' AND status = 'held' ORDER BY id DESC"
+                )
+            )
+        }
+    found = []
+    for proposal_id in ids:
+        detail = sandbox("get", f"/_sandbox/proposals/{proposal_id}")
+        nicknames = [e["nickname"] for e in detail.get("evaluators", [])]
+        if nicknames:
+            found.append(
+                {"id": proposal_id, "evaluators": nicknames, "held_item": held.get(proposal_id)}
+            )
+    return found
 
 
 def _mails(directory: Path) -> list[dict[str, Any]]:

@@ -271,6 +271,8 @@ def proposal_summary(state: Any, proposal: Proposal) -> dict[str, Any]:
         "updated_at": proposal.updated_at,
         "url": state.proposal_url(proposal),
         "comments_count": len(state.comments_on(proposal.id)),
+        "evaluators": [u.nickname for u in state.evaluators_of(proposal.id)],
+        "bridge_notes": [n.body for n in state.notes_on(proposal.id) if n.author_is_api_user],
     }
 
 

@@ -74,7 +74,9 @@ def test_demo_replays_the_seed_through_the_bridge_and_prints_an_account(tmp_path
     ]
     written = output.split("What the bridge wrote back to Decidim")[1].split("\n7. ")[0]
     count = len(in_scope)
-    assert f"{count} comment(s) on {count} proposal(s), {count} answer(s)" in written
+    # One more comment: the initiative re-assigned in Decidim tells its initiators the new
+    # contact person (below).
+    assert f"{count + 1} comment(s) on {count} proposal(s), {count} answer(s)" in written
     for proposal_id in in_scope:
         assert f"#{proposal_id} answer: evaluating (shown: evaluating)" in written
         assert re.search(rf"#{proposal_id} comment \d+: ", written)
@@ -87,3 +89,22 @@ def test_demo_replays_the_seed_through_the_bridge_and_prints_an_account(tmp_path
     assert re.search(rf"^{len(mails)} mail\(s\) to \d+ address\(es\): ", mailed, re.MULTILINE)
     assert len(mails) > count and "Nieuw burgerinitiatief" in mailed
     assert str(instance / "mail") in mailed
+
+    # Inside Decidim: every initiative in scope has its lead as evaluator and the plan in a
+    # private note; people steering there are followed by the bridge.
+    inside = output.split("What advisors find inside Decidim")[1].split("\n8. ")[0]
+    for proposal_id in in_scope:
+        assert re.search(rf"#{proposal_id} evaluator\(s\): @\w+.*private note\(s\)", inside)
+    assert "[decidim-bridge] Steunplan versie 1." in inside
+    steering = output.split("Advisors steering from Decidim")[1].split("\n9. ")[0]
+    reassigned = re.search(
+        r"#(\d+): @marieke_kok \(admin\) re-assigned the initiative from @(\w+) to @(\w+)\n"
+        r"\s+-> plan version 2, lead ([\w-]+); evaluators in Decidim: @(\w+)\n",
+        steering,
+    )
+    assert reassigned is not None, steering
+    assert reassigned.group(3) == reassigned.group(5)  # Decidim keeps the person's choice
+    assert reassigned.group(2) != reassigned.group(3)
+    assert re.search(r"wrote a private note: /bevestig ([\w-]+)\n", steering)
+    assert re.search(r"-> hold on [\w-]+: confirmed", steering)
+    assert "the bridge's reply note: [decidim-bridge] Uw notitie is verwerkt" in steering
