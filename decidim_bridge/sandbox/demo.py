@@ -492,9 +492,11 @@ def _planned_with_evaluator(
     """Planned, open initiatives that Decidim shows with an evaluator, in id order, each with
     a resource it holds (None: none): the ones the demo's people act on."""
     with database.read() as conn:
-        rows = conn.execute(
-            text("SELECT proposal_id FROM plan_heads WHERE stage = 'open' AND version > 0")
-        ).scalars()
+        rows: list[str] = list(
+            conn.execute(
+                text("SELECT proposal_id FROM plan_heads WHERE stage = 'open' AND version > 0")
+            ).scalars()
+        )
         ids = sorted(rows, key=int)
         held = {
             str(r.proposal_id): r.item_id
