@@ -39,6 +39,7 @@ def check_mappings(directory: Path | None) -> None:
     Prints every problem as FILE:LINE: FIELD: MESSAGE and exits with status 1 when there
     is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
     """
+    from decidim_bridge.plan.coverage import uncovered_warnings
     from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
@@ -50,7 +51,7 @@ def check_mappings(directory: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     assert mappings is not None
-    for warning in missing_nickname_warnings(mappings):
+    for warning in [*missing_nickname_warnings(mappings), *uncovered_warnings(mappings)]:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{directory}: OK ({_summary(mappings)})")
 
@@ -338,6 +339,53 @@ def release_expired() -> None:
     click.echo(f"{count} hold(s) released")
 
 
+@click.command("coverage")
+@click.option("--mappings", "directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "start", help="First day to look at absences (default: today).")
+@click.option("--weeks", type=click.IntRange(1, 104), default=6, show_default=True)
+@click.option("--locale", help="Language of the output (default: the rules').")
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+@reports_errors
+def coverage(
+    directory: Path | None, start: str | None, weeks: int, locale: str | None, as_json: bool
+) -> None:
+    """Every wijk x theme with its lead candidates, the combinations only the coordinator
+    covers, single points of failure, and who takes over during each absence in the
+    coming weeks."""
+    from datetime import date, timedelta
+
+    from decidim_bridge.plan.coverage import coverage as compute
+    from decidim_bridge.plan.coverage_report import coverage_report
+
+    mappings = load_mappings(directory or load_settings().mappings_dir)
+    try:
+        first = date.fromisoformat(start) if start else date.today()
+    except ValueError as exc:
+        raise click.ClickException(f"--from: {exc}") from exc
+    result = compute(mappings, first, first + timedelta(weeks=weeks) - timedelta(days=1))
+    if as_json:
+        data = {
+            "from": result.first.isoformat(),
+            "to": result.last.isoformat(),
+            "cells": [c.__dict__ for c in result.cells],
+            "only_coordinator": [[c.district_id, c.theme_id] for c in result.uncovered],
+            "single": [[c.district_id, c.theme_id, c.candidates[0]] for c in result.single],
+            "absences": [
+                {
+                    "advisor": a.advisor_id,
+                    "from": a.absence.start.isoformat(),
+                    "to": a.absence.end.isoformat(),
+                    "stand_ins": [s.__dict__ for s in a.stand_ins],
+                }
+                for a in result.absences
+            ],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(coverage_report(result, mappings, locale))
+
+
 def register(group: click.Group) -> None:
     group.add_command(check_mappings)
+    group.add_command(coverage)
     group.add_command(plan)

@@ -40,7 +40,7 @@ def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: advisors.yaml: t-smit (Tom Smit) has no Decidim nickname" in result.output
     assert "anouk" not in result.output
-    assert result.output.count("warning:") == 1
+    assert result.output.count("has no Decidim nickname") == 1
 
 
 def test_check_mappings_prints_every_problem_and_fails(tmp_path):
