@@ -35,17 +35,37 @@ def reports_errors(func: F) -> F:
 
 
 def settings_and_db(
-    *, configure_logging: bool = True, require_migrated: bool = False
+    *,
+    configure_logging: bool = True,
+    require_migrated: bool = False,
+    require_schema: bool = True,
 ) -> tuple[Settings, Database]:
     """Settings from the environment and their database; long-running commands refuse to
-    start on a database that is not migrated (they would fail on the first row)."""
+    start on a database that is not migrated (they would fail on the first row), and every
+    other command on one without tables says how to create them (``require_schema``: off
+    for the commands that create or inspect the schema)."""
     settings = load_settings()
     if configure_logging:
         logs.configure(settings.log_level, settings.log_format)
     db = Database(settings.database_url)
     if require_migrated and not db.migrations_current():
         raise click.ClickException("the database is not migrated; run `decidim-bridge db upgrade`")
+    if require_schema and not require_migrated and not db.current_revisions():
+        raise click.ClickException(
+            f"the database {_shown(settings.database_url)} has no tables yet; create them with "
+            "`decidim-bridge db upgrade`"
+        )
     return settings, db
+
+
+def _shown(url: str) -> str:
+    """The database URL without a password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ValueError:  # an unparsable URL: only for a message
+        return "(DATABASE_URL)"
 
 
 def fmt_time(epoch: float | None) -> str:

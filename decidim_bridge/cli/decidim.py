@@ -18,7 +18,7 @@ def _client(*, json_output: bool) -> Any:
     """Settings and a client; with JSON output, logs stay off stdout (warnings to stderr)."""
     from decidim_bridge.decidim.client import DecidimClient
 
-    settings, db = settings_and_db(configure_logging=not json_output)
+    settings, db = settings_and_db(configure_logging=not json_output, require_schema=False)
     budget_db = db if db.migrations_current() else None
     return settings, DecidimClient.from_settings(settings, budget_db, wait=False)
 
