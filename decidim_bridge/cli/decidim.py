@@ -35,6 +35,28 @@ def decidim() -> None:
 
 
 @decidim.command()
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    help="Languages for the skeletons, the default first (repeat; default: nl, en).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@reports_errors
+def spaces(locales: tuple[str, ...], as_json: bool) -> None:
+    """List the participatory spaces, their components and the taxonomies, and print
+    scope.yaml, districts.yaml and themes.yaml skeletons to start the rules from."""
+    from decidim_bridge.decidim.skeleton import skeletons
+
+    settings, client = _client(json_output=as_json)
+    overview = client.list_spaces()
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(overview), indent=2, ensure_ascii=False))
+        return
+    click.echo(skeletons(overview, settings.tenant, list(locales or ("nl", "en"))))
+
+
+@decidim.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @reports_errors
 def check(as_json: bool) -> None:
