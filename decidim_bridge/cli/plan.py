@@ -40,6 +40,7 @@ def check_mappings(directory: Path | None) -> None:
     is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
     """
     from decidim_bridge.plan.coverage import uncovered_warnings
+    from decidim_bridge.policy import resolve as resolve_policy
     from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
@@ -51,7 +52,12 @@ def check_mappings(directory: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     assert mappings is not None
-    for warning in [*missing_nickname_warnings(mappings), *uncovered_warnings(mappings)]:
+    deprecated = resolve_policy(load_settings(), mappings)[1]
+    for warning in [
+        *missing_nickname_warnings(mappings),
+        *uncovered_warnings(mappings),
+        *deprecated,
+    ]:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{directory}: OK ({_summary(mappings)})")
 

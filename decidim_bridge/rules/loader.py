@@ -39,7 +39,7 @@ def _vocabulary() -> list[str]:
             if isinstance(nested, Schema):
                 walk(nested)
 
-    for schema_cls in schemas.FILE_SCHEMAS.values():
+    for schema_cls in (*schemas.FILE_SCHEMAS.values(), *schemas.OPTIONAL_FILE_SCHEMAS.values()):
         walk(schema_cls())
     walk(schemas.TextsFileSchema())
     names.update({"word", "forms", "compounds", "exclude"})
@@ -149,6 +149,13 @@ def inspect(
         loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
         files[name] = loaded
         problems += found
+    optional: Files = {}
+    for name, schema_cls in schemas.OPTIONAL_FILE_SCHEMAS.items():
+        if (root / name).is_file():
+            loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
+            optional[name] = loaded
+            problems += found
+    files.update(optional)
     texts: dict[str, model.LocaleTexts] = {}
     text_files = sorted((root / TEXTS_DIR).glob("*.yaml")) if (root / TEXTS_DIR).is_dir() else []
     for path in text_files:
@@ -211,6 +218,7 @@ def _assemble(
         texts=texts,
         source=str(root),
         digest=digest,
+        policy=files["policy.yaml"].value if "policy.yaml" in files else model.Policy(),
     )
     return mappings
 

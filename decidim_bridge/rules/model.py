@@ -377,6 +377,21 @@ class LocaleTexts:
 
 
 @dataclass(frozen=True)
+class Policy:
+    """Municipal policy from ``policy.yaml``; None: the (deprecated) setting or the default
+    applies (``decidim_bridge.policy`` resolves them)."""
+
+    reference_prefix: str | None = None
+    sender_name: str | None = None
+    sender_email: str | None = None
+    reply_to: str | None = None
+    publication: str | None = None
+    #: Where residents report a complaint: ``{"name": {locale: text}, "url", "phone",
+    #: "email"}`` (for non-initiative contributions).
+    reporting_channel: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class Mappings:
     """Everything in the mappings folder, validated.
 
@@ -399,6 +414,7 @@ class Mappings:
     texts: dict[str, LocaleTexts]
     source: str = ""
     digest: str = ""
+    policy: Policy = field(default_factory=Policy)
     derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

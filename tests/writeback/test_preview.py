@@ -57,3 +57,14 @@ def test_an_update_shows_only_what_changed_for_residents(mappings):
     )
     assert [e.purpose for e in changed if e.kind == COMMENT] == ["update"]
     assert "nothing changes" in effects_text([], mappings, "en")
+
+
+def test_mails_carry_the_sender_and_reply_to_of_the_policy(mappings):
+    options = replace(OPTIONS, mail_from="Gemeente X <a@x.example>", reply_to="b@x.example")
+    effects = preview_effects(
+        _plan(mappings), mappings, options=options, templates=message_templates(mappings)
+    )
+    mail = next(e for e in effects if e.kind == MAIL)
+    assert mail.payload["from"] == "Gemeente X <a@x.example>"
+    assert mail.payload["reply_to"] == "b@x.example"
+    assert mail.payload["message_id"].endswith("@x.example>")
