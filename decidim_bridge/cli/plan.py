@@ -139,8 +139,8 @@ def show(
         for hold in active:
             until = fmt_time(hold.expires_at) if hold.expires_at else "-"
             click.echo(
-                f"  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  {hold.status:<9} "
-                f"until {until}"
+                f"  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
+                f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
             )
 
 
@@ -188,7 +188,11 @@ def try_(
         click.echo(plan_to_json(result))
         return
     texts = texts_for(mappings, locale)
-    click.echo(f"{label(texts, 'report', 'scope')}: {decision.reason}")
+    if decision.in_scope and decision.rule is not None:
+        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
+    else:
+        where = f"{label(texts, 'report', 'not_in_scope')} ({decision.reason})"
+    click.echo(f"{label(texts, 'report', 'scope')}: {where}")
     if not decision.in_scope:
         click.echo(label(texts, "report", "out_of_scope"))
     click.echo(plan_report(result, mappings, locale))
@@ -321,14 +325,16 @@ def holds(proposal_id: str | None, status: str | None) -> None:
     with db.read() as conn:
         rows = store.holds(conn, settings.tenant, proposal_id, status)
         stock = store.stock(conn, settings.tenant)
+    mappings = load_mappings(settings.mappings_dir)
+    texts = texts_for(mappings, mappings.organization.default_locale)
     for hold in rows:
         until = fmt_time(hold.expires_at) if hold.expires_at else "-"
         click.echo(
             f"{hold.proposal_id:>8}  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
-            f"{hold.status:<9} until {until}"
+            f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
         )
     if proposal_id is None:
-        click.echo("\nreserved / capacity:")
+        click.echo("\n" + label(texts, "report", "reserved"))
         for (kind, item_id), (capacity, reserved) in sorted(stock.items()):
             if reserved:
                 click.echo(f"  {kind:<8} {item_id:<28} {reserved:>8} / {capacity}")

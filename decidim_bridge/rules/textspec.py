@@ -213,8 +213,11 @@ LABELS: dict[str, tuple[str, ...]] = {
         "version",
         "of",
         "holds_now",
+        "in_scope",
+        "not_in_scope",
+        "reserved",
     ),
-    "offer": ("held", "confirmed", "unavailable", "released", "none"),
+    "offer": ("held", "confirmed", "unavailable", "released", "expired", "none"),
     "tracking": ("pending", "on_time", "late", "overdue"),
     "action": ("introduce", "inform", "digest"),
     "preview": (

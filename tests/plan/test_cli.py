@@ -73,7 +73,7 @@ def test_plan_try_prints_reasons_and_stores_nothing(env):
         plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00", "--locale", "en"]
     )
     assert result.exit_code == 0, result.output
-    assert "scope: in scope: Wijkinitiatieven" in result.output
+    assert "scope: in scope: Wijkinitiatieven" in result.output  # --locale en
     assert "lead: Anouk de Vries — district Noord" in result.output
     assert "first contact within 5 working days" in result.output
     with env.read() as conn:
@@ -111,7 +111,7 @@ def test_plan_show_history_and_holds(env):
     shown = runner.invoke(plan, ["show", "42"])
     assert shown.exit_code == 0, shown.output
     assert "versie 2 van 2" in shown.output and "trekker: Anouk de Vries" in shown.output
-    assert "confirmed" in shown.output
+    assert "bevestigd" in shown.output and "Reserveringen nu in de database:" in shown.output
     history = runner.invoke(plan, ["show", "42", "--history"])
     assert "stage: open -> accepted" in history.output
     first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
@@ -119,7 +119,7 @@ def test_plan_show_history_and_holds(env):
     missing = runner.invoke(plan, ["show", "999"])
     assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
     holds = runner.invoke(plan, ["holds"])
-    assert "perceel-kievitlaan" in holds.output and "reserved / capacity" in holds.output
+    assert "perceel-kievitlaan" in holds.output and "gereserveerd / aanwezig:" in holds.output
 
 
 DOC = MAPPINGS.parent / "docs" / "plan-try.md"
@@ -145,6 +145,9 @@ def test_plan_try_show_texts_prints_comment_answer_and_mails(monkeypatch):
     assert "--- Antwoord 'evaluating' (en) ---" in out
     assert "--- Mail aan Anouk de Vries <anouk.devries@lindeburg.example> (advisor) ---" in out
     assert "Aanbod uit de catalogus:" in out and "Catalogue offers" not in out
+    assert "bereik: valt binnen: Wijkinitiatieven" in out
+    for english in ("held until", "tracking: pending", "Lead:", "Checklist:\n  [todo]"):
+        assert english not in out
 
 
 def test_the_documented_plan_try_output_is_what_the_command_prints(monkeypatch):
