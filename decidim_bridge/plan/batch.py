@@ -51,9 +51,24 @@ def _free(mappings: Mappings, holds: list[Hold]) -> Availability:
     used: dict[tuple[str, str], int] = {}
     for hold in holds:
         used[(hold.kind, hold.item_id)] = used.get((hold.kind, hold.item_id), 0) + hold.quantity
+    quantity = {r.id: r.quantity for r in mappings.resources}
+
+    def free_between(item_id: str, first: float, last: float) -> int:
+        """Units not held by a hold whose period overlaps ``first``..``last``."""
+        taken = sum(
+            h.quantity
+            for h in holds
+            if h.kind == "resource"
+            and h.item_id == item_id
+            and (h.starts_at if h.starts_at is not None else h.held_at) <= last
+            and (h.expires_at is None or h.expires_at >= first)
+        )
+        return quantity.get(item_id, 0) - taken
+
     return Availability(
         resources={r.id: r.quantity - used.get(("resource", r.id), 0) for r in mappings.resources},
         budgets={b.id: b.total_cents - used.get(("budget", b.id), 0) for b in mappings.budgets},
+        free_between=free_between,
     )
 
 

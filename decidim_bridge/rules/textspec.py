@@ -47,6 +47,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     # resources and budgets
     "resource.match": ("resource", "keyword", "where"),
     "resource.held": ("resource", "quantity", "until_date"),
+    "resource.held_period": ("resource", "quantity", "needed_date", "from_date"),
     "resource.confirmed": ("resource", "quantity"),
     "resource.unavailable": ("resource", "needed", "available"),
     "resource.released": ("resource", "stage"),
