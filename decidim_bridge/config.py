@@ -87,6 +87,9 @@ class Settings:
     retention_webhook_days: int = 30
     retention_mail_days: int = 90
     retention_plan_months: int = 12
+    #: Settings given in the environment (not defaults): the policy settings that moved to
+    #: ``mappings/policy.yaml`` still count when given, with a deprecation warning.
+    explicit: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Derived defaults that depend on other settings.
@@ -248,6 +251,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     for name in ("instance_dir", "mappings_dir", "mail_dir"):
         if name in values:
             values[name] = Path(values[name])
+    values["explicit"] = frozenset(values)
     known = {f.name for f in dataclasses.fields(Settings)}
     for key in overrides:
         if key not in known:

@@ -1,8 +1,12 @@
 """Everything ``check-mappings`` checks in a mappings folder, as one list of problems.
 
-The rule files themselves (``rules.loader.check``), then what can only be checked with them loaded:
-every message and digest template rendered in every language, and every proposal in
-``examples/`` planned. This module reads files, so it is an edge, not part of the pure core.
+The rule files themselves (``rules.loader.inspect``), then what can only be checked with
+them loaded: every message and digest template rendered in every language (each language
+has every message, each mail its ``Subject:`` line), and every proposal in ``examples/``
+run through scope.yaml and planned. The templates and examples are checked on the rules
+as far as they could be put together, so a problem in a texts file does not hide one in a
+template; when a rule file itself is broken the templates are at least compiled. This
+module reads files, so it is an edge, not part of the pure core.
 """
 
 from __future__ import annotations
@@ -12,18 +16,29 @@ import time
 from pathlib import Path
 
 from decidim_bridge.errors import BridgeError
-from decidim_bridge.rules.loader import check
+from decidim_bridge.rules.loader import inspect
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.rules.yamlsource import Problem
 
 
 def check_folder(directory: Path) -> tuple[Mappings | None, list[Problem]]:
     """The loaded rules (None when the rule files are broken) and every problem found."""
-    mappings, problems = check(directory)
-    if mappings is not None:
-        problems += _template_problems(directory, mappings)
-        problems += _example_problems(directory, mappings)
+    mappings, best_effort, problems = inspect(directory)
+    problems += _file_problems(Path(directory), best_effort)
+    if best_effort is not None:
+        for problem in _template_problems(directory, best_effort) + _example_problems(
+            directory, best_effort
+        ):
+            if problem not in problems:
+                problems.append(problem)
     return mappings, problems
+
+
+def _file_problems(directory: Path, mappings: Mappings | None) -> list[Problem]:
+    """Template files: syntax, every language has every message, mails have a subject."""
+    from decidim_bridge.writeback.checks import template_file_problems
+
+    return template_file_problems(directory, mappings)
 
 
 def _template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
@@ -45,7 +60,18 @@ def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:
         name = f"examples/{path.name}"
         try:
             proposal = proposal_from_json(json.loads(path.read_text(encoding="utf-8")))
-            preview_plan(proposal, mappings, now)
+            decision = mappings.scope.decide_on_proposal(proposal)
+            if not decision.in_scope:
+                problems.append(
+                    Problem(
+                        name,
+                        None,
+                        "",
+                        f"{decision.reason}: the bridge would not plan it; put it in a "
+                        "space and component of scope.yaml 'act_on'.",
+                    )
+                )
+            preview_plan(proposal, mappings, now, space_key=decision.space_key)
         except ValueError as exc:
             problems.append(Problem(name, None, "", f"not valid JSON: {exc}"))
         except BridgeError as exc:

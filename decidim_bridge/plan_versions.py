@@ -113,9 +113,17 @@ def planning_state(
     previous = None
     if head.version:
         previous = plan_from_json(store.version_row(conn, tenant, proposal_id, head.version).plan)
+    # The hold rows keep no start; the previous version knows it (a period hold).
+    starts = {(h.kind, h.item_id): h.starts_at for h in previous.holds} if previous else {}
     own_holds = {
         (h.kind, h.item_id): Hold(
-            h.kind, h.item_id, int(h.quantity), h.status, h.held_at, h.expires_at
+            h.kind,
+            h.item_id,
+            int(h.quantity),
+            h.status,
+            h.held_at,
+            h.expires_at,
+            starts_at=starts.get((h.kind, h.item_id)),
         )
         for h in own
     }

@@ -54,3 +54,24 @@ def make_proposal(
         published_at=datetime.fromisoformat(published),
         **fields,
     )
+
+
+WESTSTAD = Path(__file__).resolve().parent / "data" / "weststad"
+
+
+def build_weststad(target: Path) -> Path:
+    """A second municipality's rules in ``target``: Lindeburg's texts and calendar with
+    Weststad's scope, four wijken, eight themes and six advisors (one on leave)."""
+    import shutil
+
+    shutil.copytree(MAPPINGS, target, ignore=shutil.ignore_patterns("examples"))
+    for path in WESTSTAD.glob("*.yaml"):
+        shutil.copy(path, target / path.name)
+    expectations = target / "expectations.yaml"
+    expectations.write_text(
+        expectations.read_text(encoding="utf-8").replace(
+            "\n  wijkinitiatieven:", "\n  buurtinitiatieven:"
+        ),
+        encoding="utf-8",
+    )
+    return target

@@ -40,14 +40,20 @@ def reports_errors(func: F) -> F:
 
 
 def settings_and_db(
-    *, configure_logging: bool = True, require_migrated: bool = False, wait: bool = False
+    *,
+    configure_logging: bool = True,
+    require_migrated: bool = False,
+    wait: bool = False,
+    require_schema: bool = True,
 ) -> tuple[Settings, Database]:
     """Settings from the environment and their database.
 
     ``require_migrated``: refuse a database that is not migrated (a command would fail on
     its first row); with ``wait`` (long-running commands) wait for it instead, with a log
     line, because ``serve`` migrates when it starts and compose or systemd start everything
-    at once. SIGTERM ends the wait (nothing has started yet).
+    at once. SIGTERM ends the wait (nothing has started yet). Every other command on a
+    database without tables says how to create them (``require_schema``: off for the
+    commands that create or inspect the schema).
     """
     settings = load_settings()
     if configure_logging:
@@ -60,7 +66,22 @@ def settings_and_db(
             raise click.ClickException(
                 "the database is not migrated; run `decidim-bridge db upgrade`"
             )
+    if require_schema and not require_migrated and not db.current_revisions():
+        raise click.ClickException(
+            f"the database {_shown(settings.database_url)} has no tables yet; create them with "
+            "`decidim-bridge db upgrade`"
+        )
     return settings, db
+
+
+def _shown(url: str) -> str:
+    """The database URL without a password."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ValueError:  # an unparsable URL: only for a message
+        return "(DATABASE_URL)"
 
 
 def wait_for_migrations(

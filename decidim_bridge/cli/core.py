@@ -28,7 +28,7 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the webhook and operations endpoints with gunicorn."""
     from decidim_bridge.server import run_gunicorn
 
-    settings, db = settings_and_db()
+    settings, db = settings_and_db(require_schema=False)
     db.upgrade()
     run_gunicorn(settings, host=host, port=port, workers=workers, threads=threads)
 
@@ -80,7 +80,7 @@ def db() -> None:
 @reports_errors
 def db_upgrade() -> None:
     """Apply pending migrations."""
-    _, database = settings_and_db(configure_logging=False)
+    _, database = settings_and_db(configure_logging=False, require_schema=False)
     heads = database.upgrade()
     click.echo(f"database at {', '.join(heads)}")
 
@@ -89,7 +89,7 @@ def db_upgrade() -> None:
 @reports_errors
 def db_status() -> None:
     """Show applied and expected migrations; exit 1 when behind."""
-    _, database = settings_and_db(configure_logging=False)
+    _, database = settings_and_db(configure_logging=False, require_schema=False)
     current, expected = database.current_revisions(), database.expected_revisions()
     click.echo(f"current:  {', '.join(sorted(current)) or '(none)'}")
     click.echo(f"expected: {', '.join(sorted(expected))}")

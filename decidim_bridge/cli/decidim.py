@@ -18,7 +18,7 @@ def _client(*, json_output: bool) -> Any:
     """Settings and a client; with JSON output, logs stay off stdout (warnings to stderr)."""
     from decidim_bridge.decidim.client import DecidimClient
 
-    settings, db = settings_and_db(configure_logging=not json_output)
+    settings, db = settings_and_db(configure_logging=not json_output, require_schema=False)
     budget_db = db if db.migrations_current() else None
     return settings, DecidimClient.from_settings(settings, budget_db, wait=False)
 
@@ -32,6 +32,28 @@ def _jsonable(value: Any) -> Any:
 @click.group()
 def decidim() -> None:
     """Talk to the configured Decidim API."""
+
+
+@decidim.command()
+@click.option(
+    "--locale",
+    "locales",
+    multiple=True,
+    help="Languages for the skeletons, the default first (repeat; default: nl, en).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@reports_errors
+def spaces(locales: tuple[str, ...], as_json: bool) -> None:
+    """List the participatory spaces, their components and the taxonomies, and print
+    scope.yaml, districts.yaml and themes.yaml skeletons to start the rules from."""
+    from decidim_bridge.decidim.skeleton import skeletons
+
+    settings, client = _client(json_output=as_json)
+    overview = client.list_spaces()
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(overview), indent=2, ensure_ascii=False))
+        return
+    click.echo(skeletons(overview, settings.tenant, list(locales or ("nl", "en"))))
 
 
 @decidim.command()

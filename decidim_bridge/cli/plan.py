@@ -14,6 +14,9 @@ import click
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
 from decidim_bridge.mappings_check import check_folder
+from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.texts import label, texts_for
+from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
 
@@ -36,6 +39,8 @@ def check_mappings(directory: Path | None) -> None:
     Prints every problem as FILE:LINE: FIELD: MESSAGE and exits with status 1 when there
     is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
     """
+    from decidim_bridge.plan.coverage import uncovered_warnings
+    from decidim_bridge.policy import resolve as resolve_policy
     from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
@@ -47,7 +52,12 @@ def check_mappings(directory: Path | None) -> None:
         click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
         sys.exit(1)
     assert mappings is not None
-    for warning in missing_nickname_warnings(mappings):
+    deprecated = resolve_policy(load_settings(), mappings)[1]
+    for warning in [
+        *missing_nickname_warnings(mappings),
+        *uncovered_warnings(mappings),
+        *deprecated,
+    ]:
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"{directory}: OK ({_summary(mappings)})")
 
@@ -63,9 +73,17 @@ def plan() -> None:
 @click.option("--history", is_flag=True, help="List every version and what changed.")
 @click.option("--locale", help="Language of reasons and checklist (default: the rules').")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored plan as JSON.")
+@click.option(
+    "--show-texts", is_flag=True, help="Also print the comment, answer and mails of this version."
+)
 @reports_errors
 def show(
-    proposal_id: str, version: int | None, history: bool, locale: str | None, as_json: bool
+    proposal_id: str,
+    version: int | None,
+    history: bool,
+    locale: str | None,
+    as_json: bool,
+    show_texts: bool,
 ) -> None:
     """Print the current support plan of PROPOSAL_ID with the reason for every decision."""
     from decidim_bridge.plan.report import plan_report
@@ -97,62 +115,200 @@ def show(
         click.echo(plan_to_json(chosen.plan))
         return
     mappings = load_mappings(settings.mappings_dir)
-    click.echo(f"version {chosen.version} of {len(found)} ({fmt_time(chosen.created_at)})")
+    locale = locale or mappings.organization.default_locale
+    texts = texts_for(mappings, locale)
+    click.echo(
+        f"{label(texts, 'report', 'version')} {chosen.version} {label(texts, 'report', 'of')} "
+        f"{len(found)} ({fmt_time(chosen.created_at)})"
+    )
     click.echo(plan_report(chosen.plan, mappings, locale))
+    if show_texts:
+        earlier = [v for v in found if v.version < chosen.version]
+        click.echo("")
+        click.echo(
+            _texts_of(
+                chosen.plan,
+                mappings,
+                locale,
+                previous=earlier[-1].plan if earlier else None,
+                version=chosen.version,
+            )
+        )
     if active:
-        click.echo("\nHolds in the store now:")
+        click.echo("\n" + label(texts, "report", "holds_now"))
         for hold in active:
             until = fmt_time(hold.expires_at) if hold.expires_at else "-"
             click.echo(
-                f"  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  {hold.status:<9} "
-                f"until {until}"
+                f"  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
+                f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
             )
 
 
 @plan.command("try")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--mappings", "directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--at", "at", help="Plan as if it were this moment (ISO 8601, with offset).")
-@click.option("--locale", help="Language of reasons and checklist (default: the rules').")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--locale", help="Language of the output (default: the rules').")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan(s) as JSON.")
+@click.option(
+    "--show-texts", is_flag=True, help="Also print every comment, answer and mail it would send."
+)
 @reports_errors
 def try_(
-    file: Path, directory: Path | None, at: str | None, locale: str | None, as_json: bool
+    path: Path,
+    directory: Path | None,
+    at: str | None,
+    locale: str | None,
+    as_json: bool,
+    show_texts: bool,
 ) -> None:
-    """Dry-run the rules on a proposal in FILE (JSON); nothing is stored or sent.
+    """Dry-run the rules on a proposal FILE (JSON), or on every ``*.json`` in a FOLDER;
+    nothing is stored or sent.
 
-    Every catalogue item and budget counts as free and no advisor as busy. The file has
-    the shape of ``decidim-bridge decidim proposal`` output; see mappings/examples/.
+    One file is planned with every catalogue item and budget free and no advisor busy. A
+    folder is planned in date order, each plan seeing the loads, stock and budgets the
+    ones before it left; the spread per advisor, refused offers and the budget left per
+    wijk follow. Files have the shape of ``decidim-bridge decidim proposal`` output; see
+    mappings/examples/.
     """
-    from decidim_bridge.intake.proposal_json import proposal_from_json
     from decidim_bridge.pipeline import preview_plan
     from decidim_bridge.plan.report import plan_report
     from decidim_bridge.plan.serialize import plan_to_json
 
     mappings = load_mappings(directory or load_settings().mappings_dir)
-    try:
-        payload = json.loads(file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise click.ClickException(f"{file}: not valid JSON: {exc}") from exc
-    proposal = proposal_from_json(payload)
-    now = time.time()
-    if at:
-        try:
-            moment = datetime.fromisoformat(at)
-        except ValueError as exc:
-            raise click.ClickException(f"--at: {exc}") from exc
-        if moment.tzinfo is None:
-            raise click.ClickException("--at needs a time zone offset, e.g. +02:00")
-        now = moment.timestamp()
+    locale = locale or mappings.organization.default_locale
+    moment = _moment(at)
+    if path.is_dir():
+        _try_batch(path, mappings, moment, locale, as_json, show_texts)
+        return
+    proposal = _read_proposal(path)
     decision = mappings.scope.decide_on_proposal(proposal)
-    result = preview_plan(proposal, mappings, now, space_key=decision.space_key)
+    result = preview_plan(proposal, mappings, moment or time.time(), space_key=decision.space_key)
     if as_json:
         click.echo(plan_to_json(result))
         return
-    click.echo(f"scope: {decision.reason}")
+    texts = texts_for(mappings, locale)
+    if decision.in_scope and decision.rule is not None:
+        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
+    else:
+        where = f"{label(texts, 'report', 'not_in_scope')} ({decision.reason})"
+    click.echo(f"{label(texts, 'report', 'scope')}: {where}")
     if not decision.in_scope:
-        click.echo("(the bridge would not plan this proposal; planned anyway for this try)")
+        click.echo(label(texts, "report", "out_of_scope"))
     click.echo(plan_report(result, mappings, locale))
+    if show_texts:
+        click.echo("")
+        click.echo(_texts_of(result, mappings, locale, proposal=proposal))
+
+
+def _moment(at: str | None) -> float | None:
+    if not at:
+        return None
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise click.ClickException(f"--at: {exc}") from exc
+    if moment.tzinfo is None:
+        raise click.ClickException("--at needs a time zone offset, e.g. +02:00")
+    return moment.timestamp()
+
+
+def _read_proposal(path: Path) -> Proposal:
+    from decidim_bridge.intake.proposal_json import proposal_from_json
+
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise click.ClickException(f"{path}: not valid JSON: {exc}") from exc
+    return proposal_from_json(payload)
+
+
+def _texts_of(
+    result: Plan,
+    mappings: Mappings,
+    locale: str,
+    *,
+    proposal: Proposal | None = None,
+    previous: Plan | None = None,
+    version: int = 1,
+) -> str:
+    """What the writer would record for ``result``, rendered with the ledger's options
+    (the answer shown as if Decidim allows answers)."""
+    from decidim_bridge.writeback.ledger import options_for
+    from decidim_bridge.writeback.preview import effects_text, preview_effects
+    from decidim_bridge.writeback.templates import message_templates
+
+    settings = load_settings()
+    options = options_for(settings, mappings, _ANSWERS_ALLOWED)
+    effects = preview_effects(
+        result,
+        mappings,
+        options=options,
+        templates=message_templates(mappings),
+        version=version,
+        previous=previous,
+        proposal=proposal,
+    )
+    return effects_text(effects, mappings, locale)
+
+
+class _AnswersAllowed:
+    """Capabilities assumed by a preview: Decidim takes comments and answers."""
+
+    can_comment = True
+    can_answer = True
+
+
+_ANSWERS_ALLOWED = _AnswersAllowed()
+
+
+def _try_batch(
+    folder: Path,
+    mappings: Mappings,
+    moment: float | None,
+    locale: str,
+    as_json: bool,
+    show_texts: bool,
+) -> None:
+    from decidim_bridge.plan.batch import budget_left, plan_batch
+    from decidim_bridge.plan.batch_report import batch_report
+    from decidim_bridge.plan.serialize import plan_to_json
+
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise click.ClickException(f"{folder}: no *.json proposal files")
+    proposals = [_read_proposal(file) for file in files]
+    started = time.time()
+
+    def when(proposal: Proposal) -> float:
+        if moment is not None:
+            return moment
+        return proposal.published_at.timestamp() if proposal.published_at else started
+
+    result = plan_batch(
+        proposals,
+        mappings,
+        moment=when,
+        space_key=lambda p: mappings.scope.decide_on_proposal(p).space_key,
+    )
+    if as_json:
+        plans = [json.loads(plan_to_json(p)) for p in result.plans]
+        summary = {
+            "leads": result.leads,
+            "co_advisors": result.co,
+            "refused": [r.__dict__ for r in result.refused],
+            "budget_left": budget_left(mappings, result),
+        }
+        click.echo(json.dumps({"plans": plans, "summary": summary}, indent=2))
+        return
+    click.echo(batch_report(result, mappings, locale))
+    if show_texts:
+        by_id = {str(p.id): p for p in proposals}
+        for planned in result.plans:
+            click.echo("")
+            click.echo(
+                _texts_of(planned, mappings, locale, proposal=by_id.get(planned.proposal_id))
+            )
 
 
 @plan.command("holds")
@@ -169,14 +325,16 @@ def holds(proposal_id: str | None, status: str | None) -> None:
     with db.read() as conn:
         rows = store.holds(conn, settings.tenant, proposal_id, status)
         stock = store.stock(conn, settings.tenant)
+    mappings = load_mappings(settings.mappings_dir)
+    texts = texts_for(mappings, mappings.organization.default_locale)
     for hold in rows:
         until = fmt_time(hold.expires_at) if hold.expires_at else "-"
         click.echo(
             f"{hold.proposal_id:>8}  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
-            f"{hold.status:<9} until {until}"
+            f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
         )
     if proposal_id is None:
-        click.echo("\nreserved / capacity:")
+        click.echo("\n" + label(texts, "report", "reserved"))
         for (kind, item_id), (capacity, reserved) in sorted(stock.items()):
             if reserved:
                 click.echo(f"  {kind:<8} {item_id:<28} {reserved:>8} / {capacity}")
@@ -193,6 +351,53 @@ def release_expired() -> None:
     click.echo(f"{count} hold(s) released")
 
 
+@click.command("coverage")
+@click.option("--mappings", "directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "start", help="First day to look at absences (default: today).")
+@click.option("--weeks", type=click.IntRange(1, 104), default=6, show_default=True)
+@click.option("--locale", help="Language of the output (default: the rules').")
+@click.option("--json", "as_json", is_flag=True, help="Print the coverage as JSON.")
+@reports_errors
+def coverage(
+    directory: Path | None, start: str | None, weeks: int, locale: str | None, as_json: bool
+) -> None:
+    """Every wijk x theme with its lead candidates, the combinations only the coordinator
+    covers, single points of failure, and who takes over during each absence in the
+    coming weeks."""
+    from datetime import date, timedelta
+
+    from decidim_bridge.plan.coverage import coverage as compute
+    from decidim_bridge.plan.coverage_report import coverage_report
+
+    mappings = load_mappings(directory or load_settings().mappings_dir)
+    try:
+        first = date.fromisoformat(start) if start else date.today()
+    except ValueError as exc:
+        raise click.ClickException(f"--from: {exc}") from exc
+    result = compute(mappings, first, first + timedelta(weeks=weeks) - timedelta(days=1))
+    if as_json:
+        data = {
+            "from": result.first.isoformat(),
+            "to": result.last.isoformat(),
+            "cells": [c.__dict__ for c in result.cells],
+            "only_coordinator": [[c.district_id, c.theme_id] for c in result.uncovered],
+            "single": [[c.district_id, c.theme_id, c.candidates[0]] for c in result.single],
+            "absences": [
+                {
+                    "advisor": a.advisor_id,
+                    "from": a.absence.start.isoformat(),
+                    "to": a.absence.end.isoformat(),
+                    "stand_ins": [s.__dict__ for s in a.stand_ins],
+                }
+                for a in result.absences
+            ],
+        }
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(coverage_report(result, mappings, locale))
+
+
 def register(group: click.Group) -> None:
     group.add_command(check_mappings)
+    group.add_command(coverage)
     group.add_command(plan)

@@ -30,6 +30,7 @@ from decidim_bridge.decidim.models import (
     Component,
     PrivateNote,
     ProposalAdmin,
+    SpacesOverview,
     WhoAmI,
 )
 from decidim_bridge.decidim.transport import GraphQLTransport
@@ -246,6 +247,12 @@ class DecidimClient:
             raise NotFound(f"{space_type} {key} is not visible in Decidim.")
         loaded = mapping.load(schemas.SpaceWithComponentsSchema(), found, "components")
         return mapping.components(loaded)
+
+    def list_spaces(self) -> SpacesOverview:
+        """Every participatory process and assembly with its components, and the
+        organization's taxonomies (``decidim-bridge decidim spaces``)."""
+        loaded = mapping.load(schemas.SpacesSchema(), self.execute("spaces"), "spaces")
+        return mapping.spaces_overview(loaded)
 
     def _assembly_id(self, slug: str) -> str | None:
         assemblies = self.execute("assemblies").get("assemblies") or []

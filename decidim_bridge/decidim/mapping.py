@@ -15,6 +15,8 @@ from decidim_bridge.decidim.models import (
     DecidimUser,
     PrivateNote,
     ProposalAdmin,
+    SpacesOverview,
+    TaxonomyNode,
     WhoAmI,
 )
 from decidim_bridge.errors import DecidimError
@@ -185,4 +187,27 @@ def private_note(loaded: dict[str, Any]) -> PrivateNote:
         body=loaded["body"],
         created_at=loaded.get("created_at"),
         author=admin_user(author) if author else None,
+    )
+
+
+def taxonomy_tree(loaded: dict[str, Any]) -> TaxonomyNode:
+    return TaxonomyNode(
+        id=loaded["id"],
+        name=texts(loaded.get("name")),
+        children=tuple(taxonomy_tree(c) for c in loaded.get("children") or () if c),
+    )
+
+
+def spaces_overview(loaded: dict[str, Any]) -> SpacesOverview:
+    organization = loaded.get("organization") or {}
+    spaces = [
+        (space(s, slug=s.get("slug")), tuple(components(s)))
+        for key in ("participatory_processes", "assemblies")
+        for s in loaded.get(key) or ()
+        if s
+    ]
+    return SpacesOverview(
+        organization=texts(organization.get("name")),
+        spaces=tuple(spaces),
+        taxonomies=tuple(taxonomy_tree(t) for t in organization.get("taxonomies") or () if t),
     )

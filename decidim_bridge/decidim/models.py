@@ -87,3 +87,22 @@ class ProposalAdmin:
     @property
     def evaluator_nicknames(self) -> frozenset[str]:
         return frozenset(u.nickname for u in self.evaluators if u.nickname)
+
+
+@dataclass(frozen=True)
+class TaxonomyNode:
+    """A taxonomy with its children, as the organization defines them."""
+
+    id: str
+    name: dict[str, str]
+    children: tuple[TaxonomyNode, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpacesOverview:
+    """What ``decidim spaces`` prints: every process and assembly with its components, and
+    the organization's taxonomies."""
+
+    organization: dict[str, str]
+    spaces: tuple[tuple[ParticipatorySpace, tuple[Component, ...]], ...]
+    taxonomies: tuple[TaxonomyNode, ...]

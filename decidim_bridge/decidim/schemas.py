@@ -131,6 +131,42 @@ class SpaceWithComponentsSchema(_Base):
     )
 
 
+class TaxonomyTreeSchema(_Base):
+    """A taxonomy with its children (``spaces`` reads two levels below each root)."""
+
+    id = GraphQLId(required=True)
+    name = _texts()
+    children = fields.List(
+        fields.Nested(lambda: TaxonomyTreeSchema(), allow_none=True),
+        allow_none=True,
+        load_default=list,
+    )
+
+
+class OrganizationTaxonomiesSchema(_Base):
+    name = _texts()
+    taxonomies = fields.List(
+        fields.Nested(TaxonomyTreeSchema, allow_none=True), allow_none=True, load_default=list
+    )
+
+
+class SpacesSchema(_Base):
+    """The ``Spaces`` query: organization with taxonomies, processes and assemblies."""
+
+    organization = fields.Nested(OrganizationTaxonomiesSchema, allow_none=True, load_default=None)
+    participatory_processes = fields.List(
+        fields.Nested(SpaceWithComponentsSchema, allow_none=True),
+        data_key="participatoryProcesses",
+        allow_none=True,
+        load_default=list,
+    )
+    assemblies = fields.List(
+        fields.Nested(SpaceWithComponentsSchema, allow_none=True),
+        allow_none=True,
+        load_default=list,
+    )
+
+
 class SpaceSlugSchema(_Base):
     id = GraphQLId(required=True)
     slug = fields.String(allow_none=True, load_default=None)

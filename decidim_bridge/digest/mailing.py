@@ -16,6 +16,7 @@ from decidim_bridge.digest.audience import AudienceDigest, audience_digests
 from decidim_bridge.digest.model import Period
 from decidim_bridge.digest.render import render_digest_mail
 from decidim_bridge.plan_versions import current_versions
+from decidim_bridge.policy import policy_for
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as outbox_store
@@ -58,6 +59,7 @@ def digest_mails(
     ref_prefix: str,
     templates: MessageTemplates,
     mappings: Mappings,
+    reply_to: str | None = None,
 ) -> list[DigestMail]:
     """The mail effect of every subscriber with something to report and an address."""
     result = []
@@ -85,6 +87,7 @@ def digest_mails(
             rendered=render_digest_mail(item.digest, mappings, templates),
             locale=item.digest.locale,
             mail_from=mail_from,
+            reply_to=reply_to,
             extra={
                 "stakeholder_id": stakeholder.id,
                 "period": [period.since.isoformat(), period.until.isoformat()],
@@ -98,14 +101,16 @@ def record_digest_mails(
     db: Database, settings: Settings, mappings: Mappings, period: Period, now: float
 ) -> list[DigestMail]:
     """Record the digest mails of ``period`` for the configured organization (once each)."""
+    policy = policy_for(settings, mappings)
     with db.read() as conn:
         plans = [v.plan for v in current_versions(conn, settings.tenant)]
     mails = digest_mails(
         audience_digests(plans, mappings, period, now),
         tenant=settings.tenant,
         period=period,
-        mail_from=settings.mail_from,
-        ref_prefix=settings.ref_prefix,
+        mail_from=policy.mail_from,
+        ref_prefix=policy.ref_prefix,
+        reply_to=policy.reply_to,
         templates=message_templates(mappings),
         mappings=mappings,
     )

@@ -121,6 +121,21 @@ class WorkCalendar:
             return moment.astimezone(self.zone).date()
         return datetime.fromtimestamp(moment, self.zone).date()
 
+    def start_of_day(self, day: date) -> float:
+        """Epoch seconds of the first second of ``day`` in the municipality's time zone."""
+        return datetime.combine(day, time(0, 0, 0), tzinfo=self.zone).timestamp()
+
+    def working_days_before(self, end: date, days: int) -> date:
+        """The working day ``days`` working days before ``end`` (``end`` never counts)."""
+        day, counted = end, 0
+        for _ in range(_MAX_DAYS):
+            if counted >= days:
+                return day
+            day -= timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return day
+
     def end_of_day(self, day: date) -> float:
         """Epoch seconds of the last second of ``day`` in the municipality's time zone."""
         return datetime.combine(day, time(23, 59, 59), tzinfo=self.zone).timestamp()

@@ -33,6 +33,7 @@ from decidim_bridge.plan.model import (
     Plan,
     Reason,
 )
+from decidim_bridge.plan.needed import needed_date
 from decidim_bridge.plan.offers import OfferTerms, offer_budget, offer_resources
 from decidim_bridge.plan.service import service_purchase
 from decidim_bridge.plan.stakeholders import link_stakeholders
@@ -122,6 +123,7 @@ def build_plan(
         previous.assignment if previous is not None else None,
         chosen=steering.lead,
     )
+    needed = needed_date(text, mappings, start)
     terms = OfferTerms(
         mappings,
         state.availability,
@@ -132,6 +134,7 @@ def build_plan(
         calendar,
         hold_floor=date.fromisoformat(expectations.decision_by),
         steering=steering,
+        needed_by=needed[0] if needed is not None else None,
     )
     resources, resource_notes = offer_resources(text, classification, terms)
     budget = offer_budget(text, classification, terms)

@@ -99,6 +99,9 @@ class Hold:
     status: str  # held | confirmed
     held_at: float
     expires_at: float | None  # None once confirmed
+    #: When the reservation starts to count: the day the item is needed minus its lead
+    #: time (None: from the moment it was made).
+    starts_at: float | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)

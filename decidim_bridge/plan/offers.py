@@ -75,14 +75,31 @@ class OfferTerms:
     calendar: WorkCalendar
     hold_floor: date  # a new hold lasts at least until this day (the promised decision)
     steering: Steering = NO_STEERING  # offers confirmed or released by a person
+    needed_by: date | None = None  # the day the initiative needs its items (from its text)
+
+    def period(self, lead_time_days: int) -> tuple[float, float] | None:
+        """When a hold on an item with this lead time counts, if the needed day is known:
+        from the lead time before that day (not before today) to the end of it."""
+        if self.needed_by is None or self.needed_by < self.today:
+            return None
+        first = max(self.today, self.calendar.working_days_before(self.needed_by, lead_time_days))
+        return self.calendar.start_of_day(first), self.calendar.end_of_day(self.needed_by)
 
     def ready_date(self, lead_time_days: int) -> str:
         return self.calendar.add_working_days(self.start, lead_time_days).isoformat()
 
-    def hold(self, kind: str, item_id: str, quantity: int, hold_days: int) -> Hold:
+    def hold(
+        self,
+        kind: str,
+        item_id: str,
+        quantity: int,
+        hold_days: int,
+        period: tuple[float, float] | None = None,
+    ) -> Hold:
         """The initiative's existing hold when it still fits, else a new one.
 
-        A new hold lasts ``hold_days`` working days, and at least until the decision date.
+        A new hold lasts ``hold_days`` working days, and at least until the decision date;
+        with a ``period`` (the item is needed on a known day) it counts only then.
         """
         confirm = self.stage == ACCEPTED or self.steering.confirmed(kind, item_id)
         own = self.availability.own_holds.get((kind, item_id))
@@ -93,6 +110,8 @@ class OfferTerms:
                 return own
         if confirm:
             return Hold(kind, item_id, quantity, CONFIRMED, self.now, None)
+        if period is not None:
+            return Hold(kind, item_id, quantity, HELD, self.now, period[1], starts_at=period[0])
         calendar = self.calendar
         last_day = max(calendar.add_working_days(self.today, hold_days), self.hold_floor)
         return Hold(kind, item_id, quantity, HELD, self.now, calendar.end_of_day(last_day))
@@ -201,10 +220,13 @@ def _offer_one(
                 ),
             )
     for resource, evidence in local:
-        free = terms.availability.resources.get(resource.id, resource.quantity)
+        period = terms.period(resource.lead_time_days)
+        free = terms.availability.free_resource(resource.id, resource.quantity, period)
         if free < resource.per_initiative:
             continue
-        hold = terms.hold("resource", resource.id, resource.per_initiative, resource.hold_days)
+        hold = terms.hold(
+            "resource", resource.id, resource.per_initiative, resource.hold_days, period
+        )
         choice = terms.steering.offer("resource", resource.id)
         if hold.status == CONFIRMED and choice is not None:
             status = make_reason(
@@ -217,6 +239,15 @@ def _offer_one(
         elif hold.status == CONFIRMED:
             status = make_reason(
                 mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
+            )
+        elif hold.starts_at is not None and terms.needed_by is not None:
+            status = make_reason(
+                mappings,
+                "resource.held_period",
+                resource=resource.id,
+                quantity=hold.quantity,
+                needed_date=terms.needed_by.isoformat(),
+                from_date=terms.calendar.local_date(hold.starts_at).isoformat(),
             )
         else:
             status = make_reason(
@@ -236,7 +267,9 @@ def _offer_one(
             (evidence,),
             (match(resource, evidence), status),
         )
-    free = terms.availability.resources.get(first.id, first.quantity)
+    free = terms.availability.free_resource(
+        first.id, first.quantity, terms.period(first.lead_time_days)
+    )
     unavailable = make_reason(
         mappings,
         "resource.unavailable",

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from decidim_bridge.plan.calendar import calendar_for
-from decidim_bridge.plan.model import Plan, Reason
+from decidim_bridge.plan.model import Plan, Reason, ResourceOffer
 from decidim_bridge.plan.texts import (
     checklist_text,
     format_date,
@@ -35,9 +35,13 @@ def _moment(epoch: float | None, mappings: Mappings, locale: str) -> str:
 
 
 def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> str:
-    """Every decision of ``plan`` and why, section by section."""
+    """Every decision of ``plan`` and why, section by section, labelled in ``locale``."""
     locale = locale or mappings.organization.default_locale
     texts = texts_for(mappings, locale)
+
+    def w(key: str) -> str:
+        return label(texts, "report", key)
+
     c = plan.classification
     out: list[str] = []
     title = f"{plan.reference or plan.proposal_id}: {plan.title}"
@@ -45,45 +49,38 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
     out.append("=" * min(len(title), 100))
     computed = datetime.fromtimestamp(plan.computed_at, UTC).isoformat(timespec="seconds")
     out.append(
-        f"stage: {label(texts, 'stage', plan.stage)} | component {plan.component_id} | "
-        f"rules: {plan.expectations.rule} | computed {computed}"
+        f"{w('stage')}: {label(texts, 'stage', plan.stage)} | {w('component')} "
+        f"{plan.component_id} | {w('rules')}: {plan.expectations.rule} | "
+        f"{w('computed')} {computed}"
     )
     if plan.url:
-        out.append(f"url: {plan.url}")
+        out.append(f"{w('url')}: {plan.url}")
     if plan.flags:
         out.append("")
-        out.append("ATTENTION")
+        out.append(w("attention"))
         out += _lines(plan.flags, mappings, locale, "  ")
     out.append("")
     district = name_of("district", c.district_id, mappings, locale) if c.district_id else "-"
     themes = ", ".join(
         f"{name_of('theme', t.theme_id, mappings, locale)} ({t.score})" for t in c.themes
     )
-    out.append(f"Classification: district {district}; themes {themes or '-'}")
+    out.append(f"{w('classification')}: {w('district')} {district}; {w('themes')} {themes or '-'}")
     out += _lines(c.reasons, mappings, locale, "  ")
     a = plan.assignment
     out.append("")
-    load_note = "" if a.counts_load else " (not counted in workload)"
-    fallback = " [coordinator fallback]" if a.fallback else ""
-    out.append(f"Lead: {a.lead.name} <{a.lead.email}>{fallback}{load_note}")
+    load_note = "" if a.counts_load else f" ({w('no_load')})"
+    fallback = f" [{w('fallback')}]" if a.fallback else ""
+    out.append(f"{w('lead')}: {a.lead.name} <{a.lead.email}>{fallback}{load_note}")
     out += _lines([a.lead.reason], mappings, locale, "  ")
     for role in a.co_advisors:
         theme = name_of("theme", role.theme_id or "", mappings, locale)
-        out.append(f"Co-advisor: {role.name} <{role.email}> for {theme}")
+        out.append(f"{w('co_advisor')}: {role.name} <{role.email}> {w('for_theme')} {theme}")
         out += _lines([role.reason], mappings, locale, "  ")
     out += _lines(a.reasons, mappings, locale, "  ")
     out.append("")
-    out.append("Catalogue offers:" if plan.resources else "Catalogue offers: none")
+    out.append(f"{w('offers')}:" if plan.resources else f"{w('offers')}: {w('none')}")
     for offer in plan.resources:
-        hold = ""
-        if offer.hold is not None:
-            until = (
-                _moment(offer.hold.expires_at, mappings, locale) if offer.hold.expires_at else "-"
-            )
-            hold = f" until {until}"
-        name = name_of("resource", offer.resource_id, mappings, locale)
-        ready = format_date(offer.ready_by, texts)
-        out.append(f"  * {name} x{offer.quantity}: {offer.status}{hold}; ready by {ready}")
+        out.append(f"  * {offer_line(offer, mappings, locale)}")
         out += _lines(offer.reasons, mappings, locale, "    ")
     for note in plan.notes:
         out.append(f"  - {reason_text(note.code, note.args, mappings, locale)}")
@@ -91,38 +88,54 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
     out.append("")
     if b.budget_id:
         amount = format_money(b.amount_cents, texts)
-        out.append(
-            f"Budget: {name_of('budget', b.budget_id, mappings, locale)}: {b.status}, {amount}"
-        )
+        budget = name_of("budget", b.budget_id, mappings, locale)
+        out.append(f"{w('budget')}: {budget}: {label(texts, 'offer', b.status)}, {amount}")
     else:
-        out.append("Budget: none")
+        out.append(f"{w('budget')}: {w('none')}")
     out += _lines(b.reasons, mappings, locale, "  ")
     out += _lines(b.warnings, mappings, locale, "  ! ")
     out.append("")
-    out.append("Stakeholders:" if plan.stakeholders else "Stakeholders: none")
+    out.append(
+        f"{w('stakeholders')}:" if plan.stakeholders else f"{w('stakeholders')}: {w('none')}"
+    )
     for link in plan.stakeholders:
-        now = ", inform now" if link.inform_now else ""
+        now = f", {w('inform_now')}" if link.inform_now else ""
         who = name_of("stakeholder", link.stakeholder_id, mappings, locale)
-        out.append(f"  * {who} [{link.kind}]: {link.action}{now}")
+        action = label(texts, "action", link.action)
+        out.append(f"  * {who} [{link.kind}]: {action}{now}")
         out += _lines([link.reason], mappings, locale, "    ")
     e = plan.expectations
     out.append("")
     first, decision = format_date(e.first_contact_by, texts), format_date(e.decision_by, texts)
     out.append(
-        f"Expectations: {label(texts, 'say', e.say)}; first contact by {first}; "
-        f"decision by {decision}; tracking: {e.tracking}"
+        f"{w('expectations')}: {label(texts, 'say', e.say)}; {w('first_contact_by')} {first}; "
+        f"{w('decision_by')} {decision}; {w('tracking')}: {label(texts, 'tracking', e.tracking)}"
     )
     out += _lines(e.reasons, mappings, locale, "  ")
     s = plan.service_purchase
     out.append("")
-    out.append(f"Right to Challenge: {'flagged' if s.flagged else 'no'}")
+    out.append(f"{w('challenge')}: {w('flagged') if s.flagged else w('no')}")
     out += _lines(s.reasons, mappings, locale, "  ")
     out.append("")
-    out.append("Checklist:")
+    out.append(f"{w('checklist')}:")
     for item in plan.checklist:
-        due = f" (due {format_date(item.due, texts)})" if item.due else ""
+        due = f" ({w('due')} {format_date(item.due, texts)})" if item.due else ""
         text = checklist_text(item.key, item.args, mappings, locale)
         status = label(texts, "status", item.status)
         practice = label(texts, "practice", str(item.practice))
         out.append(f"  [{status}] {practice}: {text}{due}")
     return "\n".join(out)
+
+
+def offer_line(offer: ResourceOffer, mappings: Mappings, locale: str) -> str:
+    """``Dranghekken x10: vastgehouden tot …; klaar op …`` (one catalogue offer)."""
+    texts = texts_for(mappings, locale)
+    hold = ""
+    if offer.hold is not None and offer.hold.expires_at:
+        hold = (
+            f" {label(texts, 'report', 'until')} {_moment(offer.hold.expires_at, mappings, locale)}"
+        )
+    name = name_of("resource", offer.resource_id, mappings, locale)
+    ready = format_date(offer.ready_by, texts) if offer.ready_by else "-"
+    status = label(texts, "offer", offer.status)
+    return f"{name} x{offer.quantity}: {status}{hold}; {label(texts, 'report', 'ready_by')} {ready}"

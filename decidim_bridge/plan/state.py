@@ -12,7 +12,7 @@ win over the rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from decidim_bridge.plan.model import Hold, Plan
@@ -26,6 +26,14 @@ class Availability:
     resources: Mapping[str, int] = field(default_factory=dict)
     budgets: Mapping[str, int] = field(default_factory=dict)
     own_holds: Mapping[tuple[str, str], Hold] = field(default_factory=dict)
+    #: Free units of a catalogue item during a period (item id, first, last epoch
+    #: seconds), when the caller knows the periods of other holds; else ``resources``.
+    free_between: Callable[[str, float, float], int] | None = None
+
+    def free_resource(self, item_id: str, default: int, period: tuple[float, float] | None) -> int:
+        if period is not None and self.free_between is not None:
+            return self.free_between(item_id, *period)
+        return self.resources.get(item_id, default)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,17 @@
 """Checks across rule files: every name one file uses must be defined in another.
 
 Each check gets the loaded objects of the files it needs and the parsed documents (for
-line numbers), and returns problems. Checks whose files failed to load are skipped; their
-own errors are reported already.
+line numbers), and returns problems. A file with schema errors takes part with the items
+that did load (``Loaded.partial``), so a misspelt field in one advisor does not hide an
+unknown theme in another; items that failed count only by their id, and checks that need
+a whole file (every theme has an advisor) wait until it loads. Unknown names come with the
+closest known one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import difflib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,9 +29,28 @@ class Loaded:
 
     doc: SourceDocument
     value: Any
+    #: What did load when the file has schema errors: items that failed are plain dicts.
+    partial: Any = None
 
 
 Files = dict[str, Loaded]
+
+
+def _items(values: Iterable[Any]) -> Iterator[tuple[int, Any]]:
+    """(index, item) of the items that loaded; the index is the item's place in the file."""
+    for index, item in enumerate(values):
+        if not isinstance(item, dict):
+            yield index, item
+
+
+def suggestion(name: str, known: Iterable[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest known name ('' when none is close)."""
+    choices = list(known)
+    folded = {k.casefold(): k for k in choices}
+    close = folded.get(name.casefold()) or next(
+        iter(difflib.get_close_matches(name, choices, n=1, cutoff=0.6)), None
+    )
+    return f" Did you mean '{close}'?" if close else ""
 
 
 def _names(
@@ -42,20 +65,39 @@ def _names(
         if name not in known:
             choices = ", ".join(sorted(known)) or "none defined"
             problems.append(
-                loaded.doc.problem((*path, index), f"Unknown {what} '{name}' (known: {choices}).")
+                loaded.doc.problem(
+                    (*path, index),
+                    f"Unknown {what} '{name}'.{suggestion(name, known)} (known: {choices}).",
+                )
             )
     return problems
 
 
 def _value(files: Files, name: str) -> Any:
+    """The file's content, or what of it loaded (None: nothing usable)."""
+    loaded = files.get(name)
+    if loaded is None:
+        return None
+    return loaded.value if loaded.value is not None else loaded.partial
+
+
+def _whole(files: Files, name: str) -> Any:
+    """The file's content only when all of it loaded."""
     loaded = files.get(name)
     return None if loaded is None else loaded.value
 
 
 def _ids(files: Files, name: str, key: str) -> set[str] | None:
-    """The ids defined in file ``name`` (None when it failed to load: nothing to check)."""
+    """The ids defined in file ``name`` (None when it failed to load: nothing to check);
+    an item with errors still defines its id."""
     value = _value(files, name)
-    return {item.id for item in value[key]} if value else None
+    if not value or not isinstance(value.get(key), list | tuple):
+        return None
+    return {
+        str(item.get("id")) if isinstance(item, dict) else item.id
+        for item in value[key]
+        if not isinstance(item, dict) or item.get("id")
+    }
 
 
 def check_advisors(files: Files) -> list[Problem]:
@@ -66,7 +108,7 @@ def check_advisors(files: Files) -> list[Problem]:
     problems: list[Problem] = []
     theme_ids = _ids(files, "themes.yaml", "themes")
     district_ids = _ids(files, "districts.yaml", "districts")
-    for i, advisor in enumerate(advisors["advisors"]):
+    for i, advisor in _items(advisors["advisors"]):
         if theme_ids is not None:
             problems += _names(
                 loaded, ("advisors", i, "themes"), advisor.themes, theme_ids, "theme"
@@ -75,9 +117,9 @@ def check_advisors(files: Files) -> list[Problem]:
             problems += _names(
                 loaded, ("advisors", i, "districts"), advisor.districts, district_ids, "district"
             )
-    if themes:
-        covered = {t for a in advisors["advisors"] for t in a.themes}
-        for i, theme in enumerate(themes["themes"]):
+    if themes and _whole(files, "advisors.yaml") is not None:
+        covered = {t for _, a in _items(advisors["advisors"]) for t in a.themes}
+        for i, theme in _items(themes["themes"]):
             if theme.id not in covered:
                 problems.append(
                     files["themes.yaml"].doc.problem(
@@ -92,7 +134,11 @@ def _departments(files: Files) -> set[str] | None:
     stakeholders = _value(files, "stakeholders.yaml")
     if stakeholders is None:
         return None
-    return {s.id for s in stakeholders["stakeholders"] if s.kind == "department"}
+    return {
+        str(s["id"]) if isinstance(s, dict) else s.id
+        for s in stakeholders["stakeholders"]
+        if (s.get("kind") if isinstance(s, dict) else s.kind) == "department"
+    }
 
 
 def _references(
@@ -103,7 +149,7 @@ def _references(
     districts = _ids(files, "districts.yaml", "districts")
     themes = _ids(files, "themes.yaml", "themes")
     problems: list[Problem] = []
-    for i, item in enumerate(loaded.value[key]):
+    for i, item in _items(_value(files, name)[key]):
         if districts is not None:
             problems += _names(loaded, (key, i, "districts"), item.districts, districts, "district")
         if themes is not None:
@@ -137,11 +183,14 @@ def check_stakeholders(files: Files) -> list[Problem]:
         return []
     problems = _references(files, "stakeholders.yaml", "stakeholders")
     themes = _value(files, "themes.yaml")
-    if themes:
+    if themes and _whole(files, "stakeholders.yaml") is not None:
         portfolios = {
-            t for s in stakeholders["stakeholders"] if s.kind == "wethouder" for t in s.themes or ()
+            t
+            for _, s in _items(stakeholders["stakeholders"])
+            if s.kind == "wethouder"
+            for t in s.themes or ()
         }
-        for i, theme in enumerate(themes["themes"]):
+        for i, theme in _items(themes["themes"]):
             if theme.id not in portfolios:
                 problems.append(
                     files["themes.yaml"].doc.problem(
@@ -159,10 +208,10 @@ def check_taxonomy_names(files: Files) -> list[Problem]:
         return []
     owner: dict[str, str] = {}
     problems: list[Problem] = []
-    for district in districts["districts"]:
+    for _, district in _items(districts["districts"]):
         for name in district.taxonomy_names:
             owner[name] = f"district '{district.id}'"
-    for i, theme in enumerate(themes["themes"]):
+    for i, theme in _items(themes["themes"]):
         for name in theme.taxonomy_names:
             if name in owner:
                 problems.append(
@@ -253,8 +302,18 @@ CHECKS: tuple[Callable[[Files], list[Problem]], ...] = (
 
 
 def run_all(files: Files, today: date) -> list[Problem]:
-    """Every cross-file problem; ``today`` is the year holiday names are looked up around."""
+    """Every cross-file problem; ``today`` is the year holiday names are looked up around.
+
+    A check that cannot read what loaded of a broken file is left out: that file's own
+    errors are reported, and the check runs once they are fixed.
+    """
+    def expectations(checked: Files) -> list[Problem]:
+        return check_expectations(checked, today)
+
     problems: list[Problem] = []
-    for check in CHECKS:
-        problems += check(files)
-    return problems + check_expectations(files, today)
+    for check in (*CHECKS, expectations):
+        try:
+            problems += check(files)
+        except (KeyError, AttributeError, TypeError):
+            continue
+    return problems

@@ -30,8 +30,10 @@ class Id(fields.Field[str]):
             raise ValidationError("Must be a short name such as 'noord' or 'a-de-vries'.")
         text = str(value)
         if not ID_PATTERN.match(text):
+            fixed = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-")
+            hint = f" Did you mean '{fixed}'?" if fixed and ID_PATTERN.match(fixed) else ""
             raise ValidationError(
-                f"'{text}' is not a valid name: use lower-case letters, digits, '-' or '_'."
+                f"'{text}' is not a valid name: use lower-case letters, digits, '-' or '_'." + hint
             )
         return text
 
@@ -89,6 +91,13 @@ class Money(fields.Field[int]):
         if isinstance(value, int):
             cents = value * 100
         elif isinstance(value, float):
+            written = getattr(value, "written", "") or repr(value)
+            if re.fullmatch(r"\d+\.\d{3,}", written.strip()):
+                raise ValidationError(
+                    f"'{written}' is ambiguous: a dot groups thousands in Dutch but is a "
+                    f"decimal point here. Write {written.replace('.', '')} or "
+                    f"'EUR {written},00' (in quotes)."
+                )
             cents = round(value * 100)
         elif isinstance(value, str) and (match := _MONEY.match(value)):
             cents = int(match.group(1).replace(".", "")) * 100 + int(

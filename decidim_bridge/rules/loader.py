@@ -21,7 +21,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError
 
 from decidim_bridge.errors import MappingError
-from decidim_bridge.rules import crosscheck, model, schemas, textcheck
+from decidim_bridge.rules import crosscheck, languages, model, schemas, textcheck
 from decidim_bridge.rules.crosscheck import Files, Loaded
 from decidim_bridge.rules.yamlsource import Problem, SourceDocument, parse
 
@@ -39,7 +39,7 @@ def _vocabulary() -> list[str]:
             if isinstance(nested, Schema):
                 walk(nested)
 
-    for schema_cls in schemas.FILE_SCHEMAS.values():
+    for schema_cls in (*schemas.FILE_SCHEMAS.values(), *schemas.OPTIONAL_FILE_SCHEMAS.values()):
         walk(schema_cls())
     walk(schemas.TextsFileSchema())
     names.update({"word", "forms", "compounds", "exclude"})
@@ -107,7 +107,8 @@ def _load_file(
     try:
         value = schema.load(doc.data)
     except ValidationError as exc:
-        return Loaded(doc, None), problems + _schema_problems(doc, exc, vocabulary)
+        partial = exc.valid_data if isinstance(exc.valid_data, dict) else None
+        return Loaded(doc, None, partial), problems + _schema_problems(doc, exc, vocabulary)
     return Loaded(doc, None if problems else value), problems
 
 
@@ -118,9 +119,20 @@ def check(
 
     ``today`` (default: the current date) is the year public holiday names are checked around.
     """
+    mappings, _, problems = inspect(directory, today=today)
+    return mappings, problems
+
+
+def inspect(
+    directory: str | Path, *, today: date | None = None
+) -> tuple[model.Mappings | None, model.Mappings | None, list[Problem]]:
+    """(the mappings when nothing is wrong, the mappings as far as they could be put
+    together despite problems, every problem). The second lets ``check-mappings`` render
+    the templates and plan the examples even when, say, a reason line has an unknown
+    placeholder, so one run reports everything; it is never used to plan for real."""
     root = Path(directory)
     if not root.is_dir():
-        return None, [Problem(str(root), None, "", "Not a directory.")]
+        return None, None, [Problem(str(root), None, "", "Not a directory.")]
     vocabulary = _vocabulary()
     files: Files = {}
     problems: list[Problem] = []
@@ -137,6 +149,13 @@ def check(
         loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
         files[name] = loaded
         problems += found
+    optional: Files = {}
+    for name, schema_cls in schemas.OPTIONAL_FILE_SCHEMAS.items():
+        if (root / name).is_file():
+            loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
+            optional[name] = loaded
+            problems += found
+    files.update(optional)
     texts: dict[str, model.LocaleTexts] = {}
     text_files = sorted((root / TEXTS_DIR).glob("*.yaml")) if (root / TEXTS_DIR).is_dir() else []
     for path in text_files:
@@ -145,14 +164,13 @@ def check(
         loaded, found = _load_file(raw, name, schemas.TextsFileSchema(), vocabulary)
         problems += found
         if loaded.value is not None:
-            found = textcheck.check_texts(loaded.doc, loaded.value, path.stem)
-            problems += found
-            if not found:
-                texts[path.stem] = loaded.value
+            problems += textcheck.check_texts(loaded.doc, loaded.value, path.stem)
+            texts[path.stem] = loaded.value
     problems += crosscheck.run_all(files, today or date.today())
     scope = files["scope.yaml"].value
     if scope is not None:
         organization = scope["organization"]
+        problems += languages.missing_translations(files, organization.locales)
         for locale in organization.locales:
             if not (root / TEXTS_DIR / f"{locale}.yaml").is_file():
                 problems.append(
@@ -163,9 +181,18 @@ def check(
                         f"File is missing: scope.yaml lists locale '{locale}'.",
                     )
                 )
+    best_effort = None
+    if all(loaded.value is not None for loaded in files.values()):
+        default = scope["organization"].default_locale
+        if default in texts:
+            usable = {locale: textcheck.usable(t) for locale, t in texts.items()}
+            try:
+                best_effort = _assemble(files, usable, root, digest.hexdigest())
+            except (KeyError, AttributeError, TypeError, ValueError):
+                best_effort = None
     if problems:
-        return None, problems
-    return _assemble(files, texts, root, digest.hexdigest()), []
+        return None, best_effort, problems
+    return _assemble(files, texts, root, digest.hexdigest()), best_effort, []
 
 
 def _assemble(
@@ -191,6 +218,7 @@ def _assemble(
         texts=texts,
         source=str(root),
         digest=digest,
+        policy=files["policy.yaml"].value if "policy.yaml" in files else model.Policy(),
     )
     return mappings
 

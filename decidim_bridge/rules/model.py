@@ -8,9 +8,10 @@ Ids are the short names the files use to refer to each other (``noord``, ``groen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from decidim_bridge.rules.keywords import Keyword, KeywordIndex
 
@@ -400,8 +401,24 @@ class Derived(TypedDict, total=False):
     # Caches of the plan engine (``plan.calendar``, ``plan.texts``); the calendar is the plan
     # engine's ``WorkCalendar``, which the rules do not import.
     calendar: object
+    needed_pattern: re.Pattern[str]  # plan.needed: dates written in a proposal's text
     rendered: dict[tuple[object, ...], str]
     reason_texts: dict[tuple[object, ...], str]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Municipal policy from ``policy.yaml``; None: the (deprecated) setting or the default
+    applies (``decidim_bridge.policy`` resolves them)."""
+
+    reference_prefix: str | None = None
+    sender_name: str | None = None
+    sender_email: str | None = None
+    reply_to: str | None = None
+    publication: str | None = None
+    #: Where residents report a complaint: ``{"name": {locale: text}, "url", "phone",
+    #: "email"}`` (for non-initiative contributions).
+    reporting_channel: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -427,6 +444,7 @@ class Mappings:
     texts: dict[str, LocaleTexts]
     source: str = ""
     digest: str = ""
+    policy: Policy = field(default_factory=Policy)
     derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:

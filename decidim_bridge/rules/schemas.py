@@ -644,6 +644,54 @@ class ServicePurchaseFileSchema(_Strict):
         )
 
 
+# --- policy.yaml (optional) ---------------------------------------------------------------
+
+
+class SenderSchema(_Strict):
+    name = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    email = fields.Email(required=True)
+
+
+class ReportingChannelSchema(_Strict):
+    """Where residents report something that is not an initiative (a complaint)."""
+
+    name = Localized(required=True)
+    url = fields.Url(load_default=None, require_tld=False, schemes={"http", "https"})
+    phone = fields.String(load_default=None)
+    email = fields.Email(load_default=None)
+
+
+class PolicyFileSchema(_Strict):
+    reference_prefix = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^[A-Z0-9]{1,6}$", error="Use 1 to 6 capital letters or digits, e.g. 'LB'."
+        ),
+    )
+    sender = fields.Nested(SenderSchema, load_default=None)
+    reply_to = fields.Email(load_default=None)
+    publication = fields.String(
+        load_default=None, validate=validate.OneOf(["automatic", "after-approval"])
+    )
+    reporting_channel = fields.Nested(ReportingChannelSchema, load_default=None)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Policy:
+        sender = data["sender"] or {}
+        return model.Policy(
+            reference_prefix=data["reference_prefix"],
+            sender_name=sender.get("name"),
+            sender_email=sender.get("email"),
+            reply_to=data["reply_to"],
+            publication=data["publication"],
+            reporting_channel=data["reporting_channel"],
+        )
+
+
+#: Optional rule files: when missing, the bridge's settings and defaults apply.
+OPTIONAL_FILE_SCHEMAS: dict[str, type[Schema]] = {"policy.yaml": PolicyFileSchema}
+
+
 # --- texts/<locale>.yaml -----------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ Patterns (reasons, checklist, approval) are ``str.format`` strings and may only 
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 
 from decidim_bridge.rules import textspec
 from decidim_bridge.rules.model import LocaleTexts
@@ -72,3 +73,27 @@ def check_texts(doc: SourceDocument, texts: LocaleTexts, expected_locale: str) -
     problems += _patterns(doc, "checklist", texts.checklist, textspec.CHECKLIST)
     problems += _patterns(doc, "approval", texts.approval, textspec.APPROVAL)
     return problems
+
+
+def _usable_patterns(given: dict[str, str], spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    out = dict(given)
+    for key, allowed in spec.items():
+        pattern = out.get(key)
+        try:
+            ok = pattern is not None and placeholders(pattern) <= set(allowed)
+        except ValueError:
+            ok = False
+        if not ok:
+            out[key] = key
+    return out
+
+
+def usable(texts: LocaleTexts) -> LocaleTexts:
+    """``texts`` with every missing or broken line replaced by its key, so that the other
+    checks can still render with them (the broken lines are reported on their own)."""
+    return replace(
+        texts,
+        reasons=_usable_patterns(texts.reasons, textspec.REASONS),
+        checklist=_usable_patterns(texts.checklist, textspec.CHECKLIST),
+        approval=_usable_patterns(texts.approval, textspec.APPROVAL),
+    )

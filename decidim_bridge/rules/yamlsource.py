@@ -79,6 +79,13 @@ class _Constructor(yaml.constructor.SafeConstructor):
     """Builds scalars only; mappings and sequences are walked by ``_convert``."""
 
 
+class WrittenFloat(float):
+    """A number with a decimal point, with how it was written: ``20.000`` is 20.0 to YAML
+    but twenty thousand to a Dutch reader, so amounts need the text to refuse it."""
+
+    written: str = ""
+
+
 def parse(text: str, file: str) -> tuple[SourceDocument, list[Problem]]:
     """Parse one YAML document. Syntax errors come back as problems, never as exceptions."""
     try:
@@ -162,7 +169,12 @@ def _scalar(
         )
         return f"<invalid key on line {node.start_mark.line + 1}>"
     try:
-        return constructor.construct_object(node, deep=True)
+        value = constructor.construct_object(node, deep=True)
+        if isinstance(value, float) and not isinstance(value, bool):
+            written = WrittenFloat(value)
+            written.written = str(node.value)
+            return written
+        return value
     except yaml.constructor.ConstructorError as exc:
         message = str(exc.problem)
     except ValueError as exc:  # e.g. an impossible date such as 2026-02-30

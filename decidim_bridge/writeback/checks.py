@@ -35,12 +35,69 @@ from decidim_bridge.writeback.effects import (
 from decidim_bridge.writeback.render import Links, context, render_mail
 from decidim_bridge.writeback.subject import Subject, subject_of
 from decidim_bridge.writeback.templates import (
+    SUFFIX,
     TEXTS_DIR,
     MessageTemplates,
     load_templates,
 )
 
 _CHECK_TENANT = "check.invalid"
+
+
+#: Messages sent as mail: their file starts with a ``Subject:`` line.
+MAIL_TEMPLATES = ("advisor_plan", "advisor_status", "introduction", "notice", "reminder", "digest")
+
+
+def template_file_problems(directory: Path, mappings: Mappings | None) -> list[Problem]:
+    """What can be seen in the files themselves: syntax (compiled without the rules when
+    they are broken), every configured language has every message of the default one,
+    and every mail starts with its ``Subject:`` line."""
+    texts = Path(directory) / TEXTS_DIR
+    if not texts.is_dir():
+        return []
+    problems: list[Problem] = []
+    sources: dict[tuple[str, str], str] = {}
+    for path in sorted(texts.glob(f"*/*{SUFFIX}")):
+        if path.name.lower() == "readme.md":
+            continue
+        try:
+            sources[(path.parent.name, path.stem)] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(
+                Problem(f"{TEXTS_DIR}/{path.parent.name}/{path.name}", None, "", str(exc))
+            )
+    if mappings is None:
+        try:
+            MessageTemplates(sources)
+        except MappingError as exc:
+            problems += _problems(exc)
+        return problems
+    default = mappings.organization.default_locale
+    names = sorted(name for locale, name in sources if locale == default)
+    for locale in mappings.organization.locales:
+        for name in names:
+            if (locale, name) not in sources:
+                problems.append(
+                    Problem(
+                        f"{TEXTS_DIR}/{locale}/{name}{SUFFIX}",
+                        None,
+                        "",
+                        f"File is missing: {TEXTS_DIR}/{default}/{name}{SUFFIX} has no "
+                        f"'{locale}' version (scope.yaml lists '{locale}').",
+                    )
+                )
+    for (locale, name), source in sorted(sources.items()):
+        if name in MAIL_TEMPLATES and not source.lower().startswith("subject:"):
+            problems.append(
+                Problem(
+                    f"{TEXTS_DIR}/{locale}/{name}{SUFFIX}",
+                    1,
+                    "",
+                    "A mail starts with its 'Subject:' line (e.g. 'Subject: Nieuw "
+                    "burgerinitiatief: {{ proposal.title | t }}').",
+                )
+            )
+    return problems
 
 
 class _EffectArgs(TypedDict):

@@ -101,6 +101,7 @@ class Options:
     can_assign_evaluators: bool = False
     #: The decidim-bridge module: private notes through the API.
     can_write_notes: bool = False
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,7 @@ class _Builder:
                 rendered=rendered,
                 locale=locale,
                 mail_from=self.options.mail_from,
+                reply_to=self.options.reply_to,
             )
         )
 
@@ -243,9 +245,11 @@ def mail_effect(
     mail_from: str,
     cc: Sequence[str] = (),
     extra: Mapping[str, Any] | None = None,
+    reply_to: str | None = None,
 ) -> NewEffect:
     """The outbox row of one mail, in the one payload shape the writer sends: its own
-    lane, and a Message-ID made from the key so a resent mail is recognisably the same."""
+    lane, a Message-ID made from the key so a resent mail is recognisably the same, and
+    the sender and reply-to address of the rules' policy."""
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     return NewEffect(
         tenant=tenant,
@@ -268,6 +272,8 @@ def mail_effect(
             "locale": locale,
             "message_id": f"<{key[:32]}@{domain}>",
             "ref": ref,
+            "from": mail_from,
+            **({"reply_to": reply_to} if reply_to else {}),
             **(extra or {}),
         },
     )

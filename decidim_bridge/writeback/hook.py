@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from decidim_bridge.config import Settings
 from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.plan_versions import StoredPlan
+from decidim_bridge.policy import policy_for
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.writeback.approvals import make_link_maker
@@ -110,7 +111,8 @@ def prepare_writeback(
     carries its space's mode; ``effects`` falls back to the setting)."""
     capabilities = decidim.capabilities() if decidim is not None else None
     link_maker = None
-    modes = {settings.publication_mode, *(r.publication for r in mappings.scope.act_on)}
+    default_mode = policy_for(settings, mappings).publication_mode
+    modes = {default_mode, *(r.publication for r in mappings.scope.act_on)}
     if "after-approval" in modes:
         link_maker = make_link_maker(settings, now=now)
     return WriteBack(

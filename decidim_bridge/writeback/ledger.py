@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from decidim_bridge.config import Settings
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.plan.steering import NO_STEERING, Steering
+from decidim_bridge.policy import policy_for
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
@@ -40,11 +41,13 @@ from decidim_bridge.writeback.templates import MessageTemplates
 
 
 def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None) -> Options:
-    """Options from settings, the organization's languages and the instance's capabilities
-    (None: comments only; evaluators and private notes need the decidim-bridge module).
+    """Options from the rules' policy (``policy.yaml``, else the deprecated settings), the
+    organization's languages and the instance's capabilities (None: comments only;
+    evaluators and private notes need the decidim-bridge module).
 
     Call it before opening the plan transaction: detecting capabilities may ask Decidim.
     """
+    policy = policy_for(settings, mappings)
     can_comment = bool(getattr(capabilities, "can_comment", True))
     can_answer = bool(getattr(capabilities, "can_answer", False)) and settings.write_answers
     organization = mappings.organization
@@ -56,10 +59,11 @@ def options_for(settings: Settings, mappings: Mappings, capabilities: Any = None
         locales=locales,
         can_comment=can_comment,
         can_answer=can_answer,
-        publication_mode=settings.publication_mode,
-        ref_prefix=settings.ref_prefix,
+        publication_mode=policy.publication_mode,
+        ref_prefix=policy.ref_prefix,
         comment_max_length=settings.comment_max_length,
-        mail_from=settings.mail_from,
+        mail_from=policy.mail_from,
+        reply_to=policy.reply_to,
         can_assign_evaluators=bool(getattr(capabilities, "can_assign_evaluators", False)),
         can_write_notes=bool(getattr(capabilities, "can_write_notes", False)),
     )

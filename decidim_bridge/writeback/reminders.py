@@ -151,7 +151,8 @@ def run_reminders(
                     to_name=lead.name,
                     rendered=rendered,
                     locale=options.default_locale,
-                    mail_from=settings.mail_from,
+                    mail_from=options.mail_from,
+                    reply_to=options.reply_to,
                 )
             )
         if effects:

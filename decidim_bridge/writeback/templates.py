@@ -19,6 +19,10 @@ all), not a blank in a resident's message.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
+import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -248,11 +252,42 @@ class MessageTemplates:
                         "file": f"{TEXTS_DIR}/{use}/{name}{SUFFIX}",
                         "line": getattr(exc, "lineno", None) or _template_line(exc),
                         "field": None,
-                        "message": str(exc),
+                        "message": explain(exc, values),
                     }
                 ],
             ) from exc
         return Rendered(subject=subject, text=body, html=markdown_to_html(body))
+
+
+_NO_ATTRIBUTE = re.compile(r"^'(?P<owner>[\w.]+) object' has no attribute '(?P<name>\w+)'")
+_UNDEFINED = re.compile(r"^'(?P<name>\w+)' is undefined")
+
+
+def _attributes(qualified: str) -> list[str]:
+    """The public attributes of the class named in Jinja's message (dataclasses: fields)."""
+    module_name, _, class_name = qualified.rpartition(".")
+    owner = getattr(sys.modules.get(module_name), class_name, None)
+    if owner is None:
+        return []
+    fields = [f.name for f in dataclasses.fields(owner)] if dataclasses.is_dataclass(owner) else []
+    return fields + [n for n in dir(owner) if not n.startswith("_") and n not in fields]
+
+
+def explain(exc: BaseException, values: Mapping[str, Any]) -> str:
+    """Jinja's message, with the names the template may use and the closest one."""
+    message = str(exc)
+    allowed: list[str] = []
+    name = ""
+    if match := _NO_ATTRIBUTE.match(message):
+        name, allowed = match["name"], _attributes(match["owner"])
+    elif match := _UNDEFINED.match(message):
+        name = match["name"]
+        allowed = sorted(k for k in values if not k.startswith("_"))
+    if not allowed:
+        return message
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    hint = f" Did you mean '{close[0]}'?" if close else ""
+    return f"{message}.{hint} Allowed: {', '.join(allowed)}."
 
 
 def _template_line(exc: BaseException) -> int | None:

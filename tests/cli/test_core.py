@@ -82,3 +82,14 @@ def test_worker_refuses_an_unmigrated_database(env):
     assert "not migrated; run `decidim-bridge db upgrade`" in result.output
     assert run(["db", "upgrade"], env).exit_code == 0
     assert CliRunner().invoke(cli, ["worker", "--once"], env=env).exit_code == 0
+
+
+def test_commands_on_a_database_without_tables_say_how_to_create_them(monkeypatch, tmp_path):
+    from decidim_bridge.cli.plan import plan
+
+    monkeypatch.setenv("DECIDIM_BRIDGE_INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", f"sqlite:///{tmp_path}/fresh.sqlite3")
+    result = CliRunner().invoke(plan, ["show", "42"])
+    assert result.exit_code == 1
+    assert "has no tables yet; create them with `decidim-bridge db upgrade`" in result.output
+    assert "no such table" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -39,7 +40,7 @@ def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
     assert result.exit_code == 0, result.output
     assert "warning: advisors.yaml: t-smit (Tom Smit) has no Decidim nickname" in result.output
     assert "anouk" not in result.output
-    assert result.output.count("warning:") == 1
+    assert result.output.count("has no Decidim nickname") == 1
 
 
 def test_check_mappings_prints_every_problem_and_fails(tmp_path):
@@ -72,7 +73,7 @@ def test_plan_try_prints_reasons_and_stores_nothing(env):
         plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00", "--locale", "en"]
     )
     assert result.exit_code == 0, result.output
-    assert "scope: in scope: Wijkinitiatieven" in result.output
+    assert "scope: in scope: Wijkinitiatieven" in result.output  # --locale en
     assert "lead: Anouk de Vries — district Noord" in result.output
     assert "first contact within 5 working days" in result.output
     with env.read() as conn:
@@ -109,8 +110,8 @@ def test_plan_show_history_and_holds(env):
     runner = CliRunner()
     shown = runner.invoke(plan, ["show", "42"])
     assert shown.exit_code == 0, shown.output
-    assert "version 2 of 2" in shown.output and "trekker: Anouk de Vries" in shown.output
-    assert "confirmed" in shown.output
+    assert "versie 2 van 2" in shown.output and "trekker: Anouk de Vries" in shown.output
+    assert "bevestigd" in shown.output and "Reserveringen nu in de database:" in shown.output
     history = runner.invoke(plan, ["show", "42", "--history"])
     assert "stage: open -> accepted" in history.output
     first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
@@ -118,4 +119,67 @@ def test_plan_show_history_and_holds(env):
     missing = runner.invoke(plan, ["show", "999"])
     assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
     holds = runner.invoke(plan, ["holds"])
-    assert "perceel-kievitlaan" in holds.output and "reserved / capacity" in holds.output
+    assert "perceel-kievitlaan" in holds.output and "gereserveerd / aanwezig:" in holds.output
+
+
+DOC = MAPPINGS.parent / "docs" / "plan-try.md"
+DOC_COMMAND = ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00", "--show-texts"]
+BEGIN, END = "<!-- begin: plan try --show-texts -->\n```text\n", "```\n<!-- end -->"
+
+
+def _clean_env(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("DECIDIM_BRIDGE_") and name != "DECIDIM_BRIDGE_REQUIRE_POSTGRES":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
+
+
+def test_plan_try_show_texts_prints_comment_answer_and_mails(monkeypatch):
+    _clean_env(monkeypatch)
+    result = CliRunner().invoke(plan, DOC_COMMAND)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Wat de bridge zou schrijven en versturen" in out
+    assert "--- Openbare reactie (nl) ---" in out and "Ref. LB-" in out
+    assert "--- Antwoord 'evaluating' (nl) ---" in out
+    assert "--- Antwoord 'evaluating' (en) ---" in out
+    assert "--- Mail aan Anouk de Vries <anouk.devries@lindeburg.example> (advisor) ---" in out
+    assert "Aanbod uit de catalogus:" in out and "Catalogue offers" not in out
+    assert "bereik: valt binnen: Wijkinitiatieven" in out
+    for english in ("held until", "tracking: pending", "Lead:", "Checklist:\n  [todo]"):
+        assert english not in out
+
+
+def test_the_documented_plan_try_output_is_what_the_command_prints(monkeypatch):
+    """docs/plan-try.md shows real output; DECIDIM_BRIDGE_WRITE_DOCS=1 regenerates it."""
+    write = os.environ.get("DECIDIM_BRIDGE_WRITE_DOCS") == "1"
+    _clean_env(monkeypatch)
+    result = CliRunner().invoke(plan, DOC_COMMAND)
+    assert result.exit_code == 0, result.output
+    text = DOC.read_text(encoding="utf-8")
+    head, _, rest = text.partition(BEGIN)
+    _, _, tail = rest.partition(END)
+    fresh = head + BEGIN + result.output + END + tail
+    if write:
+        DOC.write_text(fresh, encoding="utf-8")
+        text = fresh
+    assert text == fresh, "docs/plan-try.md is out of date: run with DECIDIM_BRIDGE_WRITE_DOCS=1"
+
+
+def test_plan_try_on_a_folder_plans_a_batch(env, tmp_path):
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    raw = EXAMPLE.read_text()
+    for n in (1, 2):
+        (folder / f"p{n}.json").write_text(
+            raw.replace('"1042"', f'"90{n}"').replace("T10:15", f"T1{n}:15")
+        )
+    result = CliRunner().invoke(plan, ["try", str(folder), "--locale", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Trial of 2 initiatives" in result.output
+    assert "Anouk de Vries                 2 /   0 / 8" in result.output
+    refused = result.output.split("Offers refused because everything is reserved:")[1]
+    assert "\n  901: " not in refused and "\n  902: " in refused
+    data = json.loads(CliRunner().invoke(plan, ["try", str(folder), "--json"]).output)
+    assert [p["proposal_id"] for p in data["plans"]] == ["901", "902"]
+    assert data["summary"]["leads"] == {"a-de-vries": 2}

@@ -105,7 +105,7 @@ class TestWholePlan:
         # built with them, yet the hold dates are printed.
         plan = build_plan(example, mappings, NOW, space_key="wijkinitiatieven")
         report = plan_report(plan_from_json(plan_to_json(plan)), fresh_mappings())
-        assert ": held until " in report
+        assert ": vastgehouden tot " in report
         assert report == plan_report(plan, mappings)
 
 

@@ -48,6 +48,10 @@ def test_first_plan_writes_one_comment_one_answer_and_mails(db, plan, writer, fa
         "b.jansen@lindeburg.example",
         "wijkraad-noord@lindeburg.example",
     ]
+    # Sender and reply-to come from the rules' policy.yaml.
+    first = message_from_bytes(mails[0].read_bytes(), policy=policy.default)
+    assert str(first["From"]) == "Gemeente Lindeburg <initiatieven@gemeente.example>"
+    assert str(first["Reply-To"]) == "initiatieven@lindeburg.example"
 
 
 def test_the_same_plan_recorded_again_writes_nothing_new(db, plan, writer, fake):
