@@ -25,7 +25,7 @@ def run(host: str, port: int, threads: int) -> None:
     """
     from decidim_bridge.runner import run_bridge
 
-    settings, _ = settings_and_db()
+    settings, _ = settings_and_db(require_schema=False)  # it applies the migrations itself
     run_bridge(settings, host=host, port=port, threads=threads)
 
 

@@ -23,5 +23,5 @@ def test_non_utf8_is_malformed() -> None:
 
 
 def test_a_number_python_will_not_read_is_malformed_not_a_crash() -> None:
-    with pytest.raises(MalformedPayload, match="not valid JSON"):
+    with pytest.raises(MalformedPayload, match="number of more than 100 digits"):
         decode_json(b'{"id": ' + b"1" * 5000 + b"}")
