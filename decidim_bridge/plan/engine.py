@@ -24,7 +24,7 @@ from decidim_bridge.plan.assign import assign
 from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.checklist import build_checklist
 from decidim_bridge.plan.classify import ProposalText, classify
-from decidim_bridge.plan.expectations import contract, expectation_rule
+from decidim_bridge.plan.expectations import contract, expectation_rule, promise_start
 from decidim_bridge.plan.model import (
     ACCEPTED,
     OPEN,
@@ -103,15 +103,33 @@ def build_plan(
     text = read_proposal(proposal, mappings)
     stage = stage_of(proposal)
     today = calendar.local_date(now)
-    start = calendar.local_date(proposal.published_at) if proposal.published_at else today
+    published = calendar.local_date(proposal.published_at) if proposal.published_at else today
     classification = classify(proposal, text, mappings)
     rule = expectation_rule(mappings, space_key)
     steering = state.steering
+    previous = state.previous
+    start, rebased_from = promise_start(
+        published,
+        today,
+        stage,
+        rule,
+        mappings,
+        calendar,
+        previous.expectations if previous is not None else None,
+        steering,
+    )
     expectations = contract(
-        proposal, rule, mappings, calendar, start, today, stage, steering=steering
+        proposal,
+        rule,
+        mappings,
+        calendar,
+        start,
+        today,
+        stage,
+        steering=steering,
+        rebased_from=rebased_from,
     )
     window_end = max(date.fromisoformat(expectations.first_contact_by), today)
-    previous = state.previous
     assignment = assign(
         classification,
         mappings,
@@ -153,6 +171,12 @@ def build_plan(
     flags: list[Reason] = []
     if assignment.fallback:
         flags.append(make_reason(mappings, "flag.coordinator"))
+    if rebased_from is not None:
+        late = calendar.working_days_between(date.fromisoformat(rebased_from), start)
+        if late > mappings.expectations.late_intake.flag_after_days:
+            flags.append(
+                make_reason(mappings, "flag.late_intake", published_date=rebased_from, late=late)
+            )
     if classification.district_id is None:
         flags.append(make_reason(mappings, "flag.no_district"))
     if classification.primary_theme is None:

@@ -148,6 +148,9 @@ class ExpectationContract:
     reasons: tuple[Reason, ...]
     #: The day a person recorded first contact with the initiators (steering), if any.
     first_contact_on: str | None = field(default=None, metadata=OMIT_DEFAULT)
+    #: The day the initiative was published when the dates count from a later day (the
+    #: plan was first made too late to keep the usual dates): ``start_date`` is that day.
+    rebased_from: str | None = field(default=None, metadata=OMIT_DEFAULT)
 
 
 @dataclass(frozen=True)

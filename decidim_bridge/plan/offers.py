@@ -69,7 +69,7 @@ class OfferTerms:
     mappings: Mappings
     availability: Availability
     stage: str
-    start: date  # the day the initiative was published: lead times count from it
+    start: date  # the day promises count from (publication, or the re-based day)
     today: date
     now: float
     calendar: WorkCalendar
@@ -77,7 +77,9 @@ class OfferTerms:
     steering: Steering = NO_STEERING  # offers confirmed or released by a person
 
     def ready_date(self, lead_time_days: int) -> str:
-        return self.calendar.add_working_days(self.start, lead_time_days).isoformat()
+        """Lead times count from the start of the promises, and never end before today."""
+        ready = self.calendar.add_working_days(self.start, lead_time_days)
+        return max(ready, self.today).isoformat()
 
     def hold(self, kind: str, item_id: str, quantity: int, hold_days: int) -> Hold:
         """The initiative's existing hold when it still fits, else a new one.

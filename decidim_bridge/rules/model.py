@@ -335,10 +335,34 @@ class CalendarRules:
 
 
 @dataclass(frozen=True)
+class LateIntake:
+    """When an initiative reaches the bridge late (delayed webhook, outage, poller,
+    backfill): promised dates less than ``min_notice_days`` working days ahead are counted
+    from the day the plan is written instead; a delay of more than ``flag_after_days``
+    working days is flagged for the coordinator."""
+
+    min_notice_days: int = 2
+    flag_after_days: int = 5
+
+
+@dataclass(frozen=True)
+class ExistingProposals:
+    """Proposals the bridge first sees through ``backfill`` or the poller's first sweep:
+    planned, but nothing public is written on answered ones or ones older than
+    ``max_age_days`` (unless the operator asks for it explicitly)."""
+
+    max_age_days: int = 30
+
+
+@dataclass(frozen=True)
 class Expectations:
     default: ExpectationRule
     processes: dict[str, ExpectationRule]
     calendar: CalendarRules
+    late_intake: LateIntake = LateIntake()
+    existing: ExistingProposals = ExistingProposals()
+    #: Working days before a promised date on which the lead gets a reminder (0: none).
+    remind_before_days: int = 1
 
     def for_space(self, key: str | None) -> ExpectationRule:
         return self.processes.get(key or "", self.default)

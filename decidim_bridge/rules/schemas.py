@@ -577,8 +577,32 @@ def _shorter(rule: dict[str, Any], base: dict[str, Any]) -> bool:
     return bool(first and decision and decision < first)
 
 
+class LateIntakeSchema(_Strict):
+    min_notice_days = _int(load_default=2, validate=validate.Range(min=0, max=60))
+    flag_after_days = _int(load_default=5, validate=validate.Range(min=0, max=260))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.LateIntake:
+        return model.LateIntake(**data)
+
+
+class ExistingSchema(_Strict):
+    max_age_days = _int(load_default=30, validate=validate.Range(min=0, max=3650))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.ExistingProposals:
+        return model.ExistingProposals(**data)
+
+
+class RemindersSchema(_Strict):
+    before_days = _int(load_default=1, validate=validate.Range(min=0, max=20))
+
+
 class ExpectationsFileSchema(_Strict):
     calendar = fields.Nested(CalendarSchema, load_default=lambda: model.CalendarRules())
+    late_intake = fields.Nested(LateIntakeSchema, load_default=lambda: model.LateIntake())
+    existing = fields.Nested(ExistingSchema, load_default=lambda: model.ExistingProposals())
+    reminders = fields.Nested(RemindersSchema, load_default=lambda: {"before_days": 1})
     default = fields.Nested(ExpectationSchema, required=True)
     processes = fields.Dict(
         keys=fields.String(), values=fields.Nested(ExpectationOverrideSchema), load_default=dict
@@ -605,7 +629,14 @@ class ExpectationsFileSchema(_Strict):
         for key, override in data["processes"].items():
             merged = {k: (v if v is not None else base[k]) for k, v in override.items()}
             processes[key] = model.ExpectationRule(key=key, **merged)
-        return model.Expectations(default=default, processes=processes, calendar=data["calendar"])
+        return model.Expectations(
+            default=default,
+            processes=processes,
+            calendar=data["calendar"],
+            late_intake=data["late_intake"],
+            existing=data["existing"],
+            remind_before_days=data["reminders"]["before_days"],
+        )
 
 
 # --- service_purchase.yaml ---------------------------------------------------------------

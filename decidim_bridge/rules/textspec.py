@@ -85,6 +85,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "expect.postponed": ("days", "due_date", "reason"),
     "expect.contacted_on_time": ("contact_date", "due_date", "by"),
     "expect.contacted_late": ("contact_date", "due_date", "late", "by"),
+    "expect.rebased": ("published_date", "start_date", "late"),
     # service purchase (Right to Challenge)
     "service.signals": ("signals",),
     "service.too_few": ("signals", "needed"),
@@ -94,6 +95,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "flag.no_district": (),
     "flag.no_theme": (),
     "flag.unavailable": ("resource",),
+    "flag.late_intake": ("published_date", "late"),
     # the bridge's reply to a private note with commands (plan.note_reply)
     "note.done": (),
     "note.partly": (),

@@ -170,7 +170,12 @@ def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: 
         )
     values = context(rich, subject, mappings, Links(options.decidim_url))
     lead = rich.assignment.lead
-    for milestone in ("first_contact", "decision"):
+    for milestone, ahead in (
+        ("first_contact", False),
+        ("decision", False),
+        ("first_contact", True),
+        ("decision", True),
+    ):
         render_mail(
             templates,
             "reminder",
@@ -178,6 +183,7 @@ def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: 
             locale=locale,
             recipient=Recipient(lead.name, lead.email),
             milestone=milestone,
+            ahead=ahead,
             due=date(2030, 1, 1),
             ref="CHECK",
         )

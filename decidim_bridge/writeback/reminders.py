@@ -6,6 +6,10 @@ bridge's own ``evaluating`` answer, recognised by its state and text however Dec
 reformatted it, does not count as first contact by a person, and only accepted or
 rejected counts as a decision), the lead advisor gets one reminder mail per promise.
 "Once" is the outbox key (proposal, promise): it does not depend on who is lead.
+
+Before that, ``remind_before_days`` working days ahead of a promised date
+(``expectations.yaml``, ``reminders.before_days``; 0: off), the lead gets one reminder
+that the date is coming up, so the promise can still be kept.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import DecidimError, NotFound
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
@@ -48,8 +53,10 @@ def due_milestones(
     answer: Mapping[str, str] | None,
     our_answers: Iterable[tuple[str, Mapping[str, str]]],
     today: date,
+    horizon: date | None = None,
 ) -> list[tuple[str, date]]:
-    """Promises whose date passed without the answer that keeps them.
+    """Promises whose date passed without the answer that keeps them; with ``horizon``,
+    instead the promises still open whose date falls from ``today`` up to ``horizon``.
 
     ``our_answers``: (state, content) of the answers the bridge wrote (``ledger.own_answers``).
     """
@@ -59,6 +66,12 @@ def due_milestones(
     human_answer = shown and not shows_own_answer(state, answer, our_answers)
     due: list[tuple[str, date]] = []
     first_contact, decision = (_promised(plan, m) for m in MILESTONES)
+    if horizon is not None:
+        if first_contact and today <= first_contact <= horizon and not human_answer:
+            due.append(("first_contact", first_contact))
+        if decision and today <= decision <= horizon:
+            due.append(("decision", decision))
+        return due
     if first_contact and first_contact < today and not human_answer:
         due.append(("first_contact", first_contact))
     if decision and decision < today:
@@ -66,8 +79,10 @@ def due_milestones(
     return due
 
 
-def reminder_key(subject: Subject, milestone: str) -> str:
-    return effect_key(subject.tenant, subject.proposal_id, ONCE, f"{MAIL}:reminder-{milestone}")
+def reminder_key(subject: Subject, milestone: str, *, ahead: bool = False) -> str:
+    """One reminder per promise after its date, and one before it (``ahead``)."""
+    purpose = f"reminder-{milestone}" + ("-ahead" if ahead else "")
+    return effect_key(subject.tenant, subject.proposal_id, ONCE, f"{MAIL}:{purpose}")
 
 
 @dataclass(frozen=True)
@@ -89,6 +104,8 @@ def run_reminders(
     """Check every open plan (the current version of each, with its version number); plan
     one reminder mail per passed promise (at most once)."""
     today = datetime.fromtimestamp(now, ZoneInfo(mappings.organization.timezone)).date()
+    before = mappings.expectations.remind_before_days
+    horizon = calendar_for(mappings).add_working_days(today, before) if before > 0 else None
     templates = message_templates(mappings)
     options = options_for(settings, mappings)
     links = Links(options.decidim_url)
@@ -96,7 +113,12 @@ def run_reminders(
     for plan, version in open_plans:
         checked += 1
         subject = subject_of(plan, mappings, tenant=settings.tenant, version=version)
-        keys = {m: reminder_key(subject, m) for m in MILESTONES if _promised(plan, m)}
+        keys = {
+            (m, ahead): reminder_key(subject, m, ahead=ahead)
+            for m in MILESTONES
+            if _promised(plan, m)
+            for ahead in ((False, True) if horizon is not None else (False,))
+        }
         with db.read() as conn:
             present = store.keys_present(conn, tenant=subject.tenant, keys=list(keys.values()))
             ours = own_answers(conn, tenant=subject.tenant, proposal_id=subject.proposal_id)
@@ -115,14 +137,29 @@ def run_reminders(
             skipped += 1
             continue
         state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
-        due = due_milestones(
-            plan, state=state, answer=proposal.answer, our_answers=ours, today=today
-        )
+        due = [
+            (milestone, due_date, False)
+            for milestone, due_date in due_milestones(
+                plan, state=state, answer=proposal.answer, our_answers=ours, today=today
+            )
+        ]
+        if horizon is not None:
+            due += [
+                (milestone, due_date, True)
+                for milestone, due_date in due_milestones(
+                    plan,
+                    state=state,
+                    answer=proposal.answer,
+                    our_answers=ours,
+                    today=today,
+                    horizon=horizon,
+                )
+            ]
         lead = plan.assignment.lead
         values = context(plan, subject, mappings, links)
         effects = []
-        for milestone, due_date in due:
-            key = keys[milestone]
+        for milestone, due_date, ahead in due:
+            key = keys[(milestone, ahead)]
             if key in present:
                 continue
             ref = ref_code(key, options.ref_prefix)
@@ -134,6 +171,7 @@ def run_reminders(
                 recipient=Recipient(lead.name, lead.email),
                 milestone=milestone,
                 due=due_date,
+                ahead=ahead,
                 ref=ref,
             )
             effects.append(
@@ -143,7 +181,7 @@ def run_reminders(
                     ref=ref,
                     proposal_id=subject.proposal_id,
                     plan_version=subject.version,
-                    purpose=f"reminder-{milestone}",
+                    purpose=f"reminder-{milestone}" + ("-ahead" if ahead else ""),
                     to=lead.email,
                     to_name=lead.name,
                     rendered=rendered,
