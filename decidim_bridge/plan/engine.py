@@ -25,6 +25,13 @@ from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.checklist import build_checklist
 from decidim_bridge.plan.classify import ProposalText, classify
 from decidim_bridge.plan.expectations import contract, expectation_rule, promise_start
+from decidim_bridge.plan.kinds import (
+    NO_BUDGET,
+    NO_SERVICE,
+    coordinator_only,
+    kind_checklist,
+    recognise,
+)
 from decidim_bridge.plan.model import (
     ACCEPTED,
     OPEN,
@@ -32,6 +39,8 @@ from decidim_bridge.plan.model import (
     WITHDRAWN,
     Plan,
     Reason,
+    ResourceOffer,
+    StakeholderLink,
 )
 from decidim_bridge.plan.offers import OfferTerms, offer_budget, offer_resources
 from decidim_bridge.plan.service import service_purchase
@@ -130,45 +139,60 @@ def build_plan(
         rebased_from=rebased_from,
     )
     window_end = max(date.fromisoformat(expectations.first_contact_by), today)
-    assignment = assign(
-        classification,
-        mappings,
-        state.loads,
-        today,
-        window_end,
-        stage,
-        previous.assignment if previous is not None else None,
-        chosen=steering.lead,
+    kind, kind_reasons = recognise(text, mappings, steering)
+    classification = replace(
+        classification, kind=kind, reasons=classification.reasons + kind_reasons
     )
-    terms = OfferTerms(
-        mappings,
-        state.availability,
-        stage,
-        start,
-        today,
-        now,
-        calendar,
-        hold_floor=date.fromisoformat(expectations.decision_by),
-        steering=steering,
-    )
-    resources, resource_notes = offer_resources(text, classification, terms)
-    budget = offer_budget(text, classification, terms)
-    links_to = link_stakeholders(classification, resources, budget, mappings, stage)
-    service = service_purchase(text, mappings, calendar, start)
-    checklist = build_checklist(
-        proposal,
-        stage,
-        today,
-        mappings,
-        assignment,
-        resources,
-        budget,
-        links_to,
-        expectations,
-        service,
-        first_contact=steering.first_contact,
-    )
+    if not classification.is_initiative:
+        assignment = coordinator_only(mappings, kind)
+        resources: tuple[ResourceOffer, ...] = ()
+        resource_notes: list[Reason] = []
+        budget = NO_BUDGET
+        links_to: tuple[StakeholderLink, ...] = ()
+        service = NO_SERVICE
+        checklist = kind_checklist(mappings, kind)
+    else:
+        assignment = assign(
+            classification,
+            mappings,
+            state.loads,
+            today,
+            window_end,
+            stage,
+            previous.assignment if previous is not None else None,
+            chosen=steering.lead,
+        )
+        terms = OfferTerms(
+            mappings,
+            state.availability,
+            stage,
+            start,
+            today,
+            now,
+            calendar,
+            hold_floor=date.fromisoformat(expectations.decision_by),
+            steering=steering,
+        )
+        resources, resource_notes = offer_resources(text, classification, terms)
+        budget = offer_budget(text, classification, terms)
+        links_to = link_stakeholders(classification, resources, budget, mappings, stage)
+        service = service_purchase(text, mappings, calendar, start)
+        checklist = build_checklist(
+            proposal,
+            stage,
+            today,
+            mappings,
+            assignment,
+            resources,
+            budget,
+            links_to,
+            expectations,
+            service,
+            first_contact=steering.first_contact,
+        )
     flags: list[Reason] = []
+    if not classification.is_initiative:
+        flags.append(make_reason(mappings, "flag.not_initiative", kind=kind))
     if assignment.fallback:
         flags.append(make_reason(mappings, "flag.coordinator"))
     if rebased_from is not None:
@@ -179,7 +203,7 @@ def build_plan(
             )
     if classification.district_id is None:
         flags.append(make_reason(mappings, "flag.no_district"))
-    if classification.primary_theme is None:
+    if classification.primary_theme is None and classification.is_initiative:
         flags.append(make_reason(mappings, "flag.no_theme"))
     for offer in resources:
         if offer.status == "unavailable":

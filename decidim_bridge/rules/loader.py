@@ -42,7 +42,7 @@ def _vocabulary() -> list[str]:
     for schema_cls in schemas.FILE_SCHEMAS.values():
         walk(schema_cls())
     walk(schemas.TextsFileSchema())
-    names.update({"word", "forms", "compounds", "exclude"})
+    names.update({"word", "forms", "compounds", "exclude", "lang"})
     return sorted(names)
 
 
@@ -134,6 +134,9 @@ def check(
         return raw
 
     for name, schema_cls in schemas.FILE_SCHEMAS.items():
+        if name in schemas.OPTIONAL_FILES and not (root / name).is_file():
+            files[name] = Loaded(SourceDocument(name, None), schemas.OPTIONAL_FILES[name])
+            continue
         loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
         files[name] = loaded
         problems += found
@@ -191,6 +194,7 @@ def _assemble(
         texts=texts,
         source=str(root),
         digest=digest,
+        kinds=tuple(files["kinds.yaml"].value["kinds"]),
     )
     return mappings
 

@@ -388,6 +388,36 @@ class ServicePurchaseRules:
     decision_days: int
 
 
+#: The kind of every proposal the mappings do not recognise as something else.
+INITIATIVE = "initiative"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where residents report something instead (the municipality's app, site, phone)."""
+
+    name: Localized
+    url: str | None = None
+    phone: str | None = None
+    app: Localized | None = None
+
+
+@dataclass(frozen=True)
+class ProposalKind:
+    """A kind of proposal that is not an initiative (kinds.yaml): a report about public
+    space, a question. Recognised by keywords (title ``title_weight``, text ``body_weight``,
+    a title ending in ``?`` ``title_weight`` when ``question_mark``) reaching ``min_score``,
+    unless one of the ``unless`` words shows residents mean to act themselves."""
+
+    id: str
+    name: Localized
+    keywords: tuple[Keyword, ...]
+    unless: tuple[Keyword, ...] = ()
+    question_mark: bool = False
+    min_score: int = 3
+    channel: Channel | None = None
+
+
 @dataclass(frozen=True)
 class LocaleTexts:
     locale: str
@@ -423,6 +453,7 @@ class Mappings:
     texts: dict[str, LocaleTexts]
     source: str = ""
     digest: str = ""
+    kinds: tuple[ProposalKind, ...] = ()
     derived: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -442,6 +473,9 @@ class Mappings:
         if not nickname:
             return None
         return self.derived["advisors_by_nickname"].get(nickname.strip().lstrip("@").lower())
+
+    def kind(self, kind_id: str) -> ProposalKind | None:
+        return self.derived["kinds"].get(kind_id)
 
     def resource(self, resource_id: str) -> Resource | None:
         return self.derived["resources"].get(resource_id)
@@ -476,6 +510,9 @@ def _fill_derived(mappings: Mappings) -> None:
         entries += [(("resource", resource.id), kw) for kw in resource.keywords]
     for budget in mappings.budgets:
         entries += [(("budget-not-for", budget.id), kw) for kw in budget.not_for]
+    for kind in mappings.kinds:
+        entries += [(("kind", kind.id), kw) for kw in kind.keywords]
+        entries += [(("kind-unless", kind.id), kw) for kw in kind.unless]
     rtc = mappings.service_purchase
     entries += [(("service-signal", kw.label), kw) for kw in rtc.signals]
     entries += [(("service-excluded", kw.label), kw) for kw in rtc.excluded_tasks]
@@ -484,6 +521,7 @@ def _fill_derived(mappings: Mappings) -> None:
         entries, min_part=mappings.matching.min_part, rivalry=_theme_rivalry
     )
     derived["districts"] = {d.id: d for d in mappings.districts}
+    derived["kinds"] = {k.id: k for k in mappings.kinds}
     derived["themes"] = {t.id: t for t in mappings.themes}
     derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}
     derived["advisors_by_nickname"] = {

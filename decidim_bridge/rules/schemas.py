@@ -25,6 +25,7 @@ from decidim_bridge.rules.fields import (
     Everywhere,
     Id,
     KeywordField,
+    KeywordList,
     Localized,
     Money,
     Postcodes,
@@ -204,7 +205,7 @@ class ThemeSchema(_Strict):
     id = Id(required=True)
     name = Localized(required=True)
     taxonomy = fields.List(_text(), load_default=list)
-    keywords = fields.List(KeywordField(), required=True, validate=_positive_len)
+    keywords = KeywordList(required=True, validate=_positive_len)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Theme:
@@ -347,7 +348,7 @@ class ResourceSchema(_Strict):
     hold_days = _int(load_default=None, validate=_positive)
     department = Id(required=True)
     conditions = fields.List(Localized(), load_default=list)
-    keywords = fields.List(KeywordField(), required=True, validate=_positive_len)
+    keywords = KeywordList(required=True, validate=_positive_len)
     themes = fields.List(Id(), load_default=list)
 
     @validates_schema
@@ -715,6 +716,59 @@ class TextsFileSchema(_Strict):
         )
 
 
+# --- kinds.yaml --------------------------------------------------------------------------
+
+
+class ChannelSchema(_Strict):
+    name = Localized(required=True)
+    url = fields.String(load_default=None, validate=validate.Regexp(r"^https?://\S+$"))
+    phone = _text(load_default=None)
+    app = Localized(load_default=None)
+
+    @validates_schema
+    def _reachable(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not (data.get("url") or data.get("phone") or data.get("app")):
+            raise ValidationError("Give at least one of 'url', 'phone' or 'app'.")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Channel:
+        return model.Channel(**data)
+
+
+class KindSchema(_Strict):
+    id = Id(required=True, validate=validate.NoneOf([model.INITIATIVE]))
+    name = Localized(required=True)
+    keywords = KeywordList(required=True, validate=_positive_len)
+    unless = KeywordList(load_default=tuple)
+    question_mark = fields.Boolean(load_default=False)
+    min_score = _int(load_default=3, validate=_positive)
+    channel = fields.Nested(ChannelSchema, load_default=None)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.ProposalKind:
+        return model.ProposalKind(
+            id=data["id"],
+            name=data["name"],
+            keywords=tuple(data["keywords"]),
+            unless=tuple(data["unless"]),
+            question_mark=data["question_mark"],
+            min_score=data["min_score"],
+            channel=data["channel"],
+        )
+
+
+class KindsFileSchema(_Strict):
+    kinds = fields.List(fields.Nested(KindSchema), load_default=list)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _unique(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if problems := _unique_ids(data.get("kinds", [])):
+            raise ValidationError(problems, "kinds")
+
+
+#: Rule files a municipality may leave out (their defaults apply).
+OPTIONAL_FILES: dict[str, dict[str, Any]] = {"kinds.yaml": {"kinds": []}}
+
 FILE_SCHEMAS: dict[str, type[Schema]] = {
     "scope.yaml": ScopeFileSchema,
     "districts.yaml": DistrictsFileSchema,
@@ -725,4 +779,5 @@ FILE_SCHEMAS: dict[str, type[Schema]] = {
     "stakeholders.yaml": StakeholdersFileSchema,
     "expectations.yaml": ExpectationsFileSchema,
     "service_purchase.yaml": ServicePurchaseFileSchema,
+    "kinds.yaml": KindsFileSchema,
 }

@@ -44,6 +44,7 @@ from decidim_bridge.writeback.reconcile import same_answer_text
 from decidim_bridge.writeback.render import (
     Links,
     context,
+    first_comment_template,
     render_answer,
     render_comment,
     render_mail,
@@ -275,10 +276,14 @@ def _open(
     subject, options = b.subject, b.options
     held = _approval_needed(subject, options)
     facts = resident_facts(b.plan, b.mappings, options.default_locale)
-    changes = diff(published.facts, facts)
-    first = published.facts is None
+    initiative = b.plan.classification.is_initiative
+    # A proposal that turned out to be of another kind (or an initiative after all) gets
+    # a whole new first message, not a list of changes.
+    first = published.facts is None or published.facts.get("kind", "initiative") != facts["kind"]
+    changes = diff(None if first else published.facts, facts)
     answer_ok = (
-        options.can_answer
+        initiative
+        and options.can_answer
         and subject.state in ANSWERABLE_STATES
         and (
             not published.current_answer
@@ -294,7 +299,7 @@ def _open(
         key, ref = b.key(subject.version, f"{COMMENT}:{purpose}")
         body = render_comment(
             b.templates,
-            "comment" if first else "comment_update",
+            first_comment_template(b.plan) if first else "comment_update",
             b.values,
             locale=options.default_locale,
             ref=ref,
@@ -334,7 +339,8 @@ def _open(
         )
         public_planned = True
     _advisor_mails(b, previous, changes, held and public_planned, link_maker)
-    _introductions_and_notices(b, "published")
+    if initiative:
+        _introductions_and_notices(b, "published")
 
 
 def _advisor_mails(

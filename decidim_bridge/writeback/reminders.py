@@ -111,6 +111,8 @@ def run_reminders(
     links = Links(options.decidim_url)
     planned = skipped = checked = 0
     for plan, version in open_plans:
+        if not plan.classification.is_initiative:
+            continue  # a report or a question: nothing was promised
         checked += 1
         subject = subject_of(plan, mappings, tenant=settings.tenant, version=version)
         keys = {
