@@ -32,6 +32,7 @@ from decidim_bridge.plan.kinds import (
     kind_checklist,
     recognise,
 )
+from decidim_bridge.plan.language import detect, supported
 from decidim_bridge.plan.model import (
     ACCEPTED,
     OPEN,
@@ -80,10 +81,18 @@ def response_of(proposal: Proposal, state: PlanningState) -> Proposal:
     return replace(proposal, state=None, answer={}, answered_at=None)
 
 
+def candidate_languages(mappings: Mappings) -> tuple[str, ...]:
+    """The languages a proposal may be in: ``matching.languages``, else the locales."""
+    wanted = mappings.matching.languages or mappings.organization.locales
+    return tuple(code for code in dict.fromkeys(wanted) if supported(code))
+
+
 def read_proposal(proposal: Proposal, mappings: Mappings) -> ProposalText:
     locale = mappings.organization.default_locale
     title = plain_text(proposal.text(proposal.title, locale))
     body = plain_text(proposal.text(proposal.body, locale))
+    detection = detect(title, body, candidate_languages(mappings))
+    lang = detection.language if detection.sure else None
     index = mappings.keyword_index
     names: list[str] = []
     for taxonomy in proposal.taxonomies:
@@ -93,9 +102,39 @@ def read_proposal(proposal: Proposal, mappings: Mappings) -> ProposalText:
         body=body,
         address=proposal.address or "",
         taxonomy_names=tuple(dict.fromkeys(names)),
-        title_hits=tuple(index.find(title, "title")),
-        body_hits=tuple(index.find(body, "body")),
+        title_hits=tuple(index.find(title, "title", lang)),
+        body_hits=tuple(index.find(body, "body", lang)),
+        language=lang,
+        language_guess=detection.language,
+        language_confidence=detection.confidence,
     )
+
+
+def reply_locale(text: ProposalText, mappings: Mappings) -> tuple[str, tuple[Reason, ...]]:
+    """The language residents are answered in: theirs when the organization has texts for
+    it, else the default language; with the reasons (which language, how sure, why)."""
+    default = mappings.organization.default_locale
+    reasons: list[Reason] = []
+    if text.language_guess is None:
+        return default, ()
+    confidence = round(text.language_confidence * 100)
+    if text.language is None:
+        reasons.append(
+            make_reason(
+                mappings, "language.unsure", language=text.language_guess, confidence=confidence
+            )
+        )
+        return default, tuple(reasons)
+    reasons.append(
+        make_reason(mappings, "language.detected", language=text.language, confidence=confidence)
+    )
+    if text.language in mappings.organization.locales and text.language in mappings.texts:
+        reasons.append(make_reason(mappings, "language.reply", language=text.language))
+        return text.language, tuple(reasons)
+    reasons.append(
+        make_reason(mappings, "language.no_texts", language=text.language, default=default)
+    )
+    return default, tuple(reasons)
 
 
 def build_plan(
@@ -140,8 +179,11 @@ def build_plan(
     )
     window_end = max(date.fromisoformat(expectations.first_contact_by), today)
     kind, kind_reasons = recognise(text, mappings, steering)
+    locale, language_reasons = reply_locale(text, mappings)
     classification = replace(
-        classification, kind=kind, reasons=classification.reasons + kind_reasons
+        classification,
+        kind=kind,
+        reasons=language_reasons + classification.reasons + kind_reasons,
     )
     if not classification.is_initiative:
         assignment = coordinator_only(mappings, kind)
@@ -216,7 +258,7 @@ def build_plan(
         url=proposal.url,
         reference=proposal.reference,
         stage=stage,
-        locale=mappings.organization.default_locale,
+        locale=locale,
         classification=classification,
         assignment=assignment,
         resources=resources,

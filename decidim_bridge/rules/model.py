@@ -204,6 +204,9 @@ class Matching:
     min_score: int = 2
     min_part: int = 3
     max_themes: int = 3
+    #: Languages a proposal may be written in (recognised among these); () : the
+    #: organization's locales.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -195,10 +195,13 @@ class MatchingSchema(_Strict):
     min_score = _int(load_default=2, validate=_positive)
     min_part = _int(load_default=3, validate=validate.Range(min=2, max=8))
     max_themes = _int(load_default=3, validate=validate.Range(min=1, max=10))
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z]{2}$")), load_default=list
+    )
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Matching:
-        return model.Matching(**data)
+        return model.Matching(**{**data, "languages": tuple(data["languages"])})
 
 
 class ThemeSchema(_Strict):

@@ -7,7 +7,8 @@ give the same writes with the same idempotency keys, so planning twice records n
 
 Rules, in short:
 
-- open proposal, first plan → a comment for the initiators (default locale) and, where the
+- open proposal, first plan → a comment for the initiators (in their language when the
+  organization has it, ``Plan.locale``, else the default locale) and, where the
   instance can answer and the configuration allows it, an ``evaluating`` answer with the
   same content per locale; mail to the lead and co-advisors; introductions to stakeholders
   who agreed; notices to those who want to hear about new initiatives.
@@ -275,7 +276,9 @@ def _open(
 ) -> None:
     subject, options = b.subject, b.options
     held = _approval_needed(subject, options)
-    facts = resident_facts(b.plan, b.mappings, options.default_locale)
+    # The initiators read the comment in their own language when the organization has it.
+    locale = b.plan.locale if b.plan.locale in options.locales else options.default_locale
+    facts = resident_facts(b.plan, b.mappings, locale)
     initiative = b.plan.classification.is_initiative
     # A proposal that turned out to be of another kind (or an initiative after all) gets
     # a whole new first message, not a list of changes.
@@ -301,7 +304,7 @@ def _open(
             b.templates,
             first_comment_template(b.plan) if first else "comment_update",
             b.values,
-            locale=options.default_locale,
+            locale=locale,
             ref=ref,
             key=key,
             max_length=options.comment_max_length,
@@ -316,7 +319,7 @@ def _open(
             held=held,
             payload={
                 "body": body,
-                "locale": options.default_locale,
+                "locale": locale,
                 "component_id": subject.space.component_id,
                 "facts": facts,
             },
@@ -424,11 +427,12 @@ def _lifecycle(
     public_planned = False
     if state == "accepted" and options.can_comment and (items or money) and previous is not None:
         key, ref = b.key(ONCE, f"{COMMENT}:accepted")
+        locale = b.plan.locale if b.plan.locale in options.locales else options.default_locale
         body = render_comment(
             b.templates,
             "comment_accepted",
             b.values,
-            locale=options.default_locale,
+            locale=locale,
             ref=ref,
             key=key,
             max_length=options.comment_max_length,
@@ -441,7 +445,7 @@ def _lifecycle(
             held=held,
             payload={
                 "body": body,
-                "locale": options.default_locale,
+                "locale": locale,
                 "component_id": subject.space.component_id,
                 "facts": None,
             },
