@@ -24,6 +24,7 @@ from decidim_bridge.plan.assign import assign
 from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.checklist import build_checklist
 from decidim_bridge.plan.classify import ProposalText, classify
+from decidim_bridge.plan.existing import quiet
 from decidim_bridge.plan.expectations import contract, expectation_rule, promise_start
 from decidim_bridge.plan.kinds import (
     NO_BUDGET,
@@ -156,6 +157,17 @@ def build_plan(
     rule = expectation_rule(mappings, space_key)
     steering = state.steering
     previous = state.previous
+    is_quiet, quiet_reasons = quiet(
+        proposal,
+        mappings,
+        existing=state.existing,
+        previous=previous,
+        published=published,
+        today=today,
+        stage=stage,
+    )
+    # A plan that told residents nothing keeps no promise: the first public one starts anew.
+    promised = previous if previous is not None and not previous.quiet else None
     start, rebased_from = promise_start(
         published,
         today,
@@ -163,7 +175,7 @@ def build_plan(
         rule,
         mappings,
         calendar,
-        previous.expectations if previous is not None else None,
+        promised.expectations if promised is not None else None,
         steering,
     )
     expectations = contract(
@@ -268,7 +280,8 @@ def build_plan(
         service_purchase=service,
         checklist=checklist,
         flags=tuple(flags),
-        notes=tuple(resource_notes),
+        notes=tuple(resource_notes) + quiet_reasons,
         mappings_digest=mappings.digest,
         computed_at=now,
+        quiet=is_quiet,
     )

@@ -207,6 +207,9 @@ class Plan:
     notes: tuple[Reason, ...] = ()
     mappings_digest: str = ""
     computed_at: float = 0.0
+    #: Nothing public is written for this plan: a proposal that existed before the bridge
+    #: saw it and was answered or old already (``plan.existing``; the reason is in notes).
+    quiet: bool = field(default=False, metadata=OMIT_DEFAULT)
 
     @property
     def holds(self) -> tuple[Hold, ...]:

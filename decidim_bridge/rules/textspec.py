@@ -98,6 +98,10 @@ REASONS: dict[str, tuple[str, ...]] = {
     "service.signals": ("signals",),
     "service.too_few": ("signals", "needed"),
     "service.excluded": ("keyword", "where"),
+    # proposals that existed before the bridge saw them (plan.existing)
+    "existing.answered": (),
+    "existing.old": ("days", "max_days"),
+    "existing.write": (),
     # a person must look at this
     "flag.coordinator": (),
     "flag.no_district": (),

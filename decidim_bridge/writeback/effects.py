@@ -20,6 +20,8 @@ Rules, in short:
   and notices only. These happen once per proposal and state. A proposal the bridge first
   sees when it is already decided gets no public write: nobody was told anything before;
   when accepted, the advisors hear what was confirmed.
+- a *quiet* plan (a proposal that existed, answered or old, before the bridge saw it:
+  ``plan.existing``) writes nothing at first and while open, and nothing public later.
 - a new version in which nothing changed that advisors act on (only checklist ticks or
   wording) sends them nothing.
 - ``after-approval`` publication (the space's ``publication`` in scope.yaml, carried by
@@ -254,12 +256,18 @@ def plan_effects(
     """The writes implied by ``plan`` (see the module docstring for the rules)."""
     builder = _Builder(plan, subject, mappings, options, templates)
     state = subject.state or None
+    if plan.quiet and previous is None:
+        return []  # found existing, answered or old (plan.existing): nobody is told anew
     if state in FINAL_STATES:
         if previous is None and state != "accepted":
             return []
         _lifecycle(builder, state, previous, link_maker)
+    elif plan.quiet:
+        return []  # an answered or old proposal the bridge found existing: see plan.existing
     else:
         _open(builder, previous, published, link_maker)
+    if plan.quiet:
+        return [e for e in builder.effects if not e.public]
     return builder.effects
 
 
