@@ -221,7 +221,33 @@ class KeywordIndex:
             if joined not in done:
                 done.add(joined)
                 self.match_word(joined, where, out, seen, lang)
+        if self.rivalry is not None:
+            out = self._drop_inside_phrases(out)
         return out
+
+    def _drop_inside_phrases(self, hits: list[Hit]) -> list[Hit]:
+        """Among rivals a phrase wins over a single word inside it: in "skate park" the
+        ``park`` of another theme does not count (as ``speeltuin`` beats ``tuin``)."""
+        phrases = [h for h in hits if h.how == "phrase" and self.rivalry is not None]
+        if not phrases:
+            return hits
+        assert self.rivalry is not None
+        kept = []
+        for hit in hits:
+            group = self.rivalry(hit.owner)
+            inside = (
+                hit.how != "phrase"
+                and group is not None
+                and any(
+                    p.owner != hit.owner
+                    and self.rivalry(p.owner) == group
+                    and hit.word in p.word.split()
+                    for p in phrases
+                )
+            )
+            if not inside:
+                kept.append(hit)
+        return kept
 
 
 def build_index(
