@@ -431,6 +431,10 @@ class LocaleTexts:
     checklist: dict[str, str]
     money_format: str = "€ {amount}"
     approval: dict[str, str] = field(default_factory=dict)  # the approval page's lines
+    #: What residents read must score at least this (Flesch; Flesch-Douma for Dutch) ...
+    min_reading_ease: float = 60.0
+    #: ... and no sentence may be longer than this many words.
+    max_sentence_words: int = 25
 
 
 @dataclass(frozen=True)

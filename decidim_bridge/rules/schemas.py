@@ -692,8 +692,16 @@ def _has_amount(value: str) -> None:
         raise ValidationError("Must contain the placeholder {amount}, e.g. '€ {amount}'.")
 
 
+class ReadabilitySchema(_Strict):
+    min_score = fields.Float(load_default=60.0, validate=validate.Range(min=0, max=120))
+    max_sentence_words = _int(load_default=25, validate=validate.Range(min=5, max=100))
+
+
 class TextsFileSchema(_Strict):
     locale = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2,3}$"))
+    readability = fields.Nested(
+        ReadabilitySchema, load_default=lambda: {"min_score": 60.0, "max_sentence_words": 25}
+    )
     dates = fields.Nested(DatesSchema, required=True)
     money = fields.String(load_default="€ {amount}", validate=_has_amount)
     labels = fields.Dict(
@@ -716,6 +724,8 @@ class TextsFileSchema(_Strict):
             checklist=data["checklist"],
             money_format=data["money"],
             approval=data["approval"],
+            min_reading_ease=data["readability"]["min_score"],
+            max_sentence_words=data["readability"]["max_sentence_words"],
         )
 
 
