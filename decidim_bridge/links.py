@@ -75,8 +75,12 @@ def make_token(
 def read_token(secret: bytes, token: str, *, now: float) -> LinkClaim:
     """Verify signature and expiry; raises ``LinkError`` (one generic message)."""
     body, _, mac = token.partition(".")
-    if not body or not mac or not hmac.compare_digest(
-        mac.encode("ascii", "replace"), _mac(secret, body).encode("ascii")
+    if (
+        not body
+        or not mac
+        or not hmac.compare_digest(
+            mac.encode("ascii", "replace"), _mac(secret, body).encode("ascii")
+        )
     ):
         raise LinkError("This link is not valid.")
     try:

@@ -44,9 +44,13 @@ def _file_problems(directory: Path, mappings: Mappings | None) -> list[Problem]:
 def _template_problems(directory: Path, mappings: Mappings) -> list[Problem]:
     """The messages and the digest (``texts/<locale>/*.md``) are rule files too."""
     from decidim_bridge.digest.checks import digest_template_problems
-    from decidim_bridge.writeback.checks import message_problems
+    from decidim_bridge.writeback.checks import message_problems, readability_problems
 
-    return message_problems(directory, mappings) + digest_template_problems(directory, mappings)
+    return (
+        message_problems(directory, mappings)
+        + digest_template_problems(directory, mappings)
+        + readability_problems(directory, mappings)
+    )
 
 
 def _example_problems(directory: Path, mappings: Mappings) -> list[Problem]:

@@ -24,6 +24,7 @@ the engine without the store, for ``plan try`` and the checks of example proposa
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from prometheus_client import Counter
@@ -33,6 +34,7 @@ from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation,
 from decidim_bridge.events import Event
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.plan import Plan, build_plan
+from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
@@ -122,6 +124,7 @@ def store_support_plan(
         space_key=space_key,
         event_type=event.type if event is not None else None,
         answered_by_bridge=own_answer_shown(conn, tenant=tenant, proposal=proposal),
+        existing=existing_of(event),
     )
     if writeback is not None:
         writeback.record(
@@ -140,6 +143,7 @@ def save_plan(
     space_key: str | None = None,
     event_type: str | None = None,
     answered_by_bridge: bool = False,
+    existing: str | None = None,
 ) -> StoredPlan:
     """Plan ``proposal`` and store the result in the caller's transaction.
 
@@ -149,7 +153,8 @@ def save_plan(
     plan wants, the attempt is rolled back to its savepoint and planned again with fresh
     state (at most ``MAX_ATTEMPTS`` times). ``answered_by_bridge``: the answer Decidim
     shows is the bridge's own, which the plan does not count as the municipality's
-    response (see ``PlanningState``).
+    response (see ``PlanningState``). ``existing``: the event reports a proposal that
+    existed before the bridge saw it (``plan.existing``).
     """
     proposal_id = str(proposal.id)
     sync_reference_rows(conn, tenant, mappings)
@@ -158,6 +163,8 @@ def save_plan(
         try:
             with conn.begin_nested():
                 state, own = planning_state(conn, head, answered_by_bridge=answered_by_bridge)
+                if existing is not None:
+                    state = replace(state, existing=existing)
                 plan = build_plan(proposal, mappings, now, state, space_key=space_key)
                 plans_store.apply_holds(conn, tenant, proposal_id, wanted_holds(plan), own, now)
                 _move_load(conn, head, plan, mappings)
@@ -241,6 +248,15 @@ def release_expired_holds(db: Database, tenant: str, now: float, limit: int = 10
         HOLDS_EXPIRED.inc(released)
         log.info("lapsed holds released", extra={"tenant": tenant, "count": released})
     return released
+
+
+def existing_of(event: Event | None) -> str | None:
+    """``write``/``existing`` when the poller or backfill reports a proposal that existed
+    before the bridge saw it (``extra.existing``, ``extra.write_existing``), else None."""
+    extra = event.extra if event is not None and isinstance(event.extra, dict) else {}
+    if not extra.get("existing"):
+        return None
+    return WRITE if extra.get("write_existing") else QUIET_UNLESS_NEW
 
 
 def mappings_of(ctx: WorkContext) -> Mappings:

@@ -89,8 +89,9 @@ def _print_reports(reports: list[SweepReport]) -> None:
 def poll(once: bool, interval: float | None) -> None:
     """Find new, edited, answered and withdrawn proposals through Decidim's API.
 
-    For Decidim instances that send no webhooks. The first sweep of a component only
-    records what exists; run `decidim-bridge backfill` to have existing proposals planned.
+    For Decidim instances that send no webhooks. The first sweep of a component reports
+    what exists as existing proposals: they are planned, but answered or old ones get no
+    public comment or answer (`existing.max_age_days` in expectations.yaml).
     """
     poller, settings = _poller(wait=not once)
     if once:
@@ -106,15 +107,23 @@ def poll(once: bool, interval: float | None) -> None:
 
 
 @click.command("backfill")
+@click.option(
+    "--write-existing",
+    is_flag=True,
+    help="Also write the public comment and answer on answered and old proposals "
+    "(with dates counted from today).",
+)
 @reports_errors
-def backfill() -> None:
+def backfill(write_existing: bool) -> None:
     """Put every existing proposal in the inbox once, so that the bridge plans it.
 
-    Reads through the request budget at the poller's share; proposals that were already
-    reported (by an earlier backfill or by the poller) are not reported again.
+    Answered proposals and ones older than `existing.max_age_days` (expectations.yaml) get
+    no public comment or answer unless --write-existing is given; they show in the digest
+    and in `plan show`. Reads through the request budget at the poller's share; proposals
+    that were already reported are not reported again.
     """
     poller, _ = _poller()
-    reports = poller.sweep_all(backfill=True)
+    reports = poller.sweep_all(backfill=True, write_existing=write_existing)
     _print_reports(reports)
     if any(r.error for r in reports):
         sys.exit(1)

@@ -46,7 +46,7 @@ def _closed_on(plan: Plan, calendar: WorkCalendar) -> date:
 
 def in_period(plan: Plan, period: Period, calendar: WorkCalendar) -> bool:
     """Whether the initiative was running at some moment of ``period``."""
-    if date.fromisoformat(plan.expectations.start_date) > period.until:
+    if date.fromisoformat(plan.expectations.published_on) > period.until:
         return False
     return plan.stage == OPEN or _closed_on(plan, calendar) >= period.since
 
@@ -68,7 +68,7 @@ def select_plans(
         and (district is None or p.classification.district_id == district)
         and (theme is None or theme in p.classification.theme_ids)
     ]
-    return sorted(chosen, key=lambda p: (p.expectations.start_date, _numeric(p.proposal_id)))
+    return sorted(chosen, key=lambda p: (p.expectations.published_on, _numeric(p.proposal_id)))
 
 
 def _numeric(proposal_id: str) -> tuple[int, str]:
@@ -149,8 +149,8 @@ def digest_item(
         theme_ids=c.theme_ids,
         themes=tuple(name_of("theme", t, mappings, locale) for t in c.theme_ids),
         lead=plan.assignment.lead.name,
-        started_on=plan.expectations.start_date,
-        new_in_period=date.fromisoformat(plan.expectations.start_date) >= period.since,
+        started_on=plan.expectations.published_on,
+        new_in_period=date.fromisoformat(plan.expectations.published_on) >= period.since,
         offers=tuple(offers),
         budget=budget,
         first_contact=first,

@@ -36,6 +36,10 @@ class ProposalText:
     taxonomy_names: tuple[str, ...]
     title_hits: tuple[Hit[KeywordOwner], ...]
     body_hits: tuple[Hit[KeywordOwner], ...]
+    #: The recognised language (None: not sure; every keyword counted) and how sure.
+    language: str | None = None
+    language_guess: str | None = None
+    language_confidence: float = 0.0
 
     @property
     def hits(self) -> tuple[Hit[KeywordOwner], ...]:
@@ -148,6 +152,7 @@ def classify(proposal: Proposal, text: ProposalText, mappings: Mappings) -> Clas
         themes=themes,
         weak_themes=weak,
         reasons=tuple(reasons),
+        language=text.language,
     )
 
 

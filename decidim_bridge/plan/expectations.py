@@ -1,7 +1,13 @@
 """The expectation contract: say, decider, time asked, and dates in working days.
 
 Dates count from the day the initiative was published (in the municipality's time zone),
-so re-planning later gives the same dates. Tracking compares them with what happened:
+so re-planning later gives the same dates. No promise is ever made in the past: when the
+first plan is made so late that the first contact would be less than
+``late_intake.min_notice_days`` working days away (a delayed message, an outage, the
+poller, a backfill), the dates count from the day of planning instead
+(``rebased_from`` keeps the publication day, a reason says why, and later plans keep the
+re-based start). The initiators are told honestly that their initiative reached the
+municipality later than usual. Tracking compares them with what happened:
 ``on_time``/``late`` once Decidim shows an answer, ``overdue`` when the decision date
 passed without one, else ``pending``.
 
@@ -27,6 +33,35 @@ def expectation_rule(mappings: Mappings, space_key: str | None) -> ExpectationRu
     return mappings.expectations.for_space(space_key)
 
 
+def promise_start(
+    published: date,
+    today: date,
+    stage: str,
+    rule: ExpectationRule,
+    mappings: Mappings,
+    calendar: WorkCalendar,
+    previous: ExpectationContract | None,
+    steering: Steering = NO_STEERING,
+) -> tuple[date, str | None]:
+    """The day promised dates count from, and the publication day when it was re-based.
+
+    A later plan keeps the start of the first plan (re-based or not), so the dates
+    residents were given stay the same; a first plan of an open initiative is re-based
+    when its first contact would be too close (or passed)."""
+    if previous is not None:
+        if previous.rebased_from:
+            return date.fromisoformat(previous.start_date), previous.rebased_from
+        return published, None
+    if stage != OPEN or published >= today or not steering.empty:
+        # Steering exists only on a plan people have seen: its dates were promised.
+        return published, None
+    notice = mappings.expectations.late_intake.min_notice_days
+    first_contact = calendar.add_working_days(published, rule.first_contact_days)
+    if first_contact < calendar.add_working_days(today, notice):
+        return today, published.isoformat()
+    return published, None
+
+
 def contract(
     proposal: Proposal,
     rule: ExpectationRule,
@@ -37,6 +72,7 @@ def contract(
     stage: str,
     *,
     steering: Steering = NO_STEERING,
+    rebased_from: str | None = None,
 ) -> ExpectationContract:
     first_contact = calendar.add_working_days(start, rule.first_contact_days)
     promised = calendar.add_working_days(start, rule.decision_days)
@@ -46,6 +82,17 @@ def contract(
         reasons.append(make_reason(mappings, "expect.default"))
     else:
         reasons.append(make_reason(mappings, "expect.rule", process=rule.key))
+    if rebased_from is not None:
+        published = date.fromisoformat(rebased_from)
+        reasons.append(
+            make_reason(
+                mappings,
+                "expect.rebased",
+                published_date=rebased_from,
+                start_date=start.isoformat(),
+                late=calendar.working_days_between(published, start),
+            )
+        )
     reasons.append(
         make_reason(
             mappings,
@@ -146,4 +193,5 @@ def contract(
         answered_on=answered_on,
         reasons=tuple(reasons),
         first_contact_on=contact.on if contact is not None else None,
+        rebased_from=rebased_from,
     )

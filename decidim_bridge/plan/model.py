@@ -60,6 +60,14 @@ class Classification:
     themes: tuple[ThemeResult, ...]  # counted themes; the first is the main theme
     weak_themes: tuple[ThemeResult, ...]
     reasons: tuple[Reason, ...]
+    #: ``initiative``, or the id of a kind in kinds.yaml (a report, a question).
+    kind: str = field(default="initiative", metadata=OMIT_DEFAULT)
+    #: The language the proposal is written in, when it was recognised (``nl``, ``en``).
+    language: str | None = field(default=None, metadata=OMIT_DEFAULT)
+
+    @property
+    def is_initiative(self) -> bool:
+        return self.kind == "initiative"
 
     @property
     def primary_theme(self) -> str | None:
@@ -151,6 +159,14 @@ class ExpectationContract:
     reasons: tuple[Reason, ...]
     #: The day a person recorded first contact with the initiators (steering), if any.
     first_contact_on: str | None = field(default=None, metadata=OMIT_DEFAULT)
+    #: The day the initiative was published when the dates count from a later day (the
+    #: plan was first made too late to keep the usual dates): ``start_date`` is that day.
+    rebased_from: str | None = field(default=None, metadata=OMIT_DEFAULT)
+
+    @property
+    def published_on(self) -> str:
+        """The day the initiative was published (whatever day the promises count from)."""
+        return self.rebased_from or self.start_date
 
 
 @dataclass(frozen=True)
@@ -194,6 +210,9 @@ class Plan:
     notes: tuple[Reason, ...] = ()
     mappings_digest: str = ""
     computed_at: float = 0.0
+    #: Nothing public is written for this plan: a proposal that existed before the bridge
+    #: saw it and was answered or old already (``plan.existing``; the reason is in notes).
+    quiet: bool = field(default=False, metadata=OMIT_DEFAULT)
 
     @property
     def holds(self) -> tuple[Hold, ...]:

@@ -14,6 +14,7 @@ One command per line, in Dutch or English, any casing and spacing:
 ``/contact gehad [op 21-4-2027]``            ``/contacted [on 2027-04-21]`` — first contact
 ``/uitstel 10 werkdagen: <reden>``           ``/postpone 10 working days: <reason>``
 ``/trekker @nickname``                       ``/lead @nickname`` — choose the lead
+``/initiatief``                             ``/initiative`` — an initiative after all
 ==========================================  ===============================================
 
 - A line starting with ``/`` is always meant as a command: one that is not understood gets
@@ -48,6 +49,7 @@ from decidim_bridge.plan.steering import (
     RELEASED_BY_HAND,
     RESOURCE,
     FirstContact,
+    InitiativeChoice,
     LeadChoice,
     OfferChoice,
     Postponement,
@@ -57,12 +59,13 @@ from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.rules.keywords import fold
 from decidim_bridge.rules.model import Mappings
 
-CONFIRM, RELEASE, CONTACT, POSTPONE, LEAD, UNKNOWN = (
+CONFIRM, RELEASE, CONTACT, POSTPONE, LEAD, INITIATIVE, UNKNOWN = (
     "confirm",
     "release",
     "contact",
     "postpone",
     "lead",
+    "initiative",
     "unknown",
 )
 #: The first characters of every note the bridge writes (its replies).
@@ -98,6 +101,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         ),
         (LEAD, "nl", rf"^trekker\s+{_NICK}$"),
         (LEAD, "en", rf"^lead\s+{_NICK}$"),
+        (INITIATIVE, "nl", r"^(?:toch\s+een\s+|wel\s+een\s+)?initiatief$"),
+        (INITIATIVE, "en", r"^(?:an\s+)?initiative(?:\s+after\s+all)?$"),
     )
 )
 _DATE_ONLY = re.compile(rf"^{_DATE}$")
@@ -107,7 +112,7 @@ _DATE_ONLY = re.compile(rf"^{_DATE}$")
 class Command:
     """One command line, as far as the note alone can tell (the plan settles the rest)."""
 
-    kind: str  # confirm | release | contact | postpone | lead | unknown
+    kind: str  # confirm | release | contact | postpone | lead | initiative | unknown
     line: str  # the line as written, without the leading "/"
     locale: str  # the language of the verb (nl | en)
     explicit: bool  # written with "/"
@@ -195,6 +200,9 @@ def parse_line(raw: str, mappings: Mappings) -> Command | None:
         match = pattern.match(text)
         if match is None:
             continue
+        if kind == INITIATIVE:
+            # One word alone is too easily ordinary text: only with "/".
+            return Command(kind, line, locale, explicit) if explicit else None
         command = _command(kind, locale, match, line, explicit, mappings)
         if not explicit and command.problem in _BARE_IS_TEXT:
             return None
@@ -336,6 +344,11 @@ def _apply_one(
         return steering, _result(command, False, mappings, "note.closed", stage=plan.stage)
     if command.kind in (CONFIRM, RELEASE):
         return _apply_offer(steering, command, plan, mappings, by, now)
+    if command.kind == INITIATIVE:
+        if plan.classification.is_initiative:
+            return steering, _result(command, True, mappings, "note.initiative_already")
+        after = steering.with_initiative(InitiativeChoice(by, now))
+        return after, _result(command, True, mappings, "note.initiative")
     if command.kind == CONTACT:
         today = calendar_for(mappings).local_date(now).isoformat()
         day = command.on or today

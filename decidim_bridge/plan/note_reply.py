@@ -42,6 +42,7 @@ HELP_LINES = (
     "note.help_contact",
     "note.help_postpone",
     "note.help_lead",
+    "note.help_initiative",
 )
 
 

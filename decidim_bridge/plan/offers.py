@@ -69,7 +69,7 @@ class OfferTerms:
     mappings: Mappings
     availability: Availability
     stage: str
-    start: date  # the day the initiative was published: lead times count from it
+    start: date  # the day promises count from (publication, or the re-based day)
     today: date
     now: float
     calendar: WorkCalendar
@@ -86,7 +86,9 @@ class OfferTerms:
         return self.calendar.start_of_day(first), self.calendar.end_of_day(self.needed_by)
 
     def ready_date(self, lead_time_days: int) -> str:
-        return self.calendar.add_working_days(self.start, lead_time_days).isoformat()
+        """Lead times count from the start of the promises, and never end before today."""
+        ready = self.calendar.add_working_days(self.start, lead_time_days)
+        return max(ready, self.today).isoformat()
 
     def hold(
         self,

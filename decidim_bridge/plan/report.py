@@ -55,6 +55,10 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
     )
     if plan.url:
         out.append(f"{w('url')}: {plan.url}")
+    if plan.quiet:
+        why = [n for n in plan.notes if n.code.startswith("existing.")]
+        text = "; ".join(reason_text(n.code, n.args, mappings, locale) for n in why)
+        out.append(f"public writes: none ({text or 'existing proposal'})")
     if plan.flags:
         out.append("")
         out.append(w("attention"))

@@ -47,6 +47,9 @@ class PlanningState:
     answered_by_bridge: bool = False
     #: What people decided in Decidim (lead, offers, first contact, a later decision date).
     steering: Steering = NO_STEERING
+    #: The event reports a proposal that existed before the bridge saw it: ``existing``
+    #: (write nothing public on answered or old ones) or ``write`` (write anyway).
+    existing: str | None = None
 
 
 EMPTY_STATE = PlanningState()

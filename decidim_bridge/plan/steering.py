@@ -13,7 +13,9 @@ then lets a person's choice win over the rules:
 - ``postponements``: working days added to the decision date, each with the reason
   residents are told;
 - ``evaluators``: whom a person assigned as evaluator in Decidim or took off, so the
-  bridge's own assignments never undo a person's choice.
+  bridge's own assignments never undo a person's choice;
+- ``initiative``: a person said the proposal is an initiative after all (the rules had
+  taken it for a report or a question, ``kinds.yaml``).
 
 Plain frozen data with a JSON round-trip (``steering_to_json``/``steering_from_json``), so
 it can be stored next to the plan. ``by`` is the person as Decidim names them; ``at`` is
@@ -23,8 +25,9 @@ epoch seconds; ``on`` an ISO date in the municipality's time zone.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
+from decidim_bridge.plan.model import OMIT_DEFAULT
 from decidim_bridge.plan.serialize import from_data, to_data
 
 #: Where a decision came from.
@@ -77,12 +80,21 @@ class EvaluatorChoice:
 
 
 @dataclass(frozen=True)
+class InitiativeChoice:
+    """A person decided the proposal is an initiative after all (``/initiatief``)."""
+
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Steering:
     lead: LeadChoice | None = None
     offers: tuple[OfferChoice, ...] = ()  # one per (kind, item_id), sorted by them
     first_contact: FirstContact | None = None
     postponements: tuple[Postponement, ...] = ()  # oldest first
     evaluators: tuple[EvaluatorChoice, ...] = ()  # one per nickname, sorted by it
+    initiative: InitiativeChoice | None = field(default=None, metadata=OMIT_DEFAULT)
 
     @property
     def empty(self) -> bool:
@@ -117,6 +129,10 @@ class Steering:
         if self.first_contact is not None and self.first_contact.on <= contact.on:
             return self
         return replace(self, first_contact=contact)
+
+    def with_initiative(self, choice: InitiativeChoice) -> Steering:
+        """The first person who said so counts; saying it again changes nothing."""
+        return self if self.initiative is not None else replace(self, initiative=choice)
 
     def with_postponement(self, postponement: Postponement) -> Steering:
         return replace(self, postponements=(*self.postponements, postponement))

@@ -8,6 +8,7 @@ short English message when it cannot.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -187,7 +188,7 @@ class KeywordField(fields.Field[Keyword]):
         if not isinstance(value, dict):
             word = _folded_words(value)
             return Keyword(label=word, forms=(word,))
-        allowed = {"word", "forms", "compounds", "exclude"}
+        allowed = {"word", "forms", "compounds", "exclude", "lang"}
         problems: dict[str, list[str]] = {}
         for key in value:
             if key not in allowed:
@@ -218,9 +219,58 @@ class KeywordField(fields.Field[Keyword]):
             compounds = "none"
         if compounds not in COMPOUND_MODES:
             problems["compounds"] = [f"Must be one of: {', '.join(COMPOUND_MODES)}."]
+        lang = value.get("lang")
+        if lang is not None and not (isinstance(lang, str) and LOCALE_PATTERN.match(lang)):
+            problems["lang"] = ["Must be a language code such as 'nl' or 'en'."]
         if problems:
             raise ValidationError(problems)
         forms = (word, *(f for f in lists.get("forms", ()) if f != word))
         return Keyword(
-            label=word, forms=forms, compounds=compounds, exclude=lists.get("exclude", ())
+            label=word,
+            forms=forms,
+            compounds=compounds,
+            exclude=lists.get("exclude", ()),
+            lang=lang,
         )
+
+
+class KeywordList(fields.Field[tuple[Keyword, ...]]):
+    """Keywords as a list (any language) or per language: ``{nl: [hek], en: [fence]}``.
+
+    Per language, each keyword carries its language, so a text is matched only against
+    the words of its own language (and the language-neutral ones)."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> tuple[Keyword, ...]:
+        single = KeywordField()
+        if isinstance(value, list):
+            groups: list[tuple[str | None, Any, list[Any]]] = [(None, None, value)]
+        elif isinstance(value, dict) and value:
+            groups = []
+            for lang, items in value.items():
+                if not isinstance(lang, str) or not LOCALE_PATTERN.match(lang):
+                    raise ValidationError({str(lang): ["Must be a language code such as 'en'."]})
+                if not isinstance(items, list):
+                    raise ValidationError({lang: ["Must be a list of keywords."]})
+                groups.append((lang, lang, items))
+        else:
+            raise ValidationError("Must be a list of keywords, or a list per language.")
+        out: list[Keyword] = []
+        problems: dict[Any, Any] = {}
+        for lang, key, items in groups:
+            for index, item in enumerate(items):
+                try:
+                    keyword = single.deserialize(item)
+                except ValidationError as exc:
+                    if key is None:
+                        problems[index] = exc.messages
+                    else:
+                        problems.setdefault(key, {})[index] = exc.messages
+                    continue
+                if lang is not None and keyword.lang is None:
+                    keyword = replace(keyword, lang=lang)
+                out.append(keyword)
+        if problems:
+            raise ValidationError(problems)
+        return tuple(out)

@@ -1,4 +1,7 @@
-"""Dutch keyword matching: folding, word forms and compounds, with evidence for every hit.
+"""Keyword matching: folding, word forms and compounds, with evidence for every hit.
+
+Keywords may carry their language (``lang``); a text in a known language is matched only
+against keywords of that language and language-neutral ones.
 
 Rules are written by municipal staff as a word plus its declared forms (``hek``: ``hekken``,
 ``hekje``). Nothing is guessed: Dutch inflection is irregular and guessing turns ``hek`` into
@@ -74,6 +77,8 @@ class Keyword:
     forms: tuple[str, ...]  # the word itself first, then its declared forms
     compounds: str = "end"
     exclude: tuple[str, ...] = ()
+    #: The language the word belongs to (``nl``, ``en``); None: any language.
+    lang: str | None = None
 
     @property
     def is_phrase(self) -> bool:
@@ -132,7 +137,12 @@ class KeywordIndex(Generic[Owner]):
                     self._start_lengths = sorted([*self._start_lengths, len(form)])
 
     def match_word(
-        self, word: str, where: str, out: list[Hit[Owner]], seen: set[tuple[Owner, str]]
+        self,
+        word: str,
+        where: str,
+        out: list[Hit[Owner]],
+        seen: set[tuple[Owner, str]],
+        lang: str | None = None,
     ) -> None:
         """Append the hits of one folded word.
 
@@ -143,6 +153,8 @@ class KeywordIndex(Generic[Owner]):
 
         def consider(owner: Owner, keyword: Keyword, how: str) -> None:
             if word in keyword.exclude:
+                return
+            if lang is not None and keyword.lang is not None and keyword.lang != lang:
                 return
             best = found.get(owner)
             if best is None or len(keyword.label) > len(best[0].label):
@@ -187,14 +199,19 @@ class KeywordIndex(Generic[Owner]):
         for owner in losers:
             del found[owner]
 
-    def find(self, text: str, where: str) -> list[Hit[Owner]]:
-        """Every keyword hit in ``text``, in reading order, labelled with ``where``."""
+    def find(self, text: str, where: str, lang: str | None = None) -> list[Hit[Owner]]:
+        """Every keyword hit in ``text``, in reading order, labelled with ``where``.
+
+        ``lang``: the text's language; keywords of another language do not count (None:
+        the language is unknown, every keyword counts)."""
         words = tokenize(text)
         out: list[Hit[Owner]] = []
         seen: set[tuple[Owner, str]] = set()
         done: set[str] = set()
         for index, word in enumerate(words):
             for phrase, owner, keyword in self._phrases.get(word, ()):
+                if lang is not None and keyword.lang is not None and keyword.lang != lang:
+                    continue
                 if tuple(words[index : index + len(phrase)]) == phrase:
                     key = (owner, keyword.label)
                     if key not in seen:
@@ -203,12 +220,38 @@ class KeywordIndex(Generic[Owner]):
             if word in done:
                 continue
             done.add(word)
-            self.match_word(word, where, out, seen)
+            self.match_word(word, where, out, seen, lang)
         for joined in hyphen_joins(text):
             if joined not in done:
                 done.add(joined)
-                self.match_word(joined, where, out, seen)
+                self.match_word(joined, where, out, seen, lang)
+        if self.rivalry is not None:
+            out = self._drop_inside_phrases(out)
         return out
+
+    def _drop_inside_phrases(self, hits: list[Hit[Owner]]) -> list[Hit[Owner]]:
+        """Among rivals a phrase wins over a single word inside it: in "skate park" the
+        ``park`` of another theme does not count (as ``speeltuin`` beats ``tuin``)."""
+        phrases = [h for h in hits if h.how == "phrase" and self.rivalry is not None]
+        if not phrases:
+            return hits
+        assert self.rivalry is not None
+        kept = []
+        for hit in hits:
+            group = self.rivalry(hit.owner)
+            inside = (
+                hit.how != "phrase"
+                and group is not None
+                and any(
+                    p.owner != hit.owner
+                    and self.rivalry(p.owner) == group
+                    and hit.word in p.word.split()
+                    for p in phrases
+                )
+            )
+            if not inside:
+                kept.append(hit)
+        return kept
 
 
 def build_index(

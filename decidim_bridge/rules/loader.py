@@ -42,7 +42,7 @@ def _vocabulary() -> list[str]:
     for schema_cls in (*schemas.FILE_SCHEMAS.values(), *schemas.OPTIONAL_FILE_SCHEMAS.values()):
         walk(schema_cls())
     walk(schemas.TextsFileSchema())
-    names.update({"word", "forms", "compounds", "exclude"})
+    names.update({"word", "forms", "compounds", "exclude", "lang"})
     return sorted(names)
 
 
@@ -146,6 +146,9 @@ def inspect(
         return raw
 
     for name, schema_cls in schemas.FILE_SCHEMAS.items():
+        if name in schemas.OPTIONAL_FILES and not (root / name).is_file():
+            files[name] = Loaded(SourceDocument(name, None), schemas.OPTIONAL_FILES[name])
+            continue
         loaded, found = _load_file(read(root / name, name), name, schema_cls(), vocabulary)
         files[name] = loaded
         problems += found
@@ -219,6 +222,7 @@ def _assemble(
         source=str(root),
         digest=digest,
         policy=files["policy.yaml"].value if "policy.yaml" in files else model.Policy(),
+        kinds=tuple(files["kinds.yaml"].value["kinds"]),
     )
     return mappings
 

@@ -209,6 +209,9 @@ class Matching:
     min_score: int = 2
     min_part: int = 3
     max_themes: int = 3
+    #: Languages a proposal may be written in (recognised among these); () : the
+    #: organization's locales.
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -340,10 +343,34 @@ class CalendarRules:
 
 
 @dataclass(frozen=True)
+class LateIntake:
+    """When an initiative reaches the bridge late (delayed webhook, outage, poller,
+    backfill): promised dates less than ``min_notice_days`` working days ahead are counted
+    from the day the plan is written instead; a delay of more than ``flag_after_days``
+    working days is flagged for the coordinator."""
+
+    min_notice_days: int = 2
+    flag_after_days: int = 5
+
+
+@dataclass(frozen=True)
+class ExistingProposals:
+    """Proposals the bridge first sees through ``backfill`` or the poller's first sweep:
+    planned, but nothing public is written on answered ones or ones older than
+    ``max_age_days`` (unless the operator asks for it explicitly)."""
+
+    max_age_days: int = 30
+
+
+@dataclass(frozen=True)
 class Expectations:
     default: ExpectationRule
     processes: dict[str, ExpectationRule]
     calendar: CalendarRules
+    late_intake: LateIntake = LateIntake()
+    existing: ExistingProposals = ExistingProposals()
+    #: Working days before a promised date on which the lead gets a reminder (0: none).
+    remind_before_days: int = 1
 
     def for_space(self, key: str | None) -> ExpectationRule:
         return self.processes.get(key or "", self.default)
@@ -369,6 +396,36 @@ class ServicePurchaseRules:
     decision_days: int
 
 
+#: The kind of every proposal the mappings do not recognise as something else.
+INITIATIVE = "initiative"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where residents report something instead (the municipality's app, site, phone)."""
+
+    name: Localized
+    url: str | None = None
+    phone: str | None = None
+    app: Localized | None = None
+
+
+@dataclass(frozen=True)
+class ProposalKind:
+    """A kind of proposal that is not an initiative (kinds.yaml): a report about public
+    space, a question. Recognised by keywords (title ``title_weight``, text ``body_weight``,
+    a title ending in ``?`` ``title_weight`` when ``question_mark``) reaching ``min_score``,
+    unless one of the ``unless`` words shows residents mean to act themselves."""
+
+    id: str
+    name: Localized
+    keywords: tuple[Keyword, ...]
+    unless: tuple[Keyword, ...] = ()
+    question_mark: bool = False
+    min_score: int = 3
+    channel: Channel | None = None
+
+
 @dataclass(frozen=True)
 class LocaleTexts:
     locale: str
@@ -379,6 +436,10 @@ class LocaleTexts:
     checklist: dict[str, str]
     money_format: str = "€ {amount}"
     approval: dict[str, str] = field(default_factory=dict)  # the approval page's lines
+    #: What residents read must score at least this (Flesch; Flesch-Douma for Dutch) ...
+    min_reading_ease: float = 60.0
+    #: ... and no sentence may be longer than this many words.
+    max_sentence_words: int = 25
 
 
 class Derived(TypedDict, total=False):
@@ -387,6 +448,7 @@ class Derived(TypedDict, total=False):
 
     keyword_index: KeywordIndex[KeywordOwner]
     districts: dict[str, District]
+    kinds: dict[str, ProposalKind]
     themes: dict[str, Theme]
     advisors: dict[str, Advisor]
     advisors_by_nickname: dict[str, Advisor]
@@ -445,6 +507,7 @@ class Mappings:
     source: str = ""
     digest: str = ""
     policy: Policy = field(default_factory=Policy)
+    kinds: tuple[ProposalKind, ...] = ()
     derived: Derived = field(default_factory=Derived, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -464,6 +527,9 @@ class Mappings:
         if not nickname:
             return None
         return self.derived["advisors_by_nickname"].get(nickname.strip().lstrip("@").lower())
+
+    def kind(self, kind_id: str) -> ProposalKind | None:
+        return self.derived["kinds"].get(kind_id)
 
     def resource(self, resource_id: str) -> Resource | None:
         return self.derived["resources"].get(resource_id)
@@ -497,6 +563,9 @@ def _fill_derived(mappings: Mappings) -> None:
         entries += [(("resource", resource.id), kw) for kw in resource.keywords]
     for budget in mappings.budgets:
         entries += [(("budget-not-for", budget.id), kw) for kw in budget.not_for]
+    for kind in mappings.kinds:
+        entries += [(("kind", kind.id), kw) for kw in kind.keywords]
+        entries += [(("kind-unless", kind.id), kw) for kw in kind.unless]
     rtc = mappings.service_purchase
     entries += [(("service-signal", kw.label), kw) for kw in rtc.signals]
     entries += [(("service-excluded", kw.label), kw) for kw in rtc.excluded_tasks]
@@ -505,6 +574,7 @@ def _fill_derived(mappings: Mappings) -> None:
         entries, min_part=mappings.matching.min_part, rivalry=_theme_rivalry
     )
     derived["districts"] = {d.id: d for d in mappings.districts}
+    derived["kinds"] = {k.id: k for k in mappings.kinds}
     derived["themes"] = {t.id: t for t in mappings.themes}
     derived["advisors"] = {a.id: a for a in mappings.advisors.advisors}
     derived["advisors_by_nickname"] = {

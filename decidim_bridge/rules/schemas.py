@@ -25,6 +25,7 @@ from decidim_bridge.rules.fields import (
     Everywhere,
     Id,
     KeywordField,
+    KeywordList,
     Localized,
     Money,
     Postcodes,
@@ -194,17 +195,20 @@ class MatchingSchema(_Strict):
     min_score = _int(load_default=2, validate=_positive)
     min_part = _int(load_default=3, validate=validate.Range(min=2, max=8))
     max_themes = _int(load_default=3, validate=validate.Range(min=1, max=10))
+    languages = fields.List(
+        fields.String(validate=validate.Regexp(r"^[a-z]{2}$")), load_default=list
+    )
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Matching:
-        return model.Matching(**data)
+        return model.Matching(**{**data, "languages": tuple(data["languages"])})
 
 
 class ThemeSchema(_Strict):
     id = Id(required=True)
     name = Localized(required=True)
     taxonomy = fields.List(_text(), load_default=list)
-    keywords = fields.List(KeywordField(), required=True, validate=_positive_len)
+    keywords = KeywordList(required=True, validate=_positive_len)
 
     @post_load
     def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Theme:
@@ -347,7 +351,7 @@ class ResourceSchema(_Strict):
     hold_days = _int(load_default=None, validate=_positive)
     department = Id(required=True)
     conditions = fields.List(Localized(), load_default=list)
-    keywords = fields.List(KeywordField(), required=True, validate=_positive_len)
+    keywords = KeywordList(required=True, validate=_positive_len)
     themes = fields.List(Id(), load_default=list)
 
     @validates_schema
@@ -577,8 +581,32 @@ def _shorter(rule: dict[str, Any], base: dict[str, Any]) -> bool:
     return bool(first and decision and decision < first)
 
 
+class LateIntakeSchema(_Strict):
+    min_notice_days = _int(load_default=2, validate=validate.Range(min=0, max=60))
+    flag_after_days = _int(load_default=5, validate=validate.Range(min=0, max=260))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.LateIntake:
+        return model.LateIntake(**data)
+
+
+class ExistingSchema(_Strict):
+    max_age_days = _int(load_default=30, validate=validate.Range(min=0, max=3650))
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.ExistingProposals:
+        return model.ExistingProposals(**data)
+
+
+class RemindersSchema(_Strict):
+    before_days = _int(load_default=1, validate=validate.Range(min=0, max=20))
+
+
 class ExpectationsFileSchema(_Strict):
     calendar = fields.Nested(CalendarSchema, load_default=lambda: model.CalendarRules())
+    late_intake = fields.Nested(LateIntakeSchema, load_default=lambda: model.LateIntake())
+    existing = fields.Nested(ExistingSchema, load_default=lambda: model.ExistingProposals())
+    reminders = fields.Nested(RemindersSchema, load_default=lambda: {"before_days": 1})
     default = fields.Nested(ExpectationSchema, required=True)
     processes = fields.Dict(
         keys=fields.String(), values=fields.Nested(ExpectationOverrideSchema), load_default=dict
@@ -605,7 +633,14 @@ class ExpectationsFileSchema(_Strict):
         for key, override in data["processes"].items():
             merged = {k: (v if v is not None else base[k]) for k, v in override.items()}
             processes[key] = model.ExpectationRule(key=key, **merged)
-        return model.Expectations(default=default, processes=processes, calendar=data["calendar"])
+        return model.Expectations(
+            default=default,
+            processes=processes,
+            calendar=data["calendar"],
+            late_intake=data["late_intake"],
+            existing=data["existing"],
+            remind_before_days=data["reminders"]["before_days"],
+        )
 
 
 # --- service_purchase.yaml ---------------------------------------------------------------
@@ -705,8 +740,16 @@ def _has_amount(value: str) -> None:
         raise ValidationError("Must contain the placeholder {amount}, e.g. '€ {amount}'.")
 
 
+class ReadabilitySchema(_Strict):
+    min_score = fields.Float(load_default=60.0, validate=validate.Range(min=0, max=120))
+    max_sentence_words = _int(load_default=25, validate=validate.Range(min=5, max=100))
+
+
 class TextsFileSchema(_Strict):
     locale = fields.String(required=True, validate=validate.Regexp(r"^[a-z]{2,3}$"))
+    readability = fields.Nested(
+        ReadabilitySchema, load_default=lambda: {"min_score": 60.0, "max_sentence_words": 25}
+    )
     dates = fields.Nested(DatesSchema, required=True)
     money = fields.String(load_default="€ {amount}", validate=_has_amount)
     labels = fields.Dict(
@@ -729,8 +772,63 @@ class TextsFileSchema(_Strict):
             checklist=data["checklist"],
             money_format=data["money"],
             approval=data["approval"],
+            min_reading_ease=data["readability"]["min_score"],
+            max_sentence_words=data["readability"]["max_sentence_words"],
         )
 
+
+# --- kinds.yaml --------------------------------------------------------------------------
+
+
+class ChannelSchema(_Strict):
+    name = Localized(required=True)
+    url = fields.String(load_default=None, validate=validate.Regexp(r"^https?://\S+$"))
+    phone = _text(load_default=None)
+    app = Localized(load_default=None)
+
+    @validates_schema
+    def _reachable(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not (data.get("url") or data.get("phone") or data.get("app")):
+            raise ValidationError("Give at least one of 'url', 'phone' or 'app'.")
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.Channel:
+        return model.Channel(**data)
+
+
+class KindSchema(_Strict):
+    id = Id(required=True, validate=validate.NoneOf([model.INITIATIVE]))
+    name = Localized(required=True)
+    keywords = KeywordList(required=True, validate=_positive_len)
+    unless = KeywordList(load_default=tuple)
+    question_mark = fields.Boolean(load_default=False)
+    min_score = _int(load_default=3, validate=_positive)
+    channel = fields.Nested(ChannelSchema, load_default=None)
+
+    @post_load
+    def _make(self, data: dict[str, Any], **kwargs: Any) -> model.ProposalKind:
+        return model.ProposalKind(
+            id=data["id"],
+            name=data["name"],
+            keywords=tuple(data["keywords"]),
+            unless=tuple(data["unless"]),
+            question_mark=data["question_mark"],
+            min_score=data["min_score"],
+            channel=data["channel"],
+        )
+
+
+class KindsFileSchema(_Strict):
+    kinds = fields.List(fields.Nested(KindSchema), load_default=list)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _unique(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if problems := _unique_ids(data.get("kinds", [])):
+            raise ValidationError(problems, "kinds")
+
+
+#: Rule files a municipality may leave out (their defaults apply).
+OPTIONAL_FILES: dict[str, dict[str, Any]] = {"kinds.yaml": {"kinds": []}}
 
 FILE_SCHEMAS: dict[str, type[Schema]] = {
     "scope.yaml": ScopeFileSchema,
@@ -742,4 +840,5 @@ FILE_SCHEMAS: dict[str, type[Schema]] = {
     "stakeholders.yaml": StakeholdersFileSchema,
     "expectations.yaml": ExpectationsFileSchema,
     "service_purchase.yaml": ServicePurchaseFileSchema,
+    "kinds.yaml": KindsFileSchema,
 }

@@ -29,6 +29,13 @@ REASONS: dict[str, tuple[str, ...]] = {
     "theme.further": ("theme", "score"),
     "theme.weak": ("theme", "score", "min_score"),
     "theme.none": (),
+    "kind.match": ("kind", "score", "words"),
+    "kind.unless": ("kind", "keyword", "where"),
+    "kind.overruled": ("by",),
+    "language.detected": ("language", "confidence"),
+    "language.unsure": ("language", "confidence"),
+    "language.reply": ("language",),
+    "language.no_texts": ("language", "default"),
     # advisors
     "lead.chosen": ("advisor", "district", "theme", "open", "capacity"),
     "lead.chosen_any_district": ("advisor", "theme", "open", "capacity"),
@@ -41,6 +48,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "lead.released": ("advisor", "stage"),
     "lead.steered": ("advisor", "by"),
     "lead.steered_gone": ("advisor",),
+    "lead.not_initiative": ("advisor", "kind"),
     "co.chosen": ("advisor", "theme", "open", "capacity"),
     "co.lead_covers": ("advisor", "theme"),
     "co.none": ("theme",),
@@ -86,15 +94,22 @@ REASONS: dict[str, tuple[str, ...]] = {
     "expect.postponed": ("days", "due_date", "reason"),
     "expect.contacted_on_time": ("contact_date", "due_date", "by"),
     "expect.contacted_late": ("contact_date", "due_date", "late", "by"),
+    "expect.rebased": ("published_date", "start_date", "late"),
     # service purchase (Right to Challenge)
     "service.signals": ("signals",),
     "service.too_few": ("signals", "needed"),
     "service.excluded": ("keyword", "where"),
+    # proposals that existed before the bridge saw them (plan.existing)
+    "existing.answered": (),
+    "existing.old": ("days", "max_days"),
+    "existing.write": (),
     # a person must look at this
     "flag.coordinator": (),
     "flag.no_district": (),
     "flag.no_theme": (),
     "flag.unavailable": ("resource",),
+    "flag.late_intake": ("published_date", "late"),
+    "flag.not_initiative": ("kind",),
     # the bridge's reply to a private note with commands (plan.note_reply)
     "note.done": (),
     "note.partly": (),
@@ -127,6 +142,9 @@ REASONS: dict[str, tuple[str, ...]] = {
     "note.help_contact": (),
     "note.help_postpone": (),
     "note.help_lead": (),
+    "note.initiative": (),
+    "note.initiative_already": (),
+    "note.help_initiative": (),
 }
 
 CHECKLIST: dict[str, tuple[str, ...]] = {
@@ -134,6 +152,7 @@ CHECKLIST: dict[str, tuple[str, ...]] = {
     "p1.coadvisor": ("advisor", "theme"),
     "p1.find_coadvisor": ("theme",),
     "p1.coordinator": ("advisor",),
+    "p1.not_initiative": ("kind",),
     "p1.service_purchase": ("contact", "due_date"),
     "p2.first_contact": ("due_date",),
     "p2.decision": ("due_date",),

@@ -5,8 +5,10 @@ bridge acts on (``act_on`` in ``mappings/scope.yaml``); a space without a compon
 asked for its proposals components. Each sweep reads every published proposal of a
 component (50 per page, ordered by id, through the shared request budget at the poller's
 share), and per page stores the synthesized events (``sources.sweep``) and the new copies
-in one transaction. The first sweep of a component only records what exists; ``backfill``
-reports every existing proposal once, so that the bridge plans them too.
+in one transaction. The first sweep of a component reports what exists as *existing*
+proposals (planned, but nothing public is written on answered or old ones: see
+``plan.existing``); ``backfill`` does so again for every proposal, and
+``write_existing`` asks for public writes on them too.
 """
 
 from __future__ import annotations
@@ -178,16 +180,20 @@ class Poller:
 
     # --- sweeping -------------------------------------------------------------------------
 
-    def sweep_all(self, *, backfill: bool = False) -> list[SweepReport]:
+    def sweep_all(
+        self, *, backfill: bool = False, write_existing: bool = False
+    ) -> list[SweepReport]:
         """Sweep every component once; errors are reported per component, not raised."""
         try:
             components = self.components()
         except BridgeError as error:
             log.error("cannot list the components to poll", extra={"error": error.message})
             return [SweepReport(component_id="*", mode="discover", error=error.message)]
-        return [self.sweep(c, backfill=backfill) for c in components]
+        return [self.sweep(c, backfill=backfill, write_existing=write_existing) for c in components]
 
-    def sweep(self, target: ComponentTarget, *, backfill: bool = False) -> SweepReport:
+    def sweep(
+        self, target: ComponentTarget, *, backfill: bool = False, write_existing: bool = False
+    ) -> SweepReport:
         started = time.monotonic()
         component_id = target.component_id
         with self.db.begin() as conn:
@@ -203,7 +209,7 @@ class Poller:
         try:
             pages = self.client.iter_proposals(component_id, order={"id": "ASC"})
             for chunk in _chunks(pages, PAGE_SIZE):
-                self._store_chunk(chunk, target, mode, report)
+                self._store_chunk(chunk, target, mode, report, write_existing)
             with self.db.begin() as conn:
                 poller_store.sweep_finished(
                     conn,
@@ -238,7 +244,12 @@ class Poller:
         return report
 
     def _store_chunk(
-        self, chunk: list[Proposal], target: ComponentTarget, mode: str, report: SweepReport
+        self,
+        chunk: list[Proposal],
+        target: ComponentTarget,
+        mode: str,
+        report: SweepReport,
+        write_existing: bool = False,
     ) -> None:
         """One page: compare, store the events and the new copies in one transaction."""
         component_id = target.component_id
@@ -259,6 +270,7 @@ class Poller:
                     tenant=self.tenant,
                     mode=mode,
                     slug=target.slug,
+                    write_existing=write_existing,
                 )
                 for proposal in chunk
             ]

@@ -4,7 +4,9 @@ Decidim's API has no ``updatedSince`` filter, so the poller reads every publishe
 of a component and compares each with the copy it kept from the last sweep. This module
 holds that comparison and the synthesis of the events: plain data in, plain data out.
 
-* new proposal (after the component's first sweep)  -> ``proposal_published``
+* new proposal                                       -> ``proposal_published``
+  (on the component's first sweep and in ``backfill`` marked ``existing``: the bridge
+  plans it, but writes nothing public on an answered or old one unless ``write_existing``)
 * ``withdrawn`` became true (or, before 0.28, the state became ``withdrawn``)
                                                       -> ``proposal_withdrawn``
 * published ``state`` or ``answeredAt`` changed      -> ``proposal_state_changed``
@@ -116,10 +118,15 @@ def changes(previous: SeenCopy | None, current: SeenCopy) -> list[str]:
     return found
 
 
-def delivery_key(kind: str, component_id: str, current: SeenCopy) -> str:
-    """Deterministic: the same change of the same proposal always has the same key."""
-    if kind == "updated":
-        values: tuple[Any, ...] = (current.updated_at, current.content)
+def delivery_key(
+    kind: str, component_id: str, current: SeenCopy, *, write_existing: bool = False
+) -> str:
+    """Deterministic: the same change of the same proposal always has the same key (an
+    explicit ``write_existing`` backfill is a change of its own)."""
+    if kind == "published" and write_existing:
+        values: tuple[Any, ...] = ("write-existing",)
+    elif kind == "updated":
+        values = (current.updated_at, current.content)
     elif kind == "state_changed":
         values = (current.state, current.answered_at)
     else:  # published and withdrawn happen once in a proposal's life
@@ -137,6 +144,8 @@ def synthesize(
     tenant: str,
     space: ParticipatorySpace,
     detected_by: str,
+    existing: bool = False,
+    write_existing: bool = False,
 ) -> Synthesized:
     """The foundation envelope for one change, as the forwarder would have sent it."""
     occurred = {
@@ -152,6 +161,10 @@ def synthesize(
     }
     if kind == "state_changed" and previous is not None:
         extra["previous_state"] = previous.state
+    if existing and kind == "published":
+        extra["existing"] = True
+        if write_existing:
+            extra["write_existing"] = True
     envelope = {
         "type": EVENT_TYPES[kind],
         # A proposal always has updatedAt; the epoch stands in only if Decidim sent none, so
@@ -167,7 +180,12 @@ def synthesize(
     return Synthesized(
         kind=kind,
         event_type=EVENT_TYPES[kind],
-        delivery_key=delivery_key(kind, str(proposal.component_id), current),
+        delivery_key=delivery_key(
+            kind,
+            str(proposal.component_id),
+            current,
+            write_existing=existing and write_existing and kind == "published",
+        ),
         subject=f"proposal:{proposal.id}",
         body=body,
         body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
@@ -191,12 +209,15 @@ def decide(
     tenant: str,
     mode: str,
     slug: str | None = None,
+    write_existing: bool = False,
 ) -> Decision:
-    """``mode``: ``poll`` (report changes), ``baseline`` (first sweep: remember only) or
-    ``backfill`` (report every proposal once as published, then remember it)."""
+    """``mode``: ``poll`` (report changes), ``baseline`` (first sweep: report every
+    proposal once as an existing one) or ``backfill`` (the same, also after the first
+    sweep). ``write_existing``: the operator asked for public writes on existing ones."""
     current = seen_copy(proposal)
+    existing = mode in ("baseline", "backfill")
     if mode == "baseline":
-        kinds: list[str] = []
+        kinds: list[str] = ["published"] if previous is None else []
     elif mode == "backfill":
         kinds = ["published"]
     elif mode == "poll":
@@ -205,7 +226,7 @@ def decide(
         raise ValueError(f"unknown sweep mode {mode!r}")
     # The API may leave the slug out; the configured target knows it.
     space = replace(proposal.space, slug=proposal.space.slug or slug)
-    detected_by = "backfill" if mode == "backfill" else "poller"
+    detected_by = {"backfill": "backfill", "baseline": "baseline"}.get(mode, "poller")
     events = tuple(
         synthesize(
             kind,
@@ -215,6 +236,8 @@ def decide(
             tenant=tenant,
             space=space,
             detected_by=detected_by,
+            existing=existing,
+            write_existing=write_existing,
         )
         for kind in kinds
     )

@@ -68,6 +68,7 @@ def resident_facts(plan: Plan, mappings: Mappings, locale: str) -> dict[str, Any
         "budgets": budgets,
         "partners": sorted(set(derived.partners(plan, mappings))),
         "service_purchase": plan.service_purchase.flagged,
+        "kind": plan.classification.kind,
     }
 
 

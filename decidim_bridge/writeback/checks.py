@@ -24,7 +24,7 @@ from decidim_bridge.plan.diff import Change
 from decidim_bridge.plan.model import Hold, Plan, Reason, ResourceOffer
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.rules.yamlsource import Problem
-from decidim_bridge.writeback.changes import resident_facts
+from decidim_bridge.writeback.changes import diff, resident_facts
 from decidim_bridge.writeback.effects import (
     ApprovalLinks,
     Options,
@@ -32,6 +32,7 @@ from decidim_bridge.writeback.effects import (
     Recipient,
     plan_effects,
 )
+from decidim_bridge.writeback.readability import readability
 from decidim_bridge.writeback.render import Links, context, render_mail
 from decidim_bridge.writeback.subject import Subject, subject_of
 from decidim_bridge.writeback.templates import (
@@ -259,7 +260,12 @@ def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: 
         )
     values = context(rich, subject, mappings, Links(options.decidim_url))
     lead = rich.assignment.lead
-    for milestone in ("first_contact", "decision"):
+    for milestone, ahead in (
+        ("first_contact", False),
+        ("decision", False),
+        ("first_contact", True),
+        ("decision", True),
+    ):
         render_mail(
             templates,
             "reminder",
@@ -267,6 +273,107 @@ def _render_all(plan: Plan, templates: MessageTemplates, locale: str, mappings: 
             locale=locale,
             recipient=Recipient(lead.name, lead.email),
             milestone=milestone,
+            ahead=ahead,
             due=date(2030, 1, 1),
             ref="CHECK",
         )
+
+
+#: The messages residents read, and what they are rendered with.
+RESIDENT_TEMPLATES = ("comment", "comment_update", "comment_accepted", "answer")
+
+
+def readability_problems(directory: Path, mappings: Mappings) -> list[Problem]:
+    """Every resident text (comment, update, acceptance, answer, the reply to a report or
+    a question) rendered for the example proposals and scored in its language: below the
+    words file's ``readability.min_score``, or a sentence longer than
+    ``max_sentence_words``, is a problem at the template line that holds the longest
+    sentence."""
+    try:
+        templates = load_templates(Path(directory) / TEXTS_DIR, mappings)
+    except MappingError:
+        return []  # reported by message_problems
+    worst: dict[tuple[str, str], tuple[float, int, str]] = {}
+    for plan in _example_plans(Path(directory), mappings):
+        rich = _enriched(plan, mappings)
+        subject = subject_of(rich, mappings, tenant=_CHECK_TENANT, version=2)
+        values = context(rich, subject, mappings, Links("https://decidim.invalid"))
+        for locale in mappings.organization.locales:
+            facts = resident_facts(rich, mappings, locale)
+            changes = tuple(diff(_older(facts), facts))
+            names = [*RESIDENT_TEMPLATES, *(f"comment_{k.id}" for k in mappings.kinds)]
+            for name in names:
+                if not templates.has(name, locale):
+                    continue
+                if name.startswith("comment_") and name[8:] in mappings.derived["kinds"]:
+                    kind_plan = _as_kind(rich, name[8:])
+                    local = context(kind_plan, subject, mappings, Links("https://x.invalid"))
+                else:
+                    local = values
+                try:
+                    text = templates.render(
+                        name,
+                        locale,
+                        {
+                            **local,
+                            "detail": 2,
+                            "changes": changes,
+                            "answer_written": True,
+                            "ref": "CHECK",
+                        },
+                    ).text
+                except MappingError:
+                    continue  # reported by message_problems
+                score = readability(text, locale)
+                found = worst.get((locale, name))
+                if found is None or score.score < found[0]:
+                    worst[(locale, name)] = (score.score, score.longest_sentence, score.longest)
+                longest = worst[(locale, name)]
+                if score.longest_sentence > longest[1]:
+                    worst[(locale, name)] = (longest[0], score.longest_sentence, score.longest)
+    problems = []
+    for (locale, name), (low, most, sentence) in sorted(worst.items()):
+        words = mappings.texts.get(locale) or mappings.texts[mappings.organization.default_locale]
+        file = f"{TEXTS_DIR}/{locale}/{name}.md"
+        line = _line_of(Path(directory) / file, sentence)
+        if low < words.min_reading_ease:
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "readability",
+                    f"reading ease {low:.0f} is below {words.min_reading_ease:.0f} "
+                    f"({'Flesch-Douma' if locale == 'nl' else 'Flesch'}); longest sentence "
+                    f"{most} words: '{sentence}'",
+                )
+            )
+        if most > words.max_sentence_words:
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "readability",
+                    f"a sentence of {most} words (at most {words.max_sentence_words}): "
+                    f"'{sentence}'",
+                )
+            )
+    return problems
+
+
+def _as_kind(plan: Plan, kind: str) -> Plan:
+    return replace(plan, classification=replace(plan.classification, kind=kind))
+
+
+def _line_of(path: Path, sentence: str) -> int | None:
+    """The template line holding the start of ``sentence`` (placeholders filled in)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    words = sentence.split()
+    for size in (4, 3, 2):
+        probe = " ".join(words[:size])
+        for number, text in enumerate(lines, start=1):
+            if probe and probe in text:
+                return number
+    return 1

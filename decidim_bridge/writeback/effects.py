@@ -7,7 +7,8 @@ give the same writes with the same idempotency keys, so planning twice records n
 
 Rules, in short:
 
-- open proposal, first plan → a comment for the initiators (default locale) and, where the
+- open proposal, first plan → a comment for the initiators (in their language when the
+  organization has it, ``Plan.locale``, else the default locale) and, where the
   instance can answer and the configuration allows it, an ``evaluating`` answer with the
   same content per locale; mail to the lead and co-advisors; introductions to stakeholders
   who agreed; notices to those who want to hear about new initiatives.
@@ -19,6 +20,8 @@ Rules, in short:
   and notices only. These happen once per proposal and state. A proposal the bridge first
   sees when it is already decided gets no public write: nobody was told anything before;
   when accepted, the advisors hear what was confirmed.
+- a *quiet* plan (a proposal that existed, answered or old, before the bridge saw it:
+  ``plan.existing``) writes nothing at first and while open, and nothing public later.
 - a new version in which nothing changed that advisors act on (only checklist ticks or
   wording) sends them nothing.
 - a new lead (the lead changed since the previous version) gets the full lead's mail,
@@ -59,6 +62,7 @@ from decidim_bridge.writeback.reconcile import same_answer_text
 from decidim_bridge.writeback.render import (
     Links,
     context,
+    first_comment_template,
     render_answer,
     render_comment,
     render_mail,
@@ -297,12 +301,18 @@ def plan_effects(
     """
     builder = _Builder(plan, subject, mappings, options, templates)
     state = subject.state or None
+    if plan.quiet and previous is None:
+        return []  # found existing, answered or old (plan.existing): nobody is told anew
     if state in FINAL_STATES:
         if previous is None and state != "accepted":
             return []
         _lifecycle(builder, state, previous, link_maker)
+    elif plan.quiet:
+        return []  # an answered or old proposal the bridge found existing: see plan.existing
     else:
         _open(builder, previous, published, link_maker)
+    if plan.quiet:
+        return [e for e in builder.effects if not e.public]
     _internal(builder, previous, published, steering)
     return builder.effects
 
@@ -408,11 +418,17 @@ def _open(
 ) -> None:
     subject, options = b.subject, b.options
     held = _approval_needed(subject, options)
-    facts = resident_facts(b.plan, b.mappings, options.default_locale)
-    changes = diff(published.facts, facts)
-    first = published.facts is None
+    # The initiators read the comment in their own language when the organization has it.
+    locale = b.plan.locale if b.plan.locale in options.locales else options.default_locale
+    facts = resident_facts(b.plan, b.mappings, locale)
+    initiative = b.plan.classification.is_initiative
+    # A proposal that turned out to be of another kind (or an initiative after all) gets
+    # a whole new first message, not a list of changes.
+    first = published.facts is None or published.facts.get("kind", "initiative") != facts["kind"]
+    changes = diff(None if first else published.facts, facts)
     answer_ok = (
-        options.can_answer
+        initiative
+        and options.can_answer
         and subject.state in ANSWERABLE_STATES
         and (
             not published.current_answer
@@ -428,9 +444,9 @@ def _open(
         key, ref = b.key(subject.version, f"{COMMENT}:{purpose}")
         body = render_comment(
             b.templates,
-            "comment" if first else "comment_update",
+            first_comment_template(b.plan) if first else "comment_update",
             b.values,
-            locale=options.default_locale,
+            locale=locale,
             ref=ref,
             key=key,
             max_length=options.comment_max_length,
@@ -445,7 +461,7 @@ def _open(
             held=held,
             payload={
                 "body": body,
-                "locale": options.default_locale,
+                "locale": locale,
                 "component_id": subject.space.component_id,
                 "facts": facts,
             },
@@ -468,7 +484,8 @@ def _open(
         )
         public_planned = True
     _advisor_mails(b, previous, changes, held and public_planned, link_maker)
-    _introductions_and_notices(b, "published")
+    if initiative:
+        _introductions_and_notices(b, "published")
 
 
 def _advisor_mails(
@@ -555,11 +572,12 @@ def _lifecycle(
     public_planned = False
     if state == "accepted" and options.can_comment and (items or money) and previous is not None:
         key, ref = b.key(ONCE, f"{COMMENT}:accepted")
+        locale = b.plan.locale if b.plan.locale in options.locales else options.default_locale
         body = render_comment(
             b.templates,
             "comment_accepted",
             b.values,
-            locale=options.default_locale,
+            locale=locale,
             ref=ref,
             key=key,
             max_length=options.comment_max_length,
@@ -572,7 +590,7 @@ def _lifecycle(
             held=held,
             payload={
                 "body": body,
-                "locale": options.default_locale,
+                "locale": locale,
                 "component_id": subject.space.component_id,
                 "facts": None,
             },

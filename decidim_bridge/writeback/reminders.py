@@ -8,6 +8,10 @@ rejected counts as a decision), the lead advisor gets one reminder mail per prom
 First contact an advisor recorded in Decidim (``expectations.first_contact_on``, from a
 note) keeps the first-contact promise too. "Once" is the outbox key (proposal, promise): it
 does not depend on who is lead.
+
+Before that, ``remind_before_days`` working days ahead of a promised date
+(``expectations.yaml``, ``reminders.before_days``; 0: off), the lead gets one reminder
+that the date is coming up, so the promise can still be kept.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import DecidimError, NotFound
+from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
@@ -50,8 +55,10 @@ def due_milestones(
     answer: Mapping[str, str] | None,
     our_answers: Iterable[tuple[str, Mapping[str, str]]],
     today: date,
+    horizon: date | None = None,
 ) -> list[tuple[str, date]]:
-    """Promises whose date passed without the answer that keeps them.
+    """Promises whose date passed without the answer that keeps them; with ``horizon``,
+    instead the promises still open whose date falls from ``today`` up to ``horizon``.
 
     ``our_answers``: (state, content) of the answers the bridge wrote (``ledger.own_answers``).
     """
@@ -62,6 +69,17 @@ def due_milestones(
     due: list[tuple[str, date]] = []
     first_contact, decision = (_promised(plan, m) for m in MILESTONES)
     contacted = bool(plan.expectations.first_contact_on)
+    if horizon is not None:
+        if (
+            first_contact
+            and today <= first_contact <= horizon
+            and not human_answer
+            and not contacted
+        ):
+            due.append(("first_contact", first_contact))
+        if decision and today <= decision <= horizon:
+            due.append(("decision", decision))
+        return due
     if first_contact and first_contact < today and not human_answer and not contacted:
         due.append(("first_contact", first_contact))
     if decision and decision < today:
@@ -69,8 +87,10 @@ def due_milestones(
     return due
 
 
-def reminder_key(subject: Subject, milestone: str) -> str:
-    return effect_key(subject.tenant, subject.proposal_id, ONCE, f"{MAIL}:reminder-{milestone}")
+def reminder_key(subject: Subject, milestone: str, *, ahead: bool = False) -> str:
+    """One reminder per promise after its date, and one before it (``ahead``)."""
+    purpose = f"reminder-{milestone}" + ("-ahead" if ahead else "")
+    return effect_key(subject.tenant, subject.proposal_id, ONCE, f"{MAIL}:{purpose}")
 
 
 @dataclass(frozen=True)
@@ -92,14 +112,23 @@ def run_reminders(
     """Check every open plan (the current version of each, with its version number); plan
     one reminder mail per passed promise (at most once)."""
     today = datetime.fromtimestamp(now, ZoneInfo(mappings.organization.timezone)).date()
+    before = mappings.expectations.remind_before_days
+    horizon = calendar_for(mappings).add_working_days(today, before) if before > 0 else None
     templates = message_templates(mappings)
     options = options_for(settings, mappings)
     links = Links(options.decidim_url)
     planned = skipped = checked = 0
     for plan, version in open_plans:
+        if not plan.classification.is_initiative:
+            continue  # a report or a question: nothing was promised
         checked += 1
         subject = subject_of(plan, mappings, tenant=settings.tenant, version=version)
-        keys = {m: reminder_key(subject, m) for m in MILESTONES if _promised(plan, m)}
+        keys = {
+            (m, ahead): reminder_key(subject, m, ahead=ahead)
+            for m in MILESTONES
+            if _promised(plan, m)
+            for ahead in ((False, True) if horizon is not None else (False,))
+        }
         with db.read() as conn:
             present = store.keys_present(conn, tenant=subject.tenant, keys=list(keys.values()))
             ours = own_answers(conn, tenant=subject.tenant, proposal_id=subject.proposal_id)
@@ -118,14 +147,29 @@ def run_reminders(
             skipped += 1
             continue
         state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
-        due = due_milestones(
-            plan, state=state, answer=proposal.answer, our_answers=ours, today=today
-        )
+        due = [
+            (milestone, due_date, False)
+            for milestone, due_date in due_milestones(
+                plan, state=state, answer=proposal.answer, our_answers=ours, today=today
+            )
+        ]
+        if horizon is not None:
+            due += [
+                (milestone, due_date, True)
+                for milestone, due_date in due_milestones(
+                    plan,
+                    state=state,
+                    answer=proposal.answer,
+                    our_answers=ours,
+                    today=today,
+                    horizon=horizon,
+                )
+            ]
         lead = plan.assignment.lead
         values = context(plan, subject, mappings, links)
         effects = []
-        for milestone, due_date in due:
-            key = keys[milestone]
+        for milestone, due_date, ahead in due:
+            key = keys[(milestone, ahead)]
             if key in present:
                 continue
             ref = ref_code(key, options.ref_prefix)
@@ -137,6 +181,7 @@ def run_reminders(
                 recipient=Recipient(lead.name, lead.email),
                 milestone=milestone,
                 due=due_date,
+                ahead=ahead,
                 ref=ref,
             )
             effects.append(
@@ -146,7 +191,7 @@ def run_reminders(
                     ref=ref,
                     proposal_id=subject.proposal_id,
                     plan_version=subject.version,
-                    purpose=f"reminder-{milestone}",
+                    purpose=f"reminder-{milestone}" + ("-ahead" if ahead else ""),
                     to=lead.email,
                     to_name=lead.name,
                     rendered=rendered,

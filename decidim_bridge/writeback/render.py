@@ -35,6 +35,14 @@ from decidim_bridge.writeback.templates import MessageTemplates, Rendered
 
 #: The template names write-back uses (each in ``mappings/texts/<locale>/<name>.md``).
 COMMENT_TEMPLATES = ("comment", "comment_update", "comment_accepted")
+
+
+def first_comment_template(plan: Plan) -> str:
+    """``comment``, or ``comment_<kind>`` for a proposal that is not an initiative."""
+    kind = plan.classification.kind
+    return "comment" if plan.classification.is_initiative else f"comment_{kind}"
+
+
 ANSWER_TEMPLATE = "answer"
 NOTE_TEMPLATE = "note"
 MAIL_TEMPLATES = ("advisor_plan", "advisor_status", "introduction", "notice", "reminder")
@@ -90,6 +98,8 @@ def context(
         "holds": derived.hold_lines(plan, mappings),
         "postponements": derived.postponements(plan),
         "changes": (),
+        # Not an initiative: the kind from kinds.yaml (name, channel); None for initiatives.
+        "kind": mappings.kind(plan.classification.kind),
     }
     values.update(extra)
     return values

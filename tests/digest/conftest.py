@@ -11,6 +11,7 @@ from plan_support import MAPPINGS, at, example_mappings, make_proposal
 from decidim_bridge.pipeline import save_plan
 from decidim_bridge.plan import build_plan
 from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.state import PlanningState
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
@@ -64,8 +65,24 @@ def proposals() -> list[Proposal]:
 
 
 def plans(moment: str = PLANNED) -> list[Plan]:
+    """Each planned when it was published (as the bridge does), then again at ``moment``."""
     mappings = example_mappings()
-    return [build_plan(p, mappings, at(moment), space_key="wijkinitiatieven") for p in proposals()]
+    out = []
+    for proposal in proposals():
+        assert proposal.published_at is not None
+        first = build_plan(
+            proposal, mappings, proposal.published_at.timestamp(), space_key="wijkinitiatieven"
+        )
+        out.append(
+            build_plan(
+                proposal,
+                mappings,
+                at(moment),
+                PlanningState(previous=first),
+                space_key="wijkinitiatieven",
+            )
+        )
+    return out
 
 
 @pytest.fixture(scope="session")
@@ -94,15 +111,17 @@ def cli_db(monkeypatch, settings, db, spring_proposals) -> Database:
     monkeypatch.setenv("DECIDIM_BRIDGE_DATABASE_URL", db.url)
     monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
     for proposal in spring_proposals:
-        with db.begin() as conn:
-            save_plan(
-                conn,
-                tenant="localhost",
-                proposal=proposal,
-                mappings=example_mappings(),
-                now=at(PLANNED),
-                space_key="wijkinitiatieven",
-            )
+        assert proposal.published_at is not None
+        for moment in (proposal.published_at.timestamp(), at(PLANNED)):
+            with db.begin() as conn:
+                save_plan(
+                    conn,
+                    tenant="localhost",
+                    proposal=proposal,
+                    mappings=example_mappings(),
+                    now=moment,
+                    space_key="wijkinitiatieven",
+                )
     return db
 
 

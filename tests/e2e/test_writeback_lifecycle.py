@@ -8,6 +8,7 @@ wanted it, which its initiators then read in an update.
 from __future__ import annotations
 
 import time
+from unittest import mock
 
 from writeback_support import text_of, writeback_stack
 
@@ -125,16 +126,16 @@ def test_withdrawn_releases_the_holds_for_the_next_plan_of_another_initiative(tm
 
 def test_the_reminders_command_reminds_the_lead_of_passed_promises_once(tmp_path):
     from click.testing import CliRunner
-    from sandbox_support import FakeClock
 
     from decidim_bridge.cli import cli
     from decidim_bridge.cli import writeback as writeback_commands
 
     if "reminders" not in cli.commands:
         writeback_commands.register(cli)
-    # The initiative was published two months ago; nobody answered it in Decidim since.
-    past = FakeClock(time.time() - 60 * 86400)
-    with writeback_stack(tmp_path, sandbox_clock=past) as stack:
+    # The initiative is planned when it is published; the reminders run two months later
+    # (a first plan made that late would count its dates from the day it is written).
+    later = time.time() + 60 * 86400
+    with writeback_stack(tmp_path) as stack:
         proposal = _create(
             stack, "Moestuin op het grasveld aan de Kievitlaan", "Een moestuin voor de buurt."
         )
@@ -150,13 +151,14 @@ def test_the_reminders_command_reminds_the_lead_of_passed_promises_once(tmp_path
             "DECIDIM_BRIDGE_LOG_FORMAT": "text",
         }
         runner = CliRunner()
-        first = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
-        assert first.exit_code == 0, first.output
-        assert "checked 1 open plan(s): 2 reminder(s) planned, 0 skipped" in first.output
-        again = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
-        assert "checked 1 open plan(s): 0 reminder(s) planned" in again.output
+        with mock.patch("decidim_bridge.cli.writeback.time.time", return_value=later):
+            first = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
+            assert first.exit_code == 0, first.output
+            assert "checked 1 open plan(s): 2 reminder(s) planned, 0 skipped" in first.output
+            again = runner.invoke(cli, ["reminders"], env=env, catch_exceptions=False)
+            assert "checked 1 open plan(s): 0 reminder(s) planned" in again.output
+            stack.write()  # the writer sends them on that day too
 
-        stack.write()
         lead = stack.current_plan(proposal).plan.assignment.lead
         subjects = sorted(
             str(m["Subject"])

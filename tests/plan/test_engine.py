@@ -159,10 +159,16 @@ class TestExpectations:
         assert plan.expectations.reasons[-1].args["late"] == 5  # 26, 27, 28, 31 May, 1 June
 
     def test_overdue_when_the_date_passed(self, mappings):
+        first = build_plan(make_proposal(), mappings, NOW, space_key="wijkinitiatieven")
         plan = build_plan(
-            make_proposal(), mappings, at("2027-06-01T09:00:00+02:00"), space_key="wijkinitiatieven"
+            make_proposal(),
+            mappings,
+            at("2027-06-01T09:00:00+02:00"),
+            PlanningState(previous=first),
+            space_key="wijkinitiatieven",
         )
         assert plan.expectations.tracking == "overdue"
+        assert plan.expectations.rebased_from is None  # the promise made stands
         statuses = {i.key: i.status for i in plan.checklist}
         assert statuses["p2.decision"] == "overdue" and statuses["p2.first_contact"] == "overdue"
 
@@ -237,11 +243,12 @@ class TestAnsweredByTheBridge:
 
     def test_the_promised_dates_still_fall_due(self, mappings):
         late = at("2027-06-01T09:00:00+02:00")
+        first = build_plan(make_proposal(), mappings, NOW, space_key="wijkinitiatieven")
         plan = build_plan(
             make_proposal(**self.ANSWERED),
             mappings,
             late,
-            PlanningState(answered_by_bridge=True),
+            PlanningState(previous=first, answered_by_bridge=True),
             space_key="wijkinitiatieven",
         )
         assert self.statuses(plan) == {

@@ -59,6 +59,7 @@ def test_partly_done_with_the_help(mappings, plan):
         "/contact",
         "/uitstel",
         "/trekker",
+        "/initiatief",
     ]
 
 

@@ -257,7 +257,8 @@ class TestFirstContact:
 
     def test_without_contact_the_item_is_overdue(self, mappings):
         later = at("2027-05-03T15:00:00+02:00")
-        plan = build_plan(street_party(), mappings, later)
+        first = build_plan(street_party(), mappings, T)
+        plan = build_plan(street_party(), mappings, later, PlanningState(previous=first))
         assert item(plan, "p2.first_contact")[0].status == "overdue"
 
     def test_round_trip_and_fingerprint(self, mappings):
@@ -297,7 +298,8 @@ class TestPostponement:
     def test_tracking_judges_by_the_moved_date(self, mappings):
         steering = Steering(postponements=(Postponement(10, "later", "A", T),))
         after_old_date = at("2027-06-15T12:00:00+02:00")
-        plain = build_plan(street_party(), mappings, after_old_date)
+        first = build_plan(street_party(), mappings, T)
+        plain = build_plan(street_party(), mappings, after_old_date, PlanningState(previous=first))
         moved = build_plan(street_party(), mappings, after_old_date, steered(steering))
         assert plain.expectations.tracking == "overdue"
         assert moved.expectations.tracking == "pending"

@@ -62,12 +62,15 @@ def stored(db: Database) -> list[inbox_store.InboxRow]:
         return inbox_store.list_rows(conn, limit=10_000)
 
 
-def test_poll_once_records_then_reports_a_new_proposal(env, decidim, db):
+def test_poll_once_reports_existing_then_a_new_proposal(env, decidim, db):
     runner = CliRunner()
     first = runner.invoke(poll, ["--once"], env=env)
     assert first.exit_code == 0, first.output
     present = len(decidim.state.visible_proposals(11))
-    assert f"component 11 [baseline]: {present} proposals, 0 new events (none)" in first.output
+    assert (
+        f"component 11 [baseline]: {present} proposals, {present} new events "
+        f"(published {present})" in first.output
+    )
     decidim.state.create_proposal(
         component_id=11,
         title={"nl": "Speeltuin opknappen aan het Wilgenplein"},
@@ -76,8 +79,11 @@ def test_poll_once_records_then_reports_a_new_proposal(env, decidim, db):
     second = runner.invoke(poll, ["--once"], env=env)
     assert second.exit_code == 0, second.output
     assert "[poll]" in second.output and "1 new events (published 1)" in second.output
-    (row,) = stored(db)
-    assert (row.source, row.event_type) == ("poller", "decidim.events.proposals.proposal_published")
+    rows = stored(db)
+    assert len(rows) == present + 1
+    assert {(r.source, r.event_type) for r in rows} == {
+        ("poller", "decidim.events.proposals.proposal_published")
+    }
 
 
 def test_backfill_reports_existing_proposals_once(env, decidim, db):

@@ -20,6 +20,7 @@ from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import poller as poller_store
 
+PUBLISHED = "decidim.events.proposals.proposal_published"
 SPACE = ParticipatorySpace(type="Decidim::ParticipatoryProcess", id="1")
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 TARGET = PollTarget(
@@ -116,20 +117,24 @@ def sweep(db: Database, decidim: FakeDecidim, **kwargs: Any) -> list[str]:
     return [r.event_type for r in events(db)[before:]]
 
 
-def test_first_sweep_remembers_without_reporting(db, decidim):
+def test_first_sweep_reports_existing_proposals_once(db, decidim, settings):
     decidim.add(count=120)
+    assert sweep(db, decidim) == [PUBLISHED] * 120
+    first = parse_stored("poller", events(db)[0].body, tenant=settings.tenant)
+    assert first.extra["existing"] is True and "write_existing" not in first.extra
+    assert first.extra["detected_by"] == "baseline"
     assert sweep(db, decidim) == []
-    assert decidim.pages == 3
+    assert decidim.pages == 6
     with db.read() as conn:
         state = poller_store.component_state(conn, tenant="localhost", component_id="11")
         assert poller_store.seen_count(conn, tenant="localhost", component_id="11") == 120
     assert state is not None and state.baseline_at is not None
-    assert state.proposals == 120 and state.events == 0
+    assert state.proposals == 120
 
 
 def test_each_kind_of_change_is_one_event_and_only_once(db, decidim, settings):
     (existing,) = decidim.add()
-    assert sweep(db, decidim) == []
+    assert sweep(db, decidim) == [PUBLISHED]
     (new,) = decidim.add()
     assert sweep(db, decidim) == ["decidim.events.proposals.proposal_published"]
     decidim.change(existing.id, body={"nl": "Twee bankjes bij de speeltuin."})
@@ -145,9 +150,10 @@ def test_each_kind_of_change_is_one_event_and_only_once(db, decidim, settings):
     rows = events(db)
     assert {r.source for r in rows} == {"poller"}
     assert [r.subject for r in rows] == [
-        f"proposal:{i}" for i in (new.id, existing.id, existing.id, new.id)
+        f"proposal:{i}" for i in (existing.id, new.id, existing.id, existing.id, new.id)
     ]
-    answered = parse_stored("poller", rows[2].body, tenant=settings.tenant)
+    assert "existing" not in parse_stored("poller", rows[1].body, tenant=settings.tenant).extra
+    answered = parse_stored("poller", rows[3].body, tenant=settings.tenant)
     assert (answered.proposal_id, answered.component_id, answered.space_slug) == (
         existing.id,
         "11",
@@ -167,7 +173,7 @@ def test_a_restarted_poller_emits_nothing_twice(db, decidim):
     # A new process, same database: nothing is news any more.
     again = make_poller(db, decidim).sweep_all()
     assert again[0].events == {} and again[0].already_stored == 0
-    assert len(events(db)) == 5
+    assert len(events(db)) == 10 + 5
 
 
 def test_a_sweep_that_breaks_off_keeps_its_pages_and_the_next_one_completes(db, decidim):
@@ -185,25 +191,32 @@ def test_a_sweep_that_breaks_off_keeps_its_pages_and_the_next_one_completes(db, 
     (report,) = make_poller(db, decidim).sweep_all()
     assert report.error is None
     assert report.events == {"published": 30}
-    assert len(events(db)) == 120
-    assert len({r.delivery_key for r in events(db)}) == 120
+    assert len(events(db)) == 130
+    assert len({r.delivery_key for r in events(db)}) == 130
 
 
-def test_an_interrupted_first_sweep_is_still_a_baseline(db, decidim):
+def test_an_interrupted_first_sweep_reports_each_existing_proposal_once(db, decidim):
     decidim.add(count=120)
     decidim.fail_after_pages = 1
     make_poller(db, decidim).sweep_all()
+    assert len(events(db)) == 50
     decidim.fail_after_pages = None
+    assert sweep(db, decidim) == [PUBLISHED] * 70
     assert sweep(db, decidim) == []
 
 
-def test_backfill_reports_every_proposal_once(db, decidim):
+def test_backfill_reports_every_proposal_once(db, decidim, settings):
     decidim.add(count=60)
-    make_poller(db, decidim).sweep_all()  # baseline
+    make_poller(db, decidim).sweep_all()  # the first sweep reported them already
     (report,) = make_poller(db, decidim).sweep_all(backfill=True)
     assert report.mode == "backfill"
-    assert report.events == {"published": 60}
-    (again,) = make_poller(db, decidim).sweep_all(backfill=True)
+    assert report.events == {} and report.already_stored == 60
+    # Asking for public writes on them is news of its own, once.
+    (write,) = make_poller(db, decidim).sweep_all(backfill=True, write_existing=True)
+    assert write.events == {"published": 60}
+    last = parse_stored("poller", events(db)[-1].body, tenant=settings.tenant)
+    assert last.extra["existing"] is True and last.extra["write_existing"] is True
+    (again,) = make_poller(db, decidim).sweep_all(backfill=True, write_existing=True)
     assert again.events == {} and again.already_stored == 60
     assert sweep(db, decidim) == []
 
@@ -264,7 +277,7 @@ def test_targets_come_from_the_act_on_spaces_of_the_scope():
 
 def test_on_postgresql_too(pg_db, decidim):
     decidim.add(count=55)
-    assert sweep(pg_db, decidim) == []
+    assert sweep(pg_db, decidim) == [PUBLISHED] * 55
     decidim.change("1001", state="accepted", answered_at=decidim.clock)
     decidim.add()
     assert sweep(pg_db, decidim) == [

@@ -136,7 +136,8 @@ def test_same_change_same_body():
 @pytest.mark.parametrize(
     ("mode", "previous", "kinds"),
     [
-        ("baseline", None, []),
+        ("baseline", None, ["published"]),
+        ("baseline", BEFORE, []),
         ("backfill", None, ["published"]),
         ("backfill", BEFORE, ["published"]),
         ("poll", None, ["published"]),
@@ -146,6 +147,8 @@ def test_modes(mode, previous, kinds):
     decision = decide(proposal(), previous, tenant="localhost", mode=mode)
     assert [e.kind for e in decision.events] == kinds
     assert decision.changed == (previous is None)
+    for event in decision.events:
+        assert json.loads(event.body)["extra"].get("existing", False) == (mode != "poll")
 
 
 def test_backfill_reports_published_under_the_published_key():

@@ -65,11 +65,16 @@ def test_a_passed_first_contact_date_reminds_the_lead_once(db, settings, mapping
     due = _day_after(stored.plan.expectations.first_contact_by)
 
     early = remind(db, settings, mappings, decidim=decidim, now=due - 2 * 86400)
-    assert (early.checked, early.planned) == (1, 0)  # the withdrawn one is not checked
+    # the withdrawn one is not checked; a working day ahead the lead hears it is coming up
+    assert (early.checked, early.planned) == (1, 1)
+    (ahead,) = _reminders(db)
+    assert ahead.purpose == "reminder-first_contact-ahead"
+    assert "komt eraan" in ahead.data["subject"]
+    assert remind(db, settings, mappings, decidim=decidim, now=due - 2 * 86400).planned == 0
 
     result = remind(db, settings, mappings, decidim=decidim, now=due)
     assert (result.checked, result.planned) == (1, 1)
-    (reminder,) = _reminders(db)
+    (reminder,) = [r for r in _reminders(db) if not r.purpose.endswith("-ahead")]
     lead = stored.plan.assignment.lead
     assert (reminder.recipient, reminder.purpose) == (lead.email, "reminder-first_contact")
     assert reminder.data["subject"].startswith("Herinnering: eerste contact over")
@@ -78,7 +83,7 @@ def test_a_passed_first_contact_date_reminds_the_lead_once(db, settings, mapping
         in (reminder.data["text"])
     )
     assert remind(db, settings, mappings, decidim=decidim, now=due + 86400).planned == 0
-    assert len(_reminders(db)) == 1
+    assert len(_reminders(db)) == 2
 
 
 def test_an_answer_by_a_person_keeps_the_first_contact_promise(db, settings, mappings):
