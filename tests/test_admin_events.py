@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 import pytest
-from conftest import REPO, dumps
+from conftest import REPO
 from plan_support import example_mappings
-from test_pipeline import NOW, payload, put, row
+from test_pipeline import NOW, payload, put, row, store
 
 from decidim_bridge import plan_versions
 from decidim_bridge.admin_events import steer
@@ -22,7 +22,6 @@ from decidim_bridge.handler_table import default_handlers
 from decidim_bridge.intake.admin_actions import AdminAction
 from decidim_bridge.plan.steering import NO_STEERING, steering_from_json
 from decidim_bridge.services import Services
-from decidim_bridge.store import inbox
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.worker import Worker
@@ -51,18 +50,7 @@ def put_admin(db: Any, key: str, event_type: str, extra: dict[str, Any]) -> int:
     body = json.loads((SAMPLES / f"{event_type}__{_variant(event_type)}.json").read_text())
     body["resource"]["id"] = data["id"]
     body["extra"] = {**extra, "proposal": data}
-    with db.begin() as conn:
-        return inbox.store_delivery(
-            conn,
-            tenant="localhost",
-            source="decidim",
-            delivery_key=key,
-            event_type=event_type,
-            subject=f"proposal:{data['id']}",
-            body=dumps(body).decode(),
-            body_sha256="0" * 64,
-            now=NOW,
-        ).id
+    return store(db, key, body)
 
 
 def _variant(event_type: str) -> str:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from plan_support import at, example_mappings
 
 from decidim_bridge import plan_versions
-from decidim_bridge.pipeline import default_handlers
+from decidim_bridge.handler_table import default_handlers
 from decidim_bridge.proposals import ParticipatorySpace, Proposal
 from decidim_bridge.services import Services
 from decidim_bridge.sources.poller import Poller, PollTarget

@@ -42,14 +42,19 @@ def put(db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=Non
         "id": 1,
         "slug": "wijkinitiatieven",
     }
+    return store(db, key, body)
+
+
+def store(db, key, body):
+    """Store an event body in the inbox as intake would; the new row's id."""
     with db.begin() as conn:
         return inbox.store_delivery(
             conn,
             tenant="localhost",
             source="decidim",
             delivery_key=key,
-            event_type=event_type,
-            subject=f"proposal:{data['id']}",
+            event_type=body["type"],
+            subject=f"proposal:{body['resource']['id']}",
             body=dumps(body).decode(),
             body_sha256="0" * 64,
             now=NOW,
