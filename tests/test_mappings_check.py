@@ -44,7 +44,7 @@ def test_every_kind_of_problem_is_reported_in_one_run(rules):
     # The broken advisor keeps the templates from rendering; they are compiled.
     _edit(advisors, "    capacty: 8\n", "    capacity: 8\n")
     out = "\n".join(_messages(rules))
-    assert "texts/nl/comment.md:3: " in out
+    assert "texts/nl/comment.md:6: " in out
     assert "has no attribute 'naam'. Did you mean 'name'? Allowed: advisor_id, name," in out
     assert "reasons.lead.chosen: Unknown placeholder {bogus}" in out
 

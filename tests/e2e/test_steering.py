@@ -77,12 +77,15 @@ def test_a_confirm_command_in_a_note_confirms_the_hold_and_the_bridge_replies(
     with writeback_stack(tmp_path) as stack:
         stack.publish(INITIATIVE)
         stack.settle()
-        assert {h.status for h in stack.holds(INITIATIVE)} == {"held"}
+        assert {h.kind: h.status for h in stack.holds(INITIATIVE)}["budget"] == "held"
 
         stack.sandbox.state.create_note(INITIATIVE, "/bevestig wijkbudget", by=LEAD)
         stack.settle()
 
-        assert {h.status for h in stack.holds(INITIATIVE)} == {"confirmed"}
+        statuses = {(h.kind, h.item_id): h.status for h in stack.holds(INITIATIVE)}
+        assert [s for (kind, _), s in statuses.items() if kind == "budget"] == ["confirmed"]
+        # Only what the command named: any other offer stays held until the decision.
+        assert {s for (kind, _), s in statuses.items() if kind != "budget"} <= {"held"}
         replies = [n for n in bridge_notes(stack) if "Uw notitie is verwerkt" in n]
         assert len(replies) == 1
         assert "Wijkbudget West" in replies[0]
