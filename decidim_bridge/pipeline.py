@@ -2,11 +2,16 @@
 
 1. Scope: events from spaces/components that ``mappings/scope.yaml`` does not list are
    finished as ``ignored`` with the reason, and counted; they are never planned.
-2. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
+2. Fewer reads (Decidim allows about 100 API requests a minute): a state event that is
+   the echo of the bridge's own answer is finished without a read (``own_events``), and
+   when the proposal is read from Decidim, the proposal events of the same proposal
+   queued after this one are covered by its one read (their events happened before the
+   read, which therefore shows them) and finished in its transaction.
+3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
-3. Lapsed holds of the organization are released (each in its own small transaction).
-4. ``store_support_plan``, in one transaction with finishing the inbox row: whether the
+4. Lapsed holds of the organization are released (each in its own small transaction).
+5. ``store_support_plan``, in one transaction with finishing the inbox row: whether the
    answer Decidim shows is the bridge's own is read from the outbox (the engine does not
    count it as the municipality's response, so the bridge's own write never makes a new
    version); ``save_plan`` locks the proposal's head row, reads the planning state from
@@ -24,6 +29,7 @@ the engine without the store, for ``plan try`` and the checks of example proposa
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Counter
@@ -31,13 +37,16 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation, StoreUnavailable
 from decidim_bridge.events import Event
+from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.own_events import own_state_event
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
+from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.work import WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
@@ -48,7 +57,12 @@ log = logging.getLogger(__name__)
 PLANS = Counter(
     "bridge_plans",
     "Proposal events handled by the plan pipeline, by result.",
-    ["result"],  # created | unchanged | out_of_scope | not_found
+    ["result"],  # created | unchanged | out_of_scope | not_found | own_write
+)
+READS_SAVED = Counter(
+    "bridge_proposal_reads_saved",
+    "Proposal events finished without their own read of Decidim, by reason.",
+    ["reason"],  # own_write | covered
 )
 HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lapsed.")
 
@@ -69,12 +83,26 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     )
     if decision.in_scope is False:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
+    with ctx.db.read() as conn:
+        own = own_state_event(conn, event, ctx.row)
+        reads = getattr(ctx.services, "decidim", None) is not None
+        # Without a client the proposal is each event's own payload: nothing is covered.
+        covered = (
+            inbox_store.queued_after(conn, ctx.row, PROPOSAL_EVENT_TYPES)
+            if reads and not own
+            else []
+        )
+    if own:
+        READS_SAVED.labels(reason="own_write").inc()
+        reason = "the state the bridge's own answer set, reported back"
+        return finish_ignored(ctx, reason, "own_write")
+    # Read after listing the queued events: the read shows what each of them reported.
     proposal = fetch_proposal(event, ctx, mappings)
     if proposal is None:
-        return finish_ignored(ctx, "proposal not found in Decidim", "not_found")
+        return finish_ignored(ctx, "proposal not found in Decidim", "not_found", covered)
     decision = mappings.scope.decide_on_proposal(proposal)
     if not decision.in_scope:
-        return finish_ignored(ctx, decision.reason, "out_of_scope")
+        return finish_ignored(ctx, decision.reason, "out_of_scope", covered)
     tenant = ctx.row.tenant
     release_expired_holds(ctx.db, tenant, ctx.clock())
     writeback = prepare_writeback(
@@ -94,6 +122,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         )
         outcome = outcome_of(stored)
         ctx.finish(conn, outcome)
+        finish_covered(ctx, conn, covered)
     PLANS.labels(result="created" if stored.created else "unchanged").inc()
     return outcome
 
@@ -265,13 +294,28 @@ def _only_component(mappings: Mappings) -> str | None:
     return next(iter(components)) if len(components) == 1 else None
 
 
-def finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
-    """Finish the inbox row as ``ignored`` with the reason, and count it."""
+def finish_ignored(
+    ctx: WorkContext, reason: str, result: str, covered: Sequence[int] = ()
+) -> str:
+    """Finish the inbox row as ``ignored`` with the reason (and the queued rows its read
+    covered), and count it."""
     outcome = f"ignored: {reason}"[:OUTCOME_LENGTH]
     with ctx.db.begin() as conn:
         ctx.finish(conn, outcome, status="ignored")
+        finish_covered(ctx, conn, covered)
     PLANS.labels(result=result).inc()
     return outcome
+
+
+def finish_covered(ctx: WorkContext, conn: Connection, covered: Sequence[int]) -> None:
+    """Finish the queued rows the handled row's read covered (after ``ctx.finish``, in its
+    transaction: a lost lease rolls both back)."""
+    if not covered:
+        return
+    outcome = f"covered by the read for inbox row {ctx.row.id}"
+    count = inbox_store.finish_covered(conn, covered, now=ctx.clock(), outcome=outcome)
+    if count:
+        READS_SAVED.labels(reason="covered").inc(count)
 
 
 def outcome_of(stored: StoredPlan) -> str:

@@ -33,9 +33,12 @@ def payload(name: str = "moestuin-noord") -> dict:
     return json.loads((PLAN_DATA / "proposals" / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def put(db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=None):
+def put(
+    db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=None, state=None, now=NOW
+):
     data = proposal or payload()
-    body = envelope(event_type=event_type, proposal_id=data["id"], extra={"proposal": data})
+    extra = {"proposal": data} if state is None else {"proposal": data, "state": state}
+    body = envelope(event_type=event_type, proposal_id=data["id"], extra=extra)
     body["component"] = None if component is None else {"id": component, "manifest": "proposals"}
     body["participatory_space"] = space or {
         "type": "Decidim::ParticipatoryProcess",
@@ -52,7 +55,7 @@ def put(db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=Non
             subject=f"proposal:{data['id']}",
             body=dumps(body).decode(),
             body_sha256="0" * 64,
-            now=NOW,
+            now=now,
         ).id
 
 
@@ -98,9 +101,9 @@ def test_published_event_is_planned_and_finished_in_one_go(db, worker):
 
 def test_same_proposal_again_is_unchanged(db, worker):
     put(db, "a")
-    second = put(db, "b", event_type="decidim.events.proposals.proposal_updated")
     runner = worker()
     runner.run_once()
+    second = put(db, "b", event_type="decidim.events.proposals.proposal_updated")
     runner.run_once()
     assert row(db, second).outcome == "unchanged: plan version 1"
 
@@ -333,3 +336,93 @@ def test_every_proposal_event_type_is_planned_and_admin_events_steer():
     assert {table[t] for t in PROPOSAL_EVENT_TYPES} == {pipeline.handle_proposal_event}
     assert {table[t] for t in ADMIN_EVENT_TYPES} == {admin_events.handle_admin_event}
     assert not set(table) & set(IGNORED_EVENT_TYPES)
+
+
+# --- reads of Decidim: one per burst, none for the bridge's own echo --------------------------
+
+
+def answered_by_the_bridge(db, decidim):
+    """The writer wrote the comment and the answer; Decidim shows the answer."""
+    claimed = claim_answer(db)
+    show_answer(decidim, "1042", "evaluating", claimed.data["answer_content"])
+    with db.begin() as conn:
+        outbox_store.mark_done(conn, claimed.id, owner="writer", now=NOW)
+
+
+def test_the_state_change_the_bridges_answer_caused_needs_no_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    reads = len(decidim.calls)
+    row_id = put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    assert runner.run_once()
+    assert len(decidim.calls) == reads
+    echo = row(db, row_id)
+    assert echo.status == "ignored" and "own answer" in echo.outcome
+    assert second_contact_items(db)[0] == 1
+
+
+def test_a_state_change_to_another_state_is_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    reads = len(decidim.calls)
+    show_answer(decidim, "1042", "accepted", {"nl": "<p>Akkoord.</p>"})
+    put(db, "accepted", event_type=STATE_CHANGED, state="accepted")
+    runner.run_once()
+    assert len(decidim.calls) == reads + 1
+    assert second_contact_items(db)[0] == 2
+
+
+def test_the_same_state_again_after_another_change_is_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    put(db, "accepted", event_type=STATE_CHANGED, state="accepted")
+    put(db, "back", event_type=STATE_CHANGED, state="evaluating")
+    reads = len(decidim.calls)
+    runner.run_once()  # the echo: no read
+    assert len(decidim.calls) == reads
+    runner.run_once()  # accepted: read, and covers the event queued after it
+    assert len(decidim.calls) == reads + 1
+
+
+def test_a_state_change_long_after_the_answer_is_read(db, answering, worker):
+    decidim, _ = answering
+    answered_by_the_bridge(db, decidim)
+    later = NOW + 3600
+    put(db, "late", event_type=STATE_CHANGED, state="evaluating", now=later)
+    reads = len(decidim.calls)
+    worker(decidim, now=later).run_once()
+    assert len(decidim.calls) == reads + 1
+
+
+def test_queued_events_of_one_proposal_are_handled_with_one_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    first = put(db, "published")
+    second = put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    third = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    runner = worker(decidim)
+    assert runner.run_once()
+    assert decidim.calls == [("1042", "11")]
+    assert [row(db, i).status for i in (first, second, third)] == ["done"] * 3
+    assert row(db, third).outcome == f"covered by the read for inbox row {first}"
+    assert not runner.run_once()
+    assert len(decidim.calls) == 1
+
+
+def test_an_admin_event_between_stops_the_covering(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    put(db, "note", event_type="decidim.bridge.proposal_note_created")
+    after = put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    worker(decidim).run_once()
+    assert row(db, after).status == "pending"
+
+
+def test_events_of_another_proposal_are_not_covered(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    other = payload()
+    other["id"] = 1043
+    other_id = put(db, "other", proposal=other)
+    worker(decidim).run_once()
+    assert row(db, other_id).status == "pending"
