@@ -83,9 +83,10 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     )
     if decision.in_scope is False:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
+    economy = ctx.settings.read_economy
     with ctx.db.read() as conn:
-        own = own_state_event(conn, event, ctx.row)
-        reads = getattr(ctx.services, "decidim", None) is not None
+        own = economy and own_state_event(conn, event, ctx.row)
+        reads = economy and getattr(ctx.services, "decidim", None) is not None
         # Without a client the proposal is each event's own payload: nothing is covered.
         covered = (
             inbox_store.queued_after(conn, ctx.row, PROPOSAL_EVENT_TYPES)

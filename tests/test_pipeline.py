@@ -426,3 +426,15 @@ def test_events_of_another_proposal_are_not_covered(db, worker):
     other_id = put(db, "other", proposal=other)
     worker(decidim).run_once()
     assert row(db, other_id).status == "pending"
+
+
+def test_without_read_economy_every_event_is_read(db, settings, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+    naive = replace(settings, read_economy=False)
+    runner = Worker(db, naive, default_handlers(), services=services, clock=lambda: NOW)
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2
