@@ -35,19 +35,39 @@ from typing import Any
 from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation, StoreUnavailable
+from decidim_bridge.errors import (
+    BridgeError,
+    DecidimUnavailable,
+    NotFound,
+    SchemaViolation,
+    StoreUnavailable,
+)
 from decidim_bridge.events import Event
 from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
+from decidim_bridge.intake.admin_actions import (
+    ANSWER_SAVED,
+    EVALUATORS_ASSIGNED,
+    EVALUATORS_UNASSIGNED,
+    admin_action,
+)
+from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.own_events import own_state_event
 from decidim_bridge.plan import Plan, build_plan
-from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
+from decidim_bridge.plan_versions import (
+    StoredPlan,
+    current_version,
+    planning_state,
+    record_plan,
+    wanted_holds,
+)
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store
+from decidim_bridge.store.inbox import InboxRow
 from decidim_bridge.work import WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
@@ -93,10 +113,19 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
             if reads and not own
             else []
         )
+        later = _read_later(conn, ctx.row, covered) if reads and not own else None
     if own:
         READS_SAVED.labels(reason="own_write").inc()
         reason = "the state the bridge's own answer set, reported back"
         return finish_ignored(ctx, reason, "own_write")
+    if later is not None:
+        # A person's admin event queued right behind reads the proposal anyway, later.
+        outcome = f"covered by the read for inbox row {later.id}"
+        with ctx.db.begin() as conn:
+            ctx.finish(conn, outcome)
+            finish_covered(ctx, conn, covered, by=later.id)
+        READS_SAVED.labels(reason="covered").inc()
+        return outcome
     # Read after listing the queued events: the read shows what each of them reported.
     proposal = fetch_proposal(event, ctx, mappings)
     if proposal is None:
@@ -284,6 +313,31 @@ def mappings_of(ctx: WorkContext) -> Mappings:
     return mappings
 
 
+#: Admin events whose handler always reads the proposal, unless the bridge caused them.
+_READING_ADMIN_EVENTS = (ANSWER_SAVED, EVALUATORS_ASSIGNED, EVALUATORS_UNASSIGNED)
+
+
+def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> InboxRow | None:
+    """The admin event queued right after ``row`` and the proposal events it covers, when
+    its handler will read the proposal anyway (a person saved an answer or changed the
+    evaluators of a planned proposal): then this row needs no read of its own. Decidim
+    sends ``proposal_state_changed`` and the module's ``proposal_answer_saved`` together
+    for every answer an admin publishes."""
+    following = inbox_store.next_pending(conn, row, covered[-1] if covered else row.id)
+    if following is None or following.event_type not in _READING_ADMIN_EVENTS:
+        return None
+    try:
+        event = parse_stored(following.source, following.body, tenant=following.tenant)
+        if admin_action(event).by_the_bridge:
+            return None
+    except BridgeError:
+        return None  # its handler records what is wrong with it; this row reads itself
+    proposal_id = str(event.proposal_id or event.resource_id)
+    if current_version(conn, row.tenant, proposal_id) is None:
+        return None  # an admin event of an unplanned proposal is not planned
+    return following
+
+
 def _component_from(payload: Any) -> str | None:
     if isinstance(payload, dict) and payload.get("component_id") is not None:
         return str(payload["component_id"])
@@ -308,12 +362,14 @@ def finish_ignored(
     return outcome
 
 
-def finish_covered(ctx: WorkContext, conn: Connection, covered: Sequence[int]) -> None:
-    """Finish the queued rows the handled row's read covered (after ``ctx.finish``, in its
-    transaction: a lost lease rolls both back)."""
+def finish_covered(
+    ctx: WorkContext, conn: Connection, covered: Sequence[int], *, by: int | None = None
+) -> None:
+    """Finish the queued rows the read of row ``by`` (default: the handled row) covers
+    (after ``ctx.finish``, in its transaction: a lost lease rolls both back)."""
     if not covered:
         return
-    outcome = f"covered by the read for inbox row {ctx.row.id}"
+    outcome = f"covered by the read for inbox row {by if by is not None else ctx.row.id}"
     count = inbox_store.finish_covered(conn, covered, now=ctx.clock(), outcome=outcome)
     if count:
         READS_SAVED.labels(reason="covered").inc(count)

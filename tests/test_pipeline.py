@@ -34,10 +34,20 @@ def payload(name: str = "moestuin-noord") -> dict:
 
 
 def put(
-    db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=None, state=None, now=NOW
+    db,
+    key,
+    *,
+    event_type=PUBLISHED,
+    proposal=None,
+    component=11,
+    space=None,
+    state=None,
+    now=NOW,
+    more=None,
 ):
     data = proposal or payload()
     extra = {"proposal": data} if state is None else {"proposal": data, "state": state}
+    extra.update(more or {})
     body = envelope(event_type=event_type, proposal_id=data["id"], extra=extra)
     body["component"] = None if component is None else {"id": component, "manifest": "proposals"}
     body["participatory_space"] = space or {
@@ -438,3 +448,50 @@ def test_without_read_economy_every_event_is_read(db, settings, worker):
     while runner.run_once():
         pass
     assert len(decidim.calls) == 2
+
+
+ANSWER_SAVED = "decidim.bridge.proposal_answer_saved"
+ADMIN = {"id": 9, "nickname": "beheerder", "name": "Beheerder", "roles": ["admin"]}
+
+
+def test_a_persons_answer_is_read_once_for_both_its_events(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    show_answer(decidim, "1042", "accepted", {"nl": "<p>Akkoord.</p>"})
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    saved = put(
+        db,
+        "saved",
+        event_type=ANSWER_SAVED,
+        more={"state": "accepted", "published": True, "by": ADMIN},
+    )
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2  # the publication, then one read for the answer
+    assert row(db, changed).outcome == f"covered by the read for inbox row {saved}"
+    assert row(db, saved).status == "done"
+    assert second_contact_items(db)[0] == 2
+
+
+def test_the_bridges_own_admin_event_does_not_take_over_the_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    bridge = {**ADMIN, "api_user": True}
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    put(db, "saved", event_type=ANSWER_SAVED, more={"published": True, "by": bridge})
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2
+    assert row(db, changed).outcome.startswith(("planned", "unchanged"))
+
+
+def test_an_admin_event_before_the_first_plan_does_not_take_over_the_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    first = put(db, "published")
+    put(db, "saved", event_type=ANSWER_SAVED, more={"published": False, "by": ADMIN})
+    worker(decidim).run_once()
+    assert row(db, first).outcome.startswith("planned: version 1")

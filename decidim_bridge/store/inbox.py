@@ -486,3 +486,20 @@ def finish_covered(conn: Connection, ids: Sequence[int], *, now: float, outcome:
         )
     )
     return int(result.rowcount)
+
+
+def next_pending(conn: Connection, row: InboxRow, after_id: int) -> InboxRow | None:
+    """The first pending row of ``row``'s subject after row ``after_id`` (None: none)."""
+    stmt = (
+        select(inbox)
+        .where(
+            inbox.c.tenant == row.tenant,
+            inbox.c.subject == row.subject,
+            inbox.c.id > after_id,
+            inbox.c.status == "pending",
+        )
+        .order_by(inbox.c.id)
+        .limit(1)
+    )
+    found = conn.execute(stmt).first()
+    return InboxRow.from_row(found) if found is not None else None
