@@ -29,12 +29,14 @@ the engine without the store, for ``plan try`` and the checks of example proposa
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
+from decidim_bridge.config import Settings
+from decidim_bridge.decidim.client import MAX_BATCH
 from decidim_bridge.errors import (
     BridgeError,
     DecidimUnavailable,
@@ -68,7 +70,7 @@ from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.store.inbox import InboxRow
-from decidim_bridge.work import WorkContext
+from decidim_bridge.work import Prefetched, WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
 
@@ -103,17 +105,16 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     )
     if decision.in_scope is False:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
-    economy = ctx.settings.read_economy
+    ahead = ctx.prefetched.get(_proposal_id(event))
     with ctx.db.read() as conn:
-        own = economy and own_state_event(conn, event, ctx.row)
-        reads = economy and getattr(ctx.services, "decidim", None) is not None
-        # Without a client the proposal is each event's own payload: nothing is covered.
-        covered = (
-            inbox_store.queued_after(conn, ctx.row, PROPOSAL_EVENT_TYPES)
-            if reads and not own
-            else []
+        own, covered, later = read_plan(
+            conn,
+            event,
+            ctx.row,
+            ctx.settings,
+            services=ctx.services,
+            read_at=ahead.read_at if ahead is not None else None,
         )
-        later = _read_later(conn, ctx.row, covered) if reads and not own else None
     if own:
         READS_SAVED.labels(reason="own_write").inc()
         reason = "the state the bridge's own answer set, reported back"
@@ -263,13 +264,102 @@ def _move_load(conn: Connection, head: plans_store.Head, plan: Plan, mappings: M
     plans_store.move_load(conn, head, lead, capacity=capacity)
 
 
+def read_plan(
+    conn: Connection,
+    event: Event,
+    row: InboxRow,
+    settings: Settings,
+    *,
+    services: Any,
+    read_at: float | None = None,
+) -> tuple[bool, list[int], InboxRow | None]:
+    """Which read a proposal event needs: (the echo of the bridge's own answer: none; the
+    queued rows of the proposal its read covers; the later admin event whose read covers
+    it). ``read_at``: when a read made ahead started (it covers only rows received before)."""
+    if not settings.read_economy:
+        return False, [], None
+    if own_state_event(conn, event, row):
+        return True, [], None
+    if getattr(services, "decidim", None) is None:
+        # Without a client the proposal is each event's own payload: nothing is covered.
+        return False, [], None
+    covered = inbox_store.queued_after(
+        conn, row, PROPOSAL_EVENT_TYPES, received_before=read_at
+    )
+    return False, covered, _read_later(conn, row, covered)
+
+
+def prefetch_proposals(
+    rows: Sequence[InboxRow],
+    db: Database,
+    settings: Settings,
+    services: Any,
+    clock: Callable[[], float],
+) -> dict[str, Prefetched]:
+    """Read ahead the proposals of rows claimed together that will need a read, up to
+    ``MAX_BATCH`` of one component per request (a proposal alone is left to its handler:
+    the same one request)."""
+    client = getattr(services, "decidim", None)
+    if client is None or not settings.read_economy or not hasattr(client, "fetch_proposals"):
+        return {}
+    mappings = getattr(services, "mappings", None)
+    if mappings is None:
+        mappings = load_mappings(settings.mappings_dir)
+        services.mappings = mappings
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        if row.event_type not in PROPOSAL_EVENT_TYPES:
+            continue
+        event = parse_stored(row.source, row.body, tenant=row.tenant)
+        decision = mappings.scope.decide(
+            space_type=event.space_type,
+            space_id=event.space_id,
+            space_slug=event.space_slug,
+            component_id=event.component_id,
+        )
+        if decision.in_scope is False:
+            continue
+        with db.read() as conn:
+            own, _, later = read_plan(conn, event, row, settings, services=services)
+        component_id = _component_of(event, mappings)
+        if own or later is not None or component_id is None:
+            continue
+        wanted.setdefault(component_id, []).append(_proposal_id(event))
+    found: dict[str, Prefetched] = {}
+    for component_id, ids in wanted.items():
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), MAX_BATCH):
+            chunk = unique[start : start + MAX_BATCH]
+            if len(chunk) < 2:
+                continue
+            read_at = clock()
+            proposals = client.fetch_proposals(chunk, component_id)
+            found.update({pid: Prefetched(proposals.get(pid), read_at) for pid in chunk})
+    return found
+
+
+def _proposal_id(event: Event) -> str:
+    return str(event.proposal_id or event.resource_id)
+
+
+def _component_of(event: Event, mappings: Mappings) -> str | None:
+    payload = event.extra.get("proposal") if isinstance(event.extra, dict) else None
+    component = event.component_id or _component_from(payload) or _only_component(mappings)
+    return str(component) if component is not None else None
+
+
 def fetch_proposal(event: Event, ctx: WorkContext, mappings: Mappings) -> Proposal | None:
-    """The proposal the event is about: from Decidim, else from the event's payload."""
+    """The proposal the event is about: read ahead with others, else from Decidim, else
+    from the event's payload."""
+    ahead = ctx.prefetched.get(_proposal_id(event))
+    if ahead is not None:
+        read: Proposal | None = ahead.proposal
+        return read
     client = getattr(ctx.services, "decidim", None)
     payload = event.extra.get("proposal") if isinstance(event.extra, dict) else None
     proposal_id = event.proposal_id or event.resource_id
     if client is not None:
-        component_id = event.component_id or _component_from(payload) or _only_component(mappings)
+        component_id = _component_of(event, mappings)
         if component_id is None:
             raise SchemaViolation(
                 f"proposal {proposal_id}: the event names no component to read it from"

@@ -495,3 +495,85 @@ def test_an_admin_event_before_the_first_plan_does_not_take_over_the_read(db, wo
     put(db, "saved", event_type=ANSWER_SAVED, more={"published": False, "by": ADMIN})
     worker(decidim).run_once()
     assert row(db, first).outcome.startswith("planned: version 1")
+
+
+# --- proposals of rows claimed together: one request ------------------------------------------
+
+
+class BatchDecidim(FakeDecidim):
+    def __init__(self, proposals):
+        super().__init__(proposals)
+        self.batches = []
+
+    def fetch_proposals(self, proposal_ids, component_id):
+        self.batches.append((tuple(proposal_ids), str(component_id)))
+        return {str(i): self.proposals.get(str(i)) for i in proposal_ids}
+
+
+def numbered(number):
+    data = payload()
+    data["id"] = number
+    return data
+
+
+@pytest.fixture
+def batching(db, settings):
+    from decidim_bridge.handler_table import DEFAULT_BATCH, default_prefetch
+
+    def make(decidim, now=NOW):
+        services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+        return Worker(
+            db,
+            settings,
+            default_handlers(),
+            services=services,
+            clock=lambda: now,
+            prefetch=default_prefetch(),
+            batch=DEFAULT_BATCH,
+        )
+
+    return make
+
+
+def test_proposals_claimed_together_are_read_in_one_request(db, batching):
+    ids = [1042, 1043, 1044]
+    decidim = BatchDecidim({str(i): proposal_from_json(numbered(i)) for i in ids})
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in ids]
+    assert batching(decidim).run_once()
+    assert decidim.batches == [(("1042", "1043", "1044"), "11")]
+    assert decidim.calls == []
+    assert all(row(db, r).outcome.startswith("planned: version 1") for r in rows)
+
+
+def test_a_read_ahead_covers_only_events_received_before_it(db, batching):
+    decidim = BatchDecidim({str(i): proposal_from_json(numbered(i)) for i in (1042, 1043)})
+    put(db, "a", proposal=numbered(1042), now=NOW - 10)
+    put(db, "b", proposal=numbered(1043), now=NOW - 10)
+    before = put(db, "a2", event_type=STATE_CHANGED, proposal=numbered(1042), now=NOW - 5)
+    after = put(db, "a3", event_type=STATE_CHANGED, proposal=numbered(1042), now=NOW)
+    batching(decidim).run_once()  # reads ahead at NOW
+    assert row(db, before).outcome.startswith("covered by the read")
+    assert row(db, after).status == "pending"
+
+
+def test_a_lone_proposal_is_read_by_its_handler(db, batching):
+    decidim = BatchDecidim({"1042": proposal_from_json(payload())})
+    put(db, "a")
+    batching(decidim).run_once()
+    assert decidim.batches == [] and decidim.calls == [("1042", "11")]
+
+
+def test_the_echo_of_the_bridges_answer_is_not_read_ahead(db, batching, worker):
+    decidim = BatchDecidim({"1042": proposal_from_json(payload())})
+    decidim.capabilities = lambda: SimpleNamespace(can_comment=True, can_answer=True)
+    put(db, "published")
+    worker(decidim).run_once()
+    answered_by_the_bridge(db, decidim)
+    put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    other = put(db, "other", proposal=numbered(1043))
+    decidim.proposals["1043"] = proposal_from_json(numbered(1043))
+    reads = len(decidim.calls)
+    batching(decidim).run_once()
+    assert decidim.batches == []  # one proposal needed a read: its handler read it alone
+    assert len(decidim.calls) == reads + 1
+    assert row(db, other).outcome.startswith("planned")

@@ -446,11 +446,18 @@ def count_earlier(
     return int(conn.execute(stmt).scalar() or 0)
 
 
-def queued_after(conn: Connection, row: InboxRow, types: Sequence[str]) -> list[int]:
+def queued_after(
+    conn: Connection,
+    row: InboxRow,
+    types: Sequence[str],
+    *,
+    received_before: float | None = None,
+) -> list[int]:
     """The pending rows of ``row``'s subject after it, oldest first, up to (not including)
-    the first one of another type: events a single read of the subject covers."""
+    the first one of another type, or the first received at or after ``received_before``
+    (when the read started): events a single read of the subject covers."""
     stmt = (
-        select(inbox.c.id, inbox.c.event_type)
+        select(inbox.c.id, inbox.c.event_type, inbox.c.received_at)
         .where(
             inbox.c.tenant == row.tenant,
             inbox.c.subject == row.subject,
@@ -462,6 +469,8 @@ def queued_after(conn: Connection, row: InboxRow, types: Sequence[str]) -> list[
     covered: list[int] = []
     for found in conn.execute(stmt):
         if found.event_type not in types:
+            break
+        if received_before is not None and found.received_at >= received_before:
             break
         covered.append(int(found.id))
     return covered
