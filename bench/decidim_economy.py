@@ -37,6 +37,7 @@ import base64
 import math
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -58,9 +59,18 @@ from decidim_bridge.store import Database
 from decidim_bridge.store.schema import inbox, outbox
 
 COMPONENT = 11  # Wijkinitiatieven, in scope in the example rules
+#: The wijkraad's assembly, put in scope for the run: the lone initiative of another space.
+LONE_COMPONENT = 31
+REPO = Path(__file__).resolve().parent.parent
+ASSEMBLY_IGNORED = (
+    "  - name: Wijkraad Noord\n"
+    "    space: {type: assembly, slug: wijkraad-noord, id: 3}\n"
+    "    reason: eigen vergaderruimte van de wijkraad, geen burgerinitiatieven\n"
+)
 CLI = [sys.executable, "-c", "from decidim_bridge.cli import main; main()"]
 EXAMPLES = range(101, 113)  # the seed's example initiatives: their texts are reused
 OPEN_INBOX = ("pending", "running")
+EDGE = 3
 OPEN_OUTBOX = ("held", "planned", "in_flight")
 
 
@@ -72,6 +82,7 @@ class Phase:
     ended: float = 0.0
     entries: list[Any] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
+    lone: float | None = None
 
     def count(self, target: str) -> int:
         return sum(1 for e in self.entries if e.target == target)
@@ -101,6 +112,24 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1)]
+
+
+def two_spaces(workdir: Path) -> Path:
+    """The example rules with the wijkraad's assembly (component 31) in scope too."""
+    target = workdir / "mappings"
+    shutil.copytree(REPO / "mappings", target)
+    scope = target / "scope.yaml"
+    text = scope.read_text(encoding="utf-8")
+    if ASSEMBLY_IGNORED not in text:
+        raise SystemExit("mappings/scope.yaml changed: cannot put the assembly in scope")
+    text = text.replace(ASSEMBLY_IGNORED, "").replace(
+        "ignore:\n",
+        "  - name: Wijkraad Noord\n"
+        "    space: {type: assembly, slug: wijkraad-noord, id: 3}\n"
+        f"    components: [{LONE_COMPONENT}]\n\nignore:\n",
+    )
+    scope.write_text(text, encoding="utf-8")
+    return target
 
 
 def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tuple[Any, Sandbox]:
@@ -138,6 +167,7 @@ def bridge_env(
             "DECIDIM_BRIDGE_DECIDIM_REQUESTS_PER_MINUTE": str(args.budget),
             "DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW": str(int(args.window)),
             "DECIDIM_BRIDGE_READ_ECONOMY": "true" if economy else "false",
+            "DECIDIM_BRIDGE_MAPPINGS_DIR": str(two_spaces(workdir)),
             "DECIDIM_BRIDGE_LINK_SECRET": secrets.token_hex(24),
             "DECIDIM_BRIDGE_LOG_FORMAT": "text",
             "DECIDIM_BRIDGE_LOG_LEVEL": "WARNING",
@@ -248,13 +278,23 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
         time.sleep(args.window - time.time() % args.window + 0.05)
         since = journal.entries()[-1].seq if journal.entries() else 0
         burst = Phase("burst", len(ids), started=time.time())
+        lone = sandbox.state.create_proposal(
+            component_id=LONE_COMPONENT,
+            title={"nl": "Moestuin bij het buurthuis in de Vogelwijk"},
+            body={"nl": "We willen met de buren een moestuin beginnen bij het buurthuis."},
+            taxonomy_ids=[3, 11],
+            publish=False,
+        ).id
         for index, pid in enumerate(ids):
             time.sleep(max(0.0, burst.started + index * args.window / len(ids) - time.time()))
             sandbox.state.publish_proposal(pid)
+            if index == len(ids) // 2:
+                sandbox.state.publish_proposal(lone)  # another space, mid-burst
         wait_drained(db, sandbox, args.timeout)
         burst.entries = journal.entries(since=since)
         burst.ended = max((e.at for e in burst.entries), default=burst.started)
         burst.latencies = comment_latencies(sandbox, ids)
+        burst.lone = next(iter(comment_latencies(sandbox, [lone])), None)
 
         since = burst.entries[-1].seq if burst.entries else since
         answers = Phase("bulk answers", len(ids), started=time.time())
@@ -284,7 +324,7 @@ def report(results: list[ModeResult]) -> list[str]:
     lines = [
         f"{'mode':8} {'phase':13} {'reads/i':>7} {'writes/i':>8} {'all/i':>6} "
         f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'drain s':>7} {'min s':>6} {'ratio':>6} "
-        f"{'429':>4} {'max/win':>7}"
+        f"{'429':>4} {'max/win':>7} {'lone s':>6}"
     ]
     for result in results:
         for phase in result.phases:
@@ -299,7 +339,8 @@ def report(results: list[ModeResult]) -> list[str]:
                 f"{result.mode:8} {phase.name:13} {reads / n:7.2f} {writes / n:8.2f} "
                 f"{total / n:6.2f} {percentile(lat, 0.5):6.1f} {percentile(lat, 0.95):6.1f} "
                 f"{percentile(lat, 0.99):6.1f} {drain:7.1f} {least:6.1f} {ratio:6.2f} "
-                f"{phase.refused:4d} {result.max_per_window:7d}"
+                f"{phase.refused:4d} {result.max_per_window:7d} "
+                + (f"{phase.lone:6.1f}" if phase.lone is not None else f"{'-':>6}")
             )
     return lines
 
@@ -327,8 +368,14 @@ def main(argv: list[str] | None = None) -> int:
     for line in report(results):
         print(line)
     refused = sum(p.refused for r in results for p in r.phases)
-    within = all(r.max_per_window <= r.budget for r in results)
-    print(f"429 refused: {refused}; every window within the bridge's budget: {within}")
+    # The bridge counts a request when it takes a slot, the sandbox when it answers: a
+    # request taken at the very end of a window may land in the next one, at most one per
+    # process that talks to Decidim (worker, writer, scheduler).
+    within = all(r.max_per_window <= r.budget + EDGE for r in results)
+    print(
+        f"429 refused: {refused}; every window within the bridge's budget "
+        f"(+{EDGE} at a window's edge): {within}"
+    )
     return 0 if refused == 0 and within else 1
 
 

@@ -6,7 +6,11 @@
    the echo of the bridge's own answer is finished without a read (``own_events``), and
    when the proposal is read from Decidim, the proposal events of the same proposal
    queued after this one are covered by its one read (their events happened before the
-   read, which therefore shows them) and finished in its transaction.
+   read, which therefore shows them) and finished in its transaction; a proposal event
+   followed by a person's admin event that reads anyway leaves the read to it
+   (``read_plan``). The worker claims up to ``MAX_BATCH`` events of different proposals
+   and ``prefetch_proposals`` reads their proposals in one request; a read made ahead
+   covers only events received before it started.
 3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.

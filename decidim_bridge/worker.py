@@ -1,5 +1,9 @@
 """The worker: claims inbox rows with a lease, runs their handler, records the outcome.
 
+Rows of different proposals may be claimed together (``batch``), so that a ``prefetch``
+function reads what they need in one request; each is still handled and finished on its
+own, and the leases of those waiting are kept while the first are handled.
+
 The table of handlers is given (``handler_table.default_handlers()`` in production); what a
 handler receives is defined in ``work``.
 
