@@ -287,9 +287,7 @@ def read_plan(
     if getattr(services, "decidim", None) is None:
         # Without a client the proposal is each event's own payload: nothing is covered.
         return False, [], None
-    covered = inbox_store.queued_after(
-        conn, row, PROPOSAL_EVENT_TYPES, received_before=read_at
-    )
+    covered = inbox_store.queued_after(conn, row, PROPOSAL_EVENT_TYPES, received_before=read_at)
     return False, covered, _read_later(conn, row, covered)
 
 
@@ -420,6 +418,8 @@ def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> Inbo
     following = inbox_store.next_pending(conn, row, covered[-1] if covered else row.id)
     if following is None or following.event_type not in _READING_ADMIN_EVENTS:
         return None
+    if following.attempts > 0:
+        return None  # it failed before and may fail again: this row reads for itself
     try:
         event = parse_stored(following.source, following.body, tenant=following.tenant)
         if admin_action(event).by_the_bridge:
@@ -443,9 +443,7 @@ def _only_component(mappings: Mappings) -> str | None:
     return next(iter(components)) if len(components) == 1 else None
 
 
-def finish_ignored(
-    ctx: WorkContext, reason: str, result: str, covered: Sequence[int] = ()
-) -> str:
+def finish_ignored(ctx: WorkContext, reason: str, result: str, covered: Sequence[int] = ()) -> str:
     """Finish the inbox row as ``ignored`` with the reason (and the queued rows its read
     covered), and count it."""
     outcome = f"ignored: {reason}"[:OUTCOME_LENGTH]

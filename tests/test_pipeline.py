@@ -577,3 +577,21 @@ def test_the_echo_of_the_bridges_answer_is_not_read_ahead(db, batching, worker):
     assert decidim.batches == []  # one proposal needed a read: its handler read it alone
     assert len(decidim.calls) == reads + 1
     assert row(db, other).outcome.startswith("planned")
+
+
+def test_an_admin_event_that_failed_before_does_not_take_over_the_read(db, worker):
+    from sqlalchemy import update
+
+    from decidim_bridge.store.schema import inbox as inbox_table
+
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    saved = put(db, "saved", event_type=ANSWER_SAVED, more={"published": True, "by": ADMIN})
+    with db.begin() as conn:
+        conn.execute(update(inbox_table).where(inbox_table.c.id == saved).values(attempts=1))
+    runner.run_once()
+    assert row(db, changed).outcome.startswith(("planned", "unchanged"))
+    assert len(decidim.calls) == 2

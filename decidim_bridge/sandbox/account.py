@@ -145,9 +145,7 @@ class RequestEconomy:
         return (self.reads + self.writes + self.other) / self.planned if self.planned else 0.0
 
 
-def request_economy(
-    journal: list[dict[str, Any]], inbox: list[dict[str, Any]]
-) -> RequestEconomy:
+def request_economy(journal: list[dict[str, Any]], inbox: list[dict[str, Any]]) -> RequestEconomy:
     """Queries are reads, mutations writes, sign-ins and the rest other; an initiative is
     planned when one of its inbox rows says so."""
     planned = {

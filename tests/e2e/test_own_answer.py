@@ -58,9 +58,7 @@ def test_the_bridges_answer_keeps_the_plan_and_the_reminder_an_advisors_answer_c
             assert _state_changes(stack, proposal) == [
                 "ignored: the state the bridge's own answer set, reported back"
             ]
-            reads = [
-                e for e in stack.journal(target="query") if e.operation_name == "ProposalById"
-            ]
+            reads = [e for e in stack.journal(target="query") if e.operation_name == "ProposalById"]
             read_ids = [str(e.variables.get("proposalId")) for e in reads]
             assert read_ids.count(str(proposal)) == 2  # the plan's read, the writer's check
             current = stack.current_plan(proposal)
