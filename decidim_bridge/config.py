@@ -59,6 +59,9 @@ class Settings:
     worker_lease_seconds: float = 60.0
     worker_max_attempts: int = 8
     worker_poll_interval: float = 1.0
+    #: Read a proposal once per burst (own echoes unread, queued events covered); off: one
+    #: read per event, as before (the benchmark's naive path, and a way back).
+    read_economy: bool = True
     worker_backoff_base: float = 5.0
     worker_backoff_max: float = 3600.0
     migration_wait_interval: float = 2.0
@@ -183,6 +186,7 @@ class _EnvSchema(Schema):
     poll_share = fields.Float(validate=validate.Range(min=0.05, max=1.0))
     publication_mode = fields.String(validate=validate.OneOf(["automatic", "after-approval"]))
     write_answers = _Bool()
+    read_economy = _Bool()
     smtp_url = fields.String(validate=validate.Regexp(r"^smtps?://"))
     mail_dir = fields.String()
     mail_from = fields.Email()

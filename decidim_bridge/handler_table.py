@@ -8,12 +8,20 @@ Decidim module's admin events to the steering handler (which builds on the pipel
 from __future__ import annotations
 
 from decidim_bridge.admin_events import handle_admin_event
+from decidim_bridge.decidim.client import MAX_BATCH
 from decidim_bridge.handlers import ADMIN_EVENT_TYPES, PROPOSAL_EVENT_TYPES
-from decidim_bridge.pipeline import handle_proposal_event
-from decidim_bridge.work import Handler
+from decidim_bridge.pipeline import handle_proposal_event, prefetch_proposals
+from decidim_bridge.work import Handler, Prefetch
+
+#: Rows a worker claims together, their proposals read in one request (Decidim's alias limit).
+DEFAULT_BATCH = MAX_BATCH
 
 
 def default_handlers() -> dict[str, Handler]:
     table: dict[str, Handler] = {t: handle_proposal_event for t in PROPOSAL_EVENT_TYPES}
     table.update({t: handle_admin_event for t in ADMIN_EVENT_TYPES})
     return table
+
+
+def default_prefetch() -> Prefetch:
+    return prefetch_proposals

@@ -2,11 +2,20 @@
 
 1. Scope: events from spaces/components that ``mappings/scope.yaml`` does not list are
    finished as ``ignored`` with the reason, and counted; they are never planned.
-2. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
+2. Fewer reads (Decidim allows about 100 API requests a minute): a state event that is
+   the echo of the bridge's own answer is finished without a read (``own_events``), and
+   when the proposal is read from Decidim, the proposal events of the same proposal
+   queued after this one are covered by its one read (their events happened before the
+   read, which therefore shows them) and finished in its transaction; a proposal event
+   followed by a person's admin event that reads anyway leaves the read to it
+   (``read_plan``). The worker claims up to ``MAX_BATCH`` events of different proposals
+   and ``prefetch_proposals`` reads their proposals in one request; a read made ahead
+   covers only events received before it started.
+3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
-3. Lapsed holds of the organization are released (each in its own small transaction).
-4. ``store_support_plan``, in one transaction with finishing the inbox row: whether the
+4. Lapsed holds of the organization are released (each in its own small transaction).
+5. ``store_support_plan``, in one transaction with finishing the inbox row: whether the
    answer Decidim shows is the bridge's own is read from the outbox (the engine does not
    count it as the municipality's response, so the bridge's own write never makes a new
    version); ``save_plan`` locks the proposal's head row, reads the planning state from
@@ -24,24 +33,50 @@ the engine without the store, for ``plan try`` and the checks of example proposa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.errors import DecidimUnavailable, NotFound, SchemaViolation, StoreUnavailable
+from decidim_bridge.config import Settings
+from decidim_bridge.decidim.client import MAX_BATCH
+from decidim_bridge.errors import (
+    BridgeError,
+    DecidimUnavailable,
+    NotFound,
+    SchemaViolation,
+    StoreUnavailable,
+)
 from decidim_bridge.events import Event
+from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
+from decidim_bridge.intake.admin_actions import (
+    ANSWER_SAVED,
+    EVALUATORS_ASSIGNED,
+    EVALUATORS_UNASSIGNED,
+    admin_action,
+)
+from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.own_events import own_state_event
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
-from decidim_bridge.plan_versions import StoredPlan, planning_state, record_plan, wanted_holds
+from decidim_bridge.plan_versions import (
+    StoredPlan,
+    current_version,
+    planning_state,
+    record_plan,
+    wanted_holds,
+)
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
+from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store
-from decidim_bridge.work import WorkContext
+from decidim_bridge.store.inbox import InboxRow
+from decidim_bridge.work import Prefetched, WorkContext
 from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.ledger import own_answer_shown
 
@@ -50,7 +85,12 @@ log = logging.getLogger(__name__)
 PLANS = Counter(
     "bridge_plans",
     "Proposal events handled by the plan pipeline, by result.",
-    ["result"],  # created | unchanged | out_of_scope | not_found
+    ["result"],  # created | unchanged | out_of_scope | not_found | own_write
+)
+READS_SAVED = Counter(
+    "bridge_proposal_reads_saved",
+    "Proposal events finished without their own read of Decidim, by reason.",
+    ["reason"],  # own_write | covered
 )
 HOLDS_EXPIRED = Counter("bridge_holds_expired", "Holds released because they lapsed.")
 
@@ -71,12 +111,35 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     )
     if decision.in_scope is False:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
+    ahead = ctx.prefetched.get(_proposal_id(event))
+    with ctx.db.read() as conn:
+        own, covered, later = read_plan(
+            conn,
+            event,
+            ctx.row,
+            ctx.settings,
+            services=ctx.services,
+            read_at=ahead.read_at if ahead is not None else None,
+        )
+    if own:
+        READS_SAVED.labels(reason="own_write").inc()
+        reason = "the state the bridge's own answer set, reported back"
+        return finish_ignored(ctx, reason, "own_write")
+    if later is not None:
+        # A person's admin event queued right behind reads the proposal anyway, later.
+        outcome = f"covered by the read for inbox row {later.id}"
+        with ctx.db.begin() as conn:
+            ctx.finish(conn, outcome)
+            finish_covered(ctx, conn, covered, by=later.id)
+        READS_SAVED.labels(reason="covered").inc()
+        return outcome
+    # Read after listing the queued events: the read shows what each of them reported.
     proposal = fetch_proposal(event, ctx, mappings)
     if proposal is None:
-        return finish_ignored(ctx, "proposal not found in Decidim", "not_found")
+        return finish_ignored(ctx, "proposal not found in Decidim", "not_found", covered)
     decision = mappings.scope.decide_on_proposal(proposal)
     if not decision.in_scope:
-        return finish_ignored(ctx, decision.reason, "out_of_scope")
+        return finish_ignored(ctx, decision.reason, "out_of_scope", covered)
     tenant = ctx.row.tenant
     release_expired_holds(ctx.db, tenant, ctx.clock())
     writeback = prepare_writeback(
@@ -96,6 +159,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         )
         outcome = outcome_of(stored)
         ctx.finish(conn, outcome)
+        finish_covered(ctx, conn, covered)
     PLANS.labels(result="created" if stored.created else "unchanged").inc()
     return outcome
 
@@ -211,13 +275,100 @@ def _move_load(conn: Connection, head: plans_store.Head, plan: Plan, mappings: M
     plans_store.move_load(conn, head, lead, capacity=capacity)
 
 
+def read_plan(
+    conn: Connection,
+    event: Event,
+    row: InboxRow,
+    settings: Settings,
+    *,
+    services: Any,
+    read_at: float | None = None,
+) -> tuple[bool, list[int], InboxRow | None]:
+    """Which read a proposal event needs: (the echo of the bridge's own answer: none; the
+    queued rows of the proposal its read covers; the later admin event whose read covers
+    it). ``read_at``: when a read made ahead started (it covers only rows received before)."""
+    if not settings.read_economy:
+        return False, [], None
+    if own_state_event(conn, event, row):
+        return True, [], None
+    if getattr(services, "decidim", None) is None:
+        # Without a client the proposal is each event's own payload: nothing is covered.
+        return False, [], None
+    covered = inbox_store.queued_after(conn, row, PROPOSAL_EVENT_TYPES, received_before=read_at)
+    return False, covered, _read_later(conn, row, covered)
+
+
+def prefetch_proposals(
+    rows: Sequence[InboxRow],
+    db: Database,
+    settings: Settings,
+    services: Any,
+    clock: Callable[[], float],
+) -> dict[str, Prefetched]:
+    """Read ahead the proposals of rows claimed together that will need a read, up to
+    ``MAX_BATCH`` of one component per request (a proposal alone is left to its handler:
+    the same one request)."""
+    client = getattr(services, "decidim", None)
+    if client is None or not settings.read_economy or not hasattr(client, "fetch_proposals"):
+        return {}
+    mappings = getattr(services, "mappings", None)
+    if mappings is None:
+        mappings = load_mappings(settings.mappings_dir)
+        services.mappings = mappings
+    wanted: dict[str, list[str]] = {}
+    for row in rows:
+        if row.event_type not in PROPOSAL_EVENT_TYPES:
+            continue
+        event = parse_stored(row.source, row.body, tenant=row.tenant)
+        decision = mappings.scope.decide(
+            space_type=event.space_type,
+            space_id=event.space_id,
+            space_slug=event.space_slug,
+            component_id=event.component_id,
+        )
+        if decision.in_scope is False:
+            continue
+        with db.read() as conn:
+            own, _, later = read_plan(conn, event, row, settings, services=services)
+        component_id = _component_of(event, mappings)
+        if own or later is not None or component_id is None:
+            continue
+        wanted.setdefault(component_id, []).append(_proposal_id(event))
+    found: dict[str, Prefetched] = {}
+    for component_id, ids in wanted.items():
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), MAX_BATCH):
+            chunk = unique[start : start + MAX_BATCH]
+            if len(chunk) < 2:
+                continue
+            read_at = clock()
+            proposals = client.fetch_proposals(chunk, component_id)
+            found.update({pid: Prefetched(proposals.get(pid), read_at) for pid in chunk})
+    return found
+
+
+def _proposal_id(event: Event) -> str:
+    return str(event.proposal_id or event.resource_id)
+
+
+def _component_of(event: Event, mappings: Mappings) -> str | None:
+    payload = event.extra.get("proposal") if isinstance(event.extra, dict) else None
+    component = event.component_id or _component_from(payload) or _only_component(mappings)
+    return str(component) if component is not None else None
+
+
 def fetch_proposal(event: Event, ctx: WorkContext, mappings: Mappings) -> Proposal | None:
-    """The proposal the event is about: from Decidim, else from the event's payload."""
+    """The proposal the event is about: read ahead with others, else from Decidim, else
+    from the event's payload."""
+    ahead = ctx.prefetched.get(_proposal_id(event))
+    if ahead is not None:
+        read: Proposal | None = ahead.proposal
+        return read
     client = getattr(ctx.services, "decidim", None)
     payload = event.extra.get("proposal") if isinstance(event.extra, dict) else None
     proposal_id = event.proposal_id or event.resource_id
     if client is not None:
-        component_id = event.component_id or _component_from(payload) or _only_component(mappings)
+        component_id = _component_of(event, mappings)
         if component_id is None:
             raise SchemaViolation(
                 f"proposal {proposal_id}: the event names no component to read it from"
@@ -270,6 +421,33 @@ def mappings_of(ctx: WorkContext) -> Mappings:
     return mappings
 
 
+#: Admin events whose handler always reads the proposal, unless the bridge caused them.
+_READING_ADMIN_EVENTS = (ANSWER_SAVED, EVALUATORS_ASSIGNED, EVALUATORS_UNASSIGNED)
+
+
+def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> InboxRow | None:
+    """The admin event queued right after ``row`` and the proposal events it covers, when
+    its handler will read the proposal anyway (a person saved an answer or changed the
+    evaluators of a planned proposal): then this row needs no read of its own. Decidim
+    sends ``proposal_state_changed`` and the module's ``proposal_answer_saved`` together
+    for every answer an admin publishes."""
+    following = inbox_store.next_pending(conn, row, covered[-1] if covered else row.id)
+    if following is None or following.event_type not in _READING_ADMIN_EVENTS:
+        return None
+    if following.attempts > 0:
+        return None  # it failed before and may fail again: this row reads for itself
+    try:
+        event = parse_stored(following.source, following.body, tenant=following.tenant)
+        if admin_action(event).by_the_bridge:
+            return None
+    except BridgeError:
+        return None  # its handler records what is wrong with it; this row reads itself
+    proposal_id = str(event.proposal_id or event.resource_id)
+    if current_version(conn, row.tenant, proposal_id) is None:
+        return None  # an admin event of an unplanned proposal is not planned
+    return following
+
+
 def _component_from(payload: Any) -> str | None:
     if isinstance(payload, dict) and payload.get("component_id") is not None:
         return str(payload["component_id"])
@@ -281,13 +459,28 @@ def _only_component(mappings: Mappings) -> str | None:
     return next(iter(components)) if len(components) == 1 else None
 
 
-def finish_ignored(ctx: WorkContext, reason: str, result: str) -> str:
-    """Finish the inbox row as ``ignored`` with the reason, and count it."""
+def finish_ignored(ctx: WorkContext, reason: str, result: str, covered: Sequence[int] = ()) -> str:
+    """Finish the inbox row as ``ignored`` with the reason (and the queued rows its read
+    covered), and count it."""
     outcome = f"ignored: {reason}"[:OUTCOME_LENGTH]
     with ctx.db.begin() as conn:
         ctx.finish(conn, outcome, status="ignored")
+        finish_covered(ctx, conn, covered)
     PLANS.labels(result=result).inc()
     return outcome
+
+
+def finish_covered(
+    ctx: WorkContext, conn: Connection, covered: Sequence[int], *, by: int | None = None
+) -> None:
+    """Finish the queued rows the read of row ``by`` (default: the handled row) covers
+    (after ``ctx.finish``, in its transaction: a lost lease rolls both back)."""
+    if not covered:
+        return
+    outcome = f"covered by the read for inbox row {by if by is not None else ctx.row.id}"
+    count = inbox_store.finish_covered(conn, covered, now=ctx.clock(), outcome=outcome)
+    if count:
+        READS_SAVED.labels(reason="covered").inc(count)
 
 
 def outcome_of(stored: StoredPlan) -> str:

@@ -43,7 +43,7 @@ class Bridge:
         from waitress.server import create_server
 
         from decidim_bridge.app import create_app
-        from decidim_bridge.handler_table import default_handlers
+        from decidim_bridge.handler_table import DEFAULT_BATCH, default_handlers, default_prefetch
         from decidim_bridge.scheduler import Scheduler
         from decidim_bridge.services import build_services, build_writer
         from decidim_bridge.worker import Worker
@@ -60,7 +60,15 @@ class Bridge:
             create_server(self.app, host=host, port=port, threads=threads, ident="decidim-bridge"),
         )
         self.port = int(self.server.effective_port)
-        self.worker = Worker(self.db, settings, default_handlers(), services=services, clock=clock)
+        self.worker = Worker(
+            self.db,
+            settings,
+            default_handlers(),
+            services=services,
+            clock=clock,
+            prefetch=default_prefetch(),
+            batch=DEFAULT_BATCH,
+        )
         self.writer = build_writer(settings, self.db)
         self.scheduler = Scheduler(self.db, settings, services=services, clock=clock)
         self.stopped = threading.Event()

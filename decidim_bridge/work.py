@@ -7,7 +7,7 @@ a leaf: the worker runs handlers and the pipeline is one, without importing each
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,15 @@ from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.inbox import InboxRow
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """A proposal read for several claimed rows in one request (None: not visible), and
+    when the read started: it covers only events received before that."""
+
+    proposal: Any
+    read_at: float
+
+
 @dataclass
 class WorkContext:
     """What a handler gets besides the event: the store, settings, services and its row."""
@@ -30,6 +39,8 @@ class WorkContext:
     owner: str
     clock: Callable[[], float]
     services: Any = None
+    #: Proposals read ahead for the rows claimed together, by proposal id.
+    prefetched: dict[str, Prefetched] = field(default_factory=dict)
     finished: bool = field(default=False, init=False)
 
     def finish(self, conn: Connection, outcome: str, *, status: str = "done") -> None:
@@ -41,3 +52,8 @@ class WorkContext:
 
 
 Handler = Callable[[Event, WorkContext], str | None]
+#: Reads ahead what the rows claimed together need (``pipeline.prefetch_proposals``):
+#: (rows, db, settings, services, clock) -> proposals by id.
+Prefetch = Callable[
+    [Sequence[InboxRow], Database, Settings, Any, Callable[[], float]], dict[str, Prefetched]
+]

@@ -1,5 +1,9 @@
 """The worker: claims inbox rows with a lease, runs their handler, records the outcome.
 
+Rows of different proposals may be claimed together (``batch``), so that a ``prefetch``
+function reads what they need in one request; each is still handled and finished on its
+own, and the leases of those waiting are kept while the first are handled.
+
 The table of handlers is given (``handler_table.default_handlers()`` in production); what a
 handler receives is defined in ``work``.
 
@@ -32,7 +36,7 @@ from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.inbox import InboxRow
-from decidim_bridge.work import Handler, WorkContext
+from decidim_bridge.work import Handler, Prefetch, Prefetched, WorkContext
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +60,12 @@ class Worker(ClaimLoop):
         services: Any = None,
         owner: str | None = None,
         clock: Callable[[], float] = time.time,
+        prefetch: Prefetch | None = None,
+        batch: int = 1,
     ) -> None:
         self.db = db
+        self.prefetch = prefetch
+        self.batch = batch if prefetch is not None else 1
         self.settings = settings
         self.handlers = dict(handlers)
         self.ignored = dict(ignored)
@@ -70,21 +78,54 @@ class Worker(ClaimLoop):
     # --- one step ----------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        """Claim and handle at most one row; returns whether there was one."""
+        """Claim and handle at most ``batch`` rows (of different proposals, oldest first);
+        returns whether there was one. Rows claimed together have their proposals read
+        ahead in as few requests as Decidim allows (``prefetch``)."""
         with self.db.begin() as conn:
             rows = inbox_store.claim(
                 conn,
                 owner=self.owner,
                 now=self.clock(),
                 lease_seconds=self.settings.worker_lease_seconds,
+                limit=self.batch,
                 tenant=None,
             )
         if not rows:
             return False
-        self._handle(rows[0])
+        if len(rows) == 1 or self.prefetch is None:
+            for row in rows:
+                self._handle(row)
+            return True
+        waiting = list(rows)
+        keeper = LeaseKeeper(
+            lambda: self._renew_leases(waiting),
+            self.settings.worker_lease_seconds,
+            name=f"inbox-lease-batch-{rows[0].id}",
+        )
+        with keeper:
+            prefetched = self._prefetch(rows)
+            while waiting:
+                self._handle(waiting[0], prefetched)
+                waiting.pop(0)
         return True
 
-    def _handle(self, row: InboxRow) -> None:
+    def _prefetch(self, rows: list[InboxRow]) -> dict[str, Prefetched]:
+        """Read ahead; a failure only means each handler reads for itself."""
+        assert self.prefetch is not None
+        try:
+            return self.prefetch(rows, self.db, self.settings, self.services, self.clock)
+        except Exception as exc:  # the handlers read and record what goes wrong
+            log.warning("reading ahead failed", extra={"error": f"{type(exc).__name__}: {exc}"})
+            return {}
+
+    def _renew_leases(self, rows: list[InboxRow]) -> None:
+        for row in list(rows):
+            try:
+                self._renew_lease(row.id)
+            except LeaseLost:
+                continue  # finished meanwhile, or taken over: its own handling finds out
+
+    def _handle(self, row: InboxRow, prefetched: dict[str, Prefetched] | None = None) -> None:
         started = time.monotonic()
         log_extra = {
             "inbox_id": row.id,
@@ -100,6 +141,7 @@ class Worker(ClaimLoop):
             owner=self.owner,
             clock=self.clock,
             services=self.services,
+            prefetched=dict(prefetched or {}),
         )
         keeper = LeaseKeeper(
             lambda: self._renew_lease(row.id),

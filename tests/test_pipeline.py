@@ -33,9 +33,22 @@ def payload(name: str = "moestuin-noord") -> dict:
     return json.loads((PLAN_DATA / "proposals" / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def put(db, key, *, event_type=PUBLISHED, proposal=None, component=11, space=None):
+def put(
+    db,
+    key,
+    *,
+    event_type=PUBLISHED,
+    proposal=None,
+    component=11,
+    space=None,
+    state=None,
+    now=NOW,
+    more=None,
+):
     data = proposal or payload()
-    body = envelope(event_type=event_type, proposal_id=data["id"], extra={"proposal": data})
+    extra = {"proposal": data} if state is None else {"proposal": data, "state": state}
+    extra.update(more or {})
+    body = envelope(event_type=event_type, proposal_id=data["id"], extra=extra)
     body["component"] = None if component is None else {"id": component, "manifest": "proposals"}
     body["participatory_space"] = space or {
         "type": "Decidim::ParticipatoryProcess",
@@ -57,7 +70,7 @@ def store(db, key, body):
             subject=f"proposal:{body['resource']['id']}",
             body=dumps(body).decode(),
             body_sha256="0" * 64,
-            now=NOW,
+            now=now,
         ).id
 
 
@@ -103,9 +116,9 @@ def test_published_event_is_planned_and_finished_in_one_go(db, worker):
 
 def test_same_proposal_again_is_unchanged(db, worker):
     put(db, "a")
-    second = put(db, "b", event_type="decidim.events.proposals.proposal_updated")
     runner = worker()
     runner.run_once()
+    second = put(db, "b", event_type="decidim.events.proposals.proposal_updated")
     runner.run_once()
     assert row(db, second).outcome == "unchanged: plan version 1"
 
@@ -338,3 +351,252 @@ def test_every_proposal_event_type_is_planned_and_admin_events_steer():
     assert {table[t] for t in PROPOSAL_EVENT_TYPES} == {pipeline.handle_proposal_event}
     assert {table[t] for t in ADMIN_EVENT_TYPES} == {admin_events.handle_admin_event}
     assert not set(table) & set(IGNORED_EVENT_TYPES)
+
+
+# --- reads of Decidim: one per burst, none for the bridge's own echo --------------------------
+
+
+def answered_by_the_bridge(db, decidim):
+    """The writer wrote the comment and the answer; Decidim shows the answer."""
+    claimed = claim_answer(db)
+    show_answer(decidim, "1042", "evaluating", claimed.data["answer_content"])
+    with db.begin() as conn:
+        outbox_store.mark_done(conn, claimed.id, owner="writer", now=NOW)
+
+
+def test_the_state_change_the_bridges_answer_caused_needs_no_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    reads = len(decidim.calls)
+    row_id = put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    assert runner.run_once()
+    assert len(decidim.calls) == reads
+    echo = row(db, row_id)
+    assert echo.status == "ignored" and "own answer" in echo.outcome
+    assert second_contact_items(db)[0] == 1
+
+
+def test_a_state_change_to_another_state_is_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    reads = len(decidim.calls)
+    show_answer(decidim, "1042", "accepted", {"nl": "<p>Akkoord.</p>"})
+    put(db, "accepted", event_type=STATE_CHANGED, state="accepted")
+    runner.run_once()
+    assert len(decidim.calls) == reads + 1
+    assert second_contact_items(db)[0] == 2
+
+
+def test_the_same_state_again_after_another_change_is_read(db, answering):
+    decidim, runner = answering
+    answered_by_the_bridge(db, decidim)
+    put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    put(db, "accepted", event_type=STATE_CHANGED, state="accepted")
+    put(db, "back", event_type=STATE_CHANGED, state="evaluating")
+    reads = len(decidim.calls)
+    runner.run_once()  # the echo: no read
+    assert len(decidim.calls) == reads
+    runner.run_once()  # accepted: read, and covers the event queued after it
+    assert len(decidim.calls) == reads + 1
+
+
+def test_a_state_change_long_after_the_answer_is_read(db, answering, worker):
+    decidim, _ = answering
+    answered_by_the_bridge(db, decidim)
+    later = NOW + 3600
+    put(db, "late", event_type=STATE_CHANGED, state="evaluating", now=later)
+    reads = len(decidim.calls)
+    worker(decidim, now=later).run_once()
+    assert len(decidim.calls) == reads + 1
+
+
+def test_queued_events_of_one_proposal_are_handled_with_one_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    first = put(db, "published")
+    second = put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    third = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    runner = worker(decidim)
+    assert runner.run_once()
+    assert decidim.calls == [("1042", "11")]
+    assert [row(db, i).status for i in (first, second, third)] == ["done"] * 3
+    assert row(db, third).outcome == f"covered by the read for inbox row {first}"
+    assert not runner.run_once()
+    assert len(decidim.calls) == 1
+
+
+def test_an_admin_event_between_stops_the_covering(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    put(db, "note", event_type="decidim.bridge.proposal_note_created")
+    after = put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    worker(decidim).run_once()
+    assert row(db, after).status == "pending"
+
+
+def test_events_of_another_proposal_are_not_covered(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    other = payload()
+    other["id"] = 1043
+    other_id = put(db, "other", proposal=other)
+    worker(decidim).run_once()
+    assert row(db, other_id).status == "pending"
+
+
+def test_without_read_economy_every_event_is_read(db, settings, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    put(db, "published")
+    put(db, "updated", event_type="decidim.events.proposals.proposal_updated")
+    services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+    naive = replace(settings, read_economy=False)
+    runner = Worker(db, naive, default_handlers(), services=services, clock=lambda: NOW)
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2
+
+
+ANSWER_SAVED = "decidim.bridge.proposal_answer_saved"
+ADMIN = {"id": 9, "nickname": "beheerder", "name": "Beheerder", "roles": ["admin"]}
+
+
+def test_a_persons_answer_is_read_once_for_both_its_events(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    show_answer(decidim, "1042", "accepted", {"nl": "<p>Akkoord.</p>"})
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    saved = put(
+        db,
+        "saved",
+        event_type=ANSWER_SAVED,
+        more={"state": "accepted", "published": True, "by": ADMIN},
+    )
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2  # the publication, then one read for the answer
+    assert row(db, changed).outcome == f"covered by the read for inbox row {saved}"
+    assert row(db, saved).status == "done"
+    assert second_contact_items(db)[0] == 2
+
+
+def test_the_bridges_own_admin_event_does_not_take_over_the_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    bridge = {**ADMIN, "api_user": True}
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    put(db, "saved", event_type=ANSWER_SAVED, more={"published": True, "by": bridge})
+    while runner.run_once():
+        pass
+    assert len(decidim.calls) == 2
+    assert row(db, changed).outcome.startswith(("planned", "unchanged"))
+
+
+def test_an_admin_event_before_the_first_plan_does_not_take_over_the_read(db, worker):
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    first = put(db, "published")
+    put(db, "saved", event_type=ANSWER_SAVED, more={"published": False, "by": ADMIN})
+    worker(decidim).run_once()
+    assert row(db, first).outcome.startswith("planned: version 1")
+
+
+# --- proposals of rows claimed together: one request ------------------------------------------
+
+
+class BatchDecidim(FakeDecidim):
+    def __init__(self, proposals):
+        super().__init__(proposals)
+        self.batches = []
+
+    def fetch_proposals(self, proposal_ids, component_id):
+        self.batches.append((tuple(proposal_ids), str(component_id)))
+        return {str(i): self.proposals.get(str(i)) for i in proposal_ids}
+
+
+def numbered(number):
+    data = payload()
+    data["id"] = number
+    return data
+
+
+@pytest.fixture
+def batching(db, settings):
+    from decidim_bridge.handler_table import DEFAULT_BATCH, default_prefetch
+
+    def make(decidim, now=NOW):
+        services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+        return Worker(
+            db,
+            settings,
+            default_handlers(),
+            services=services,
+            clock=lambda: now,
+            prefetch=default_prefetch(),
+            batch=DEFAULT_BATCH,
+        )
+
+    return make
+
+
+def test_proposals_claimed_together_are_read_in_one_request(db, batching):
+    ids = [1042, 1043, 1044]
+    decidim = BatchDecidim({str(i): proposal_from_json(numbered(i)) for i in ids})
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in ids]
+    assert batching(decidim).run_once()
+    assert decidim.batches == [(("1042", "1043", "1044"), "11")]
+    assert decidim.calls == []
+    assert all(row(db, r).outcome.startswith("planned: version 1") for r in rows)
+
+
+def test_a_read_ahead_covers_only_events_received_before_it(db, batching):
+    decidim = BatchDecidim({str(i): proposal_from_json(numbered(i)) for i in (1042, 1043)})
+    put(db, "a", proposal=numbered(1042), now=NOW - 10)
+    put(db, "b", proposal=numbered(1043), now=NOW - 10)
+    before = put(db, "a2", event_type=STATE_CHANGED, proposal=numbered(1042), now=NOW - 5)
+    after = put(db, "a3", event_type=STATE_CHANGED, proposal=numbered(1042), now=NOW)
+    batching(decidim).run_once()  # reads ahead at NOW
+    assert row(db, before).outcome.startswith("covered by the read")
+    assert row(db, after).status == "pending"
+
+
+def test_a_lone_proposal_is_read_by_its_handler(db, batching):
+    decidim = BatchDecidim({"1042": proposal_from_json(payload())})
+    put(db, "a")
+    batching(decidim).run_once()
+    assert decidim.batches == [] and decidim.calls == [("1042", "11")]
+
+
+def test_the_echo_of_the_bridges_answer_is_not_read_ahead(db, batching, worker):
+    decidim = BatchDecidim({"1042": proposal_from_json(payload())})
+    decidim.capabilities = lambda: SimpleNamespace(can_comment=True, can_answer=True)
+    put(db, "published")
+    worker(decidim).run_once()
+    answered_by_the_bridge(db, decidim)
+    put(db, "echo", event_type=STATE_CHANGED, state="evaluating")
+    other = put(db, "other", proposal=numbered(1043))
+    decidim.proposals["1043"] = proposal_from_json(numbered(1043))
+    reads = len(decidim.calls)
+    batching(decidim).run_once()
+    assert decidim.batches == []  # one proposal needed a read: its handler read it alone
+    assert len(decidim.calls) == reads + 1
+    assert row(db, other).outcome.startswith("planned")
+
+
+def test_an_admin_event_that_failed_before_does_not_take_over_the_read(db, worker):
+    from sqlalchemy import update
+
+    from decidim_bridge.store.schema import inbox as inbox_table
+
+    decidim = FakeDecidim({"1042": proposal_from_json(payload())})
+    runner = worker(decidim)
+    put(db, "published")
+    runner.run_once()
+    changed = put(db, "changed", event_type=STATE_CHANGED, state="accepted")
+    saved = put(db, "saved", event_type=ANSWER_SAVED, more={"published": True, "by": ADMIN})
+    with db.begin() as conn:
+        conn.execute(update(inbox_table).where(inbox_table.c.id == saved).values(attempts=1))
+    runner.run_once()
+    assert row(db, changed).outcome.startswith(("planned", "unchanged"))
+    assert len(decidim.calls) == 2

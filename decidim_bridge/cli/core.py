@@ -46,14 +46,21 @@ def worker(once: bool, jobs: bool) -> None:
     """Claim and handle inbox events until SIGTERM."""
     import threading
 
-    from decidim_bridge.handler_table import default_handlers
+    from decidim_bridge.handler_table import DEFAULT_BATCH, default_handlers, default_prefetch
     from decidim_bridge.scheduler import Scheduler
     from decidim_bridge.services import build_services
     from decidim_bridge.worker import Worker
 
     settings, db = settings_and_db(require_migrated=True, wait=not once)
     services = build_services(settings, db)
-    runner = Worker(db, settings, default_handlers(), services=services)
+    runner = Worker(
+        db,
+        settings,
+        default_handlers(),
+        services=services,
+        prefetch=default_prefetch(),
+        batch=DEFAULT_BATCH,
+    )
     runner.install_signal_handlers()
     if once:
         while runner.run_once():

@@ -13,7 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 PROPOSAL_COMMENTABLE_TYPE = "Decidim::Proposals::Proposal"
 MAX_PAGE_SIZE = 50  # Decidim's API_SCHEMA_MAX_PER_PAGE default
+#: Proposals per ``fetch_proposals`` request: Decidim's AliasAnalyzer allows 5 aliases.
+MAX_BATCH = 5
 
 _PROCESS_NAMES = {
     "participatory_process",
@@ -180,6 +182,33 @@ class DecidimClient:
             in_space=mapping.component_space(component),
             component_url=component["url"],
         )
+
+    def fetch_proposals(
+        self, proposal_ids: Sequence[str | int], component_id: str | int
+    ) -> dict[str, Proposal | None]:
+        """Up to ``MAX_BATCH`` published proposals of one component in one request; each
+        None when not visible (all None when the component is not)."""
+        ids = list(dict.fromkeys(str(i) for i in proposal_ids))
+        if not 1 <= len(ids) <= MAX_BATCH:
+            raise ValueError(f"fetch_proposals takes 1..{MAX_BATCH} ids")
+        slots = ids + [ids[0]] * (MAX_BATCH - len(ids))
+        variables = {f"p{index}": value for index, value in enumerate(slots)}
+        data = self.execute("proposals_batch", {"componentId": str(component_id), **variables})
+        found: dict[str, Proposal | None] = dict.fromkeys(ids)
+        if data.get("component") is None:
+            return found
+        component = self._proposals_component(data["component"], component_id)
+        space = mapping.component_space(component)
+        for index, proposal_id in enumerate(ids):
+            raw = component.get(f"p{index}")
+            if raw is not None:
+                found[proposal_id] = mapping.proposal(
+                    raw,
+                    component_id=component["id"],
+                    in_space=space,
+                    component_url=component["url"],
+                )
+        return found
 
     def iter_proposals(
         self,

@@ -110,6 +110,12 @@ class ProposalComponentSchema(_Base):
     participatory_space = fields.Nested(SpaceSchema, data_key="participatorySpace", required=True)
     proposal = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
     proposals = fields.Nested(ProposalConnectionSchema, allow_none=True, load_default=None)
+    # ProposalsById: the aliased slots.
+    p0 = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
+    p1 = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
+    p2 = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
+    p3 = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
+    p4 = fields.Nested(ProposalSchema, allow_none=True, load_default=None)
 
 
 class ComponentSummarySchema(_Base):

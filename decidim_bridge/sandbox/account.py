@@ -107,6 +107,14 @@ def api_section(data: AccountData) -> Section | None:
         return Section("What the bridge asked Decidim (API requests)", ["(no requests)"])
     sign_ins = sum(1 for e in entries if e["target"] == "sign_in" and e["status"] == 200)
     lines = [f"sign-ins: {sign_ins}   requests: {len(entries)}"]
+    economy = request_economy(entries, data.inbox)
+    if economy.planned:
+        lines.append(
+            f"per planned initiative: {economy.per_initiative:.1f} requests, "
+            f"{economy.reads / economy.planned:.1f} reads, "
+            f"{economy.writes / economy.planned:.1f} writes ({economy.planned} planned: "
+            f"{economy.reads} reads, {economy.writes} writes, {economy.other} other)"
+        )
     for target in ("query", "mutation"):
         names = Counter(
             e.get("operation_name") or ",".join(e.get("root_fields") or []) or "(anonymous)"
@@ -121,6 +129,31 @@ def api_section(data: AccountData) -> Section | None:
     for label, count in sorted(refused.items()):
         lines.append(f"  refused/failed: {label} x{count}")
     return Section("What the bridge asked Decidim (API requests)", lines)
+
+
+@dataclass(frozen=True)
+class RequestEconomy:
+    """API requests against planned initiatives: what Decidim's rate limit feels."""
+
+    planned: int
+    reads: int
+    writes: int
+    other: int
+
+    @property
+    def per_initiative(self) -> float:
+        return (self.reads + self.writes + self.other) / self.planned if self.planned else 0.0
+
+
+def request_economy(journal: list[dict[str, Any]], inbox: list[dict[str, Any]]) -> RequestEconomy:
+    """Queries are reads, mutations writes, sign-ins and the rest other; an initiative is
+    planned when one of its inbox rows says so."""
+    planned = {
+        row["subject"] for row in inbox if str(row.get("outcome") or "").startswith("planned:")
+    }
+    targets = Counter(str(e["target"]) for e in journal)
+    reads, writes = targets.pop("query", 0), targets.pop("mutation", 0)
+    return RequestEconomy(len(planned), reads, writes, sum(targets.values()))
 
 
 def tables_section(data: AccountData) -> Section | None:

@@ -423,3 +423,92 @@ def oldest_pending_received_at(conn: Connection) -> float | None:
     return conn.execute(
         select(func.min(inbox.c.received_at)).where(inbox.c.status.in_(OPEN_STATUSES))
     ).scalar()
+
+
+def count_earlier(
+    conn: Connection,
+    *,
+    tenant: str,
+    subject: str,
+    before_id: int,
+    types: Sequence[str],
+    received_since: float,
+) -> int:
+    """How many rows of ``subject`` with one of ``types`` came before row ``before_id`` and
+    were received at or after ``received_since`` (whatever their status)."""
+    stmt = select(func.count()).where(
+        inbox.c.tenant == tenant,
+        inbox.c.subject == subject,
+        inbox.c.id < before_id,
+        inbox.c.event_type.in_(list(types)),
+        inbox.c.received_at >= received_since,
+    )
+    return int(conn.execute(stmt).scalar() or 0)
+
+
+def queued_after(
+    conn: Connection,
+    row: InboxRow,
+    types: Sequence[str],
+    *,
+    received_before: float | None = None,
+) -> list[int]:
+    """The pending rows of ``row``'s subject after it, oldest first, up to (not including)
+    the first one of another type, or the first received at or after ``received_before``
+    (when the read started): events a single read of the subject covers."""
+    stmt = (
+        select(inbox.c.id, inbox.c.event_type, inbox.c.received_at)
+        .where(
+            inbox.c.tenant == row.tenant,
+            inbox.c.subject == row.subject,
+            inbox.c.id > row.id,
+            inbox.c.status == "pending",
+        )
+        .order_by(inbox.c.id)
+    )
+    covered: list[int] = []
+    for found in conn.execute(stmt):
+        if found.event_type not in types:
+            break
+        if received_before is not None and found.received_at >= received_before:
+            break
+        covered.append(int(found.id))
+    return covered
+
+
+def finish_covered(conn: Connection, ids: Sequence[int], *, now: float, outcome: str) -> int:
+    """Finish pending rows another row's handling covered (call in that row's transaction,
+    after finishing it under its lease: later rows of a subject wait for it, so no worker
+    holds these). Returns how many were finished."""
+    if not ids:
+        return 0
+    result = conn.execute(
+        update(inbox)
+        .where(inbox.c.id.in_(list(ids)), inbox.c.status == "pending")
+        .values(
+            status="done",
+            outcome=outcome,
+            finished_at=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+    )
+    return int(result.rowcount)
+
+
+def next_pending(conn: Connection, row: InboxRow, after_id: int) -> InboxRow | None:
+    """The first pending row of ``row``'s subject after row ``after_id`` (None: none)."""
+    stmt = (
+        select(inbox)
+        .where(
+            inbox.c.tenant == row.tenant,
+            inbox.c.subject == row.subject,
+            inbox.c.id > after_id,
+            inbox.c.status == "pending",
+        )
+        .order_by(inbox.c.id)
+        .limit(1)
+    )
+    found = conn.execute(stmt).first()
+    return InboxRow.from_row(found) if found is not None else None

@@ -17,6 +17,7 @@ terminator), for backends that cannot be read back.
 
 Rows of one ``lane`` (normally all Decidim writes of one proposal) are executed one at a
 time, in id order; a row blocks later rows of its lane while it is planned or in flight.
+Across lanes: rows whose outcome is unknown first, then comments, then the oldest.
 Functions take a ``Connection`` so callers choose the transaction.
 """
 
@@ -50,6 +51,8 @@ from decidim_bridge.store.schema import approvals, outbox
 
 #: Every status, in the order the CLI shows them.
 STATUSES = ("held", "planned", "in_flight", "done", "dead", "withheld", "superseded")
+#: The kind of a Decidim comment (``writeback.effects.COMMENT``; the store does not import it).
+COMMENT_KIND = "decidim_comment"
 #: Rows that block later rows of their lane.
 OPEN_STATUSES = ("planned", "in_flight")
 #: Rows that will not be executed again without a command.
@@ -299,10 +302,14 @@ def claim(
     # Reads-back first: a row whose outcome is unknown costs one read to settle and blocks
     # its lane until then; new writes can wait for it (most of all when requests are scarce).
     unknown_first = case((outbox.c.status == "in_flight", 0), else_=1)
+    # Then comments: the comment is what a resident waits for after publishing, one request
+    # each; the answer, evaluators and note of a burst's earlier initiatives can wait for
+    # the comments of later ones (and of another space's initiative behind the burst).
+    comments_first = case((outbox.c.kind == COMMENT_KIND, 0), else_=1)
     candidates = (
         select(outbox)
         .where(_claimable(now, kinds, skip_lanes, tenant))
-        .order_by(unknown_first, outbox.c.next_attempt_at, outbox.c.id)
+        .order_by(unknown_first, comments_first, outbox.c.next_attempt_at, outbox.c.id)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":

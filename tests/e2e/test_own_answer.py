@@ -53,8 +53,14 @@ def test_the_bridges_answer_keeps_the_plan_and_the_reminder_an_advisors_answer_c
         for proposal in (ours, theirs):
             record = stack.sandbox.state.proposal(proposal)
             assert record.internal_state == "evaluating" and record.answered_by_api_user
-            # Decidim reported the bridge's answer back; the plan did not change.
-            assert _state_changes(stack, proposal) == ["unchanged: plan version 1"]
+            # Decidim reported the bridge's answer back: recognised from the outbox, without
+            # reading the proposal again; the plan did not change.
+            assert _state_changes(stack, proposal) == [
+                "ignored: the state the bridge's own answer set, reported back"
+            ]
+            reads = [e for e in stack.journal(target="query") if e.operation_name == "ProposalById"]
+            read_ids = [str(e.variables.get("proposalId")) for e in reads]
+            assert read_ids.count(str(proposal)) == 2  # the plan's read, the writer's check
             current = stack.current_plan(proposal)
             assert current.version == 1
             first_contact = next(i for i in current.plan.checklist if i.key == "p2.first_contact")

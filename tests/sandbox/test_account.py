@@ -23,6 +23,10 @@ def test_sections_tell_what_happened():
     assert "done: 2  ignored: 1" in text
     assert "ignored: out of scope" in text
     assert "sign-ins: 1   requests: 4" in text
+    assert (
+        "per planned initiative: 4.0 requests, 3.0 reads, 0.0 writes "
+        "(1 planned: 3 reads, 0 writes, 1 other)"
+    ) in text
     assert "query    ProposalById" in text and "x2" in text
     assert "refused/failed: HTTP 429 rate_limited x1" in text
     assert "plan_versions                    2 rows" in text

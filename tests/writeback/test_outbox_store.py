@@ -108,3 +108,21 @@ def test_leases_of_writers_that_died_on_this_host_end_at_once(db) -> None:
     with db.begin() as conn:
         (taken,) = store.claim(conn, owner="w9", now=3.5, lease_seconds=5, limit=5)
     assert taken.effect_key == "a" * 64 and taken.status == "in_flight"
+
+
+def test_comments_come_before_older_writes_of_other_lanes(db) -> None:
+    """A resident waits for the comment: in a burst, the comment of a later initiative goes
+    before the answer of an earlier one; within a lane the order stays."""
+    with db.begin() as conn:
+        store.record(conn, [_effect("a" * 64, lane="decidim:1", kind="decidim_answer")], now=1.0)
+        store.record(conn, [_effect("b" * 64, lane="decidim:2")], now=2.0)
+        store.record(conn, [_effect("c" * 64, lane="decidim:2", kind="decidim_answer")], now=3.0)
+    with db.begin() as conn:
+        claimed = store.claim(conn, owner="w1", now=10.0, lease_seconds=5, limit=5)
+    assert [r.effect_key[0] for r in claimed] == ["b", "a"]
+
+
+def test_the_store_names_the_comment_kind_as_the_write_back_does() -> None:
+    from decidim_bridge.writeback.effects import COMMENT
+
+    assert store.COMMENT_KIND == COMMENT
