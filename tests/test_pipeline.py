@@ -55,10 +55,10 @@ def put(
         "id": 1,
         "slug": "wijkinitiatieven",
     }
-    return store(db, key, body)
+    return store(db, key, body, now=now)
 
 
-def store(db, key, body):
+def store(db, key, body, *, now=NOW):
     """Store an event body in the inbox as intake would; the new row's id."""
     with db.begin() as conn:
         return inbox.store_delivery(
