@@ -38,7 +38,7 @@ from decidim_bridge.intake.admin_actions import (
     admin_action,
 )
 from decidim_bridge.plan.model import Plan
-from decidim_bridge.plan.note_commands import is_bridge_note, parse_note
+from decidim_bridge.plan.note_commands import parse_note
 from decidim_bridge.plan.steering import Steering, steering_from_json, steering_to_json
 from decidim_bridge.plan.steering_events import (
     contact_from_answer,
@@ -115,7 +115,8 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
     action = admin_action(event)
     if action.by_the_bridge:
         return pipeline.finish_ignored(ctx, "the bridge's own change, reported back", "own_write")
-    if action.type == NOTE_CREATED and _no_commands(action, mappings):
+    if action.type == NOTE_CREATED and not parse_note(action.body or "", mappings):
+        # Before reading anything: ordinary notes (and the bridge's own) are most notes.
         return pipeline.finish_ignored(ctx, "a note without commands", "no_command")
     tenant, proposal_id = ctx.row.tenant, str(event.proposal_id or event.resource_id)
     with ctx.db.read() as conn:
@@ -139,8 +140,8 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
     with ctx.db.begin() as conn:
         head = plans_store.lock_head(conn, tenant, proposal_id, now)
         steering = steering_from_json(head.steering)
-        current = plan_versions.current_version(conn, tenant, proposal_id)
-        plan = current.plan if current is not None else planned.plan
+        # The plan as it is now: an event handled meanwhile may have made a new version.
+        plan = (plan_versions.current_version(conn, tenant, proposal_id) or planned).plan
         steered = steer(action, steering, plan, mappings, evaluators_now, now)
         if steered.steering != steering:
             plans_store.set_steering(conn, head, steering_to_json(steered.steering), now)
@@ -169,11 +170,6 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
         ctx.finish(conn, outcome)
     pipeline.PLANS.labels(result="created" if stored.created else "unchanged").inc()
     return outcome
-
-
-def _no_commands(action: AdminAction, mappings: Mappings) -> bool:
-    body = action.body or ""
-    return is_bridge_note(body) or not parse_note(body, mappings)
 
 
 def _evaluators_now(ctx: WorkContext, proposal_id: str) -> list[dict[str, Any]] | None:

@@ -237,9 +237,10 @@ def writeback_stack(
 # --- a real writer process (crash tests) ---------------------------------------------------
 
 
-def writer_environment(settings: Settings) -> dict[str, str]:
+def writer_environment(settings: Settings, **overrides: Any) -> dict[str, str]:
     """The environment of a real ``decidim-bridge writer`` process on ``settings``: short
-    leases and reconcile delay, a read timeout longer than the sandbox's stalls."""
+    leases and reconcile delay, a read timeout longer than the sandbox's stalls;
+    ``overrides`` are further settings by name without the prefix (``WORKER_LEASE_SECONDS``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
     values = {
         "INSTANCE_DIR": settings.instance_dir,
@@ -255,6 +256,7 @@ def writer_environment(settings: Settings) -> dict[str, str]:
         "RECONCILE_DELAY": 0.2,
         "HTTP_READ_TIMEOUT": 20,  # longer than the stall: the writer is still waiting
         "LOG_FORMAT": "text",
+        **overrides,
     }
     env.update({f"DECIDIM_BRIDGE_{k}": str(v) for k, v in values.items()})
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
@@ -272,10 +274,11 @@ def start_writer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> float:
+    """Wait until ``condition`` holds; the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
         if condition():
-            return
+            return time.monotonic() - started
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")

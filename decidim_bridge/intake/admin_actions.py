@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from decidim_bridge.errors import SchemaViolation
 from decidim_bridge.events import Event
-from decidim_bridge.intake.envelope import IdField
+from decidim_bridge.intake.envelope import IdField, load
 
 NOTE_CREATED = "decidim.bridge.proposal_note_created"
 EVALUATORS_ASSIGNED = "decidim.bridge.proposal_evaluators_assigned"
@@ -124,15 +124,10 @@ def _load(event_type: str, extra: Any) -> dict[str, Any]:
     schema = _SCHEMAS.get(event_type)
     if schema is None:
         raise ValueError(f"{event_type} is not an admin event of the Decidim module")
-    if not isinstance(extra, dict):
-        raise SchemaViolation(
-            "The event's extra must be an object.", errors={"extra": ["Not an object."]}
-        )
     try:
-        loaded: dict[str, Any] = schema.load(extra)
-    except ValidationError as exc:
+        return load(schema, extra)
+    except SchemaViolation as exc:  # the same checks as for the body, reported under extra
         raise SchemaViolation(
             f"The extra of {event_type} does not match the Decidim module's contract.",
-            errors={"extra": exc.messages_dict},
+            errors={"extra": exc.errors},
         ) from exc
-    return loaded

@@ -13,19 +13,20 @@ one minute, as in Decidim.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from conftest import REPO
-from writeback_support import Stack, writeback_stack
+from writeback_support import (
+    Stack,
+    start_writer,
+    wait_for,
+    writeback_stack,
+    writer_environment,
+)
 
 from decidim_bridge.config import Settings
 
@@ -41,55 +42,24 @@ LEASE_SECONDS = 30
 
 
 def _environment(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
-    values = {
-        "INSTANCE_DIR": settings.instance_dir,
-        "DATABASE_URL": settings.database_url,
-        "MAPPINGS_DIR": settings.mappings_dir,
-        "MAIL_DIR": settings.mail_dir,
-        "TENANT": settings.tenant,
-        "DECIDIM_URL": settings.decidim_url,
-        "DECIDIM_API_KEY": settings.decidim_api_key,
-        "DECIDIM_API_SECRET": settings.decidim_api_secret,
-        "DECIDIM_RATE_WINDOW": 1,
-        "DECIDIM_REQUESTS_PER_MINUTE": 50,
-        "WORKER_LEASE_SECONDS": LEASE_SECONDS,
-        "WORKER_POLL_INTERVAL": 0.1,
-        "WORKER_BACKOFF_BASE": 0.2,
-        "WORKER_BACKOFF_MAX": 2,
-        "RECONCILE_DELAY": 0.5,
-        "HTTP_CONNECT_TIMEOUT": 1,
-        "HTTP_READ_TIMEOUT": 1.5,
-        "LOG_FORMAT": "text",
-    }
-    env.update({f"DECIDIM_BRIDGE_{k}": str(v) for k, v in values.items()})
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    return env
-
-
-def _start_writer(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            [sys.executable, "-c", "from decidim_bridge.cli import main; main()", "writer"],
-            cwd=REPO,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
+    """A writer on Decidim's rate limit in one-second windows, with a lease long enough that
+    only noticing the dead writer meets the bound."""
+    return writer_environment(
+        settings,
+        DECIDIM_RATE_WINDOW=1,
+        DECIDIM_REQUESTS_PER_MINUTE=50,
+        WORKER_LEASE_SECONDS=LEASE_SECONDS,
+        WORKER_BACKOFF_BASE=0.2,
+        WORKER_BACKOFF_MAX=2,
+        RECONCILE_DELAY=0.5,
+        HTTP_CONNECT_TIMEOUT=1,
+        HTTP_READ_TIMEOUT=1.5,
+    )
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGKILL)
     process.wait(10)
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if condition():
-            return time.monotonic() - started
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')[-6000:]}")
 
 
 class Planner:
@@ -148,25 +118,25 @@ def test_the_outbox_converges_after_faults_a_429_storm_and_two_writer_kills(tmp_
         log = tmp_path / "writer.log"
 
         with Planner(stack):
-            writer = _start_writer(env, log)
+            writer = start_writer(env, log)
             try:
                 # Kill 1: Decidim applied the first comment and stalls its answer.
                 applied = stack.sandbox.state.comments_by_api_users
-                _wait_for(lambda: len(applied()) >= 1, 20, "a comment", log)
+                wait_for(lambda: len(applied()) >= 1, 20, "a comment", log)
                 _kill(writer)
-                writer = _start_writer(env, log)
+                writer = start_writer(env, log)
                 faults.throttle_next(15, only="any")
                 # Kill 2: in the middle of the 429 storm.
                 time.sleep(2.0)
                 _kill(writer)
-                writer = _start_writer(env, log)
+                writer = start_writer(env, log)
                 last_kill = time.time()
 
                 def converged() -> bool:
                     rows = stack.outbox()
                     return bool(rows) and {r.status for r in rows} == {"done"}
 
-                _wait_for(converged, STORM_SECONDS + CONVERGE_SECONDS, "every row done", log)
+                wait_for(converged, STORM_SECONDS + CONVERGE_SECONDS, "every row done", log)
                 converged_at = time.time()
             finally:
                 writer.send_signal(signal.SIGTERM)

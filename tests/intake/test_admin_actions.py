@@ -68,9 +68,13 @@ def test_an_internal_answer() -> None:
 
 
 def test_nobody_recorded_is_no_actor() -> None:
-    extra = {"evaluators": [{"id": 7, "nickname": "x", "name": "X"}], "by": None}
+    body = _sample("decidim.bridge.proposal_evaluators_assigned__reassigned-by-admin.json")
+    body["extra"] = {"evaluators": [{"id": 7, "nickname": "x", "name": "X"}], "by": None}
 
-    check_extra(EVALUATORS_ASSIGNED, extra)
+    action = admin_action(parse_envelope(body))
+
+    assert action.actor is None and not action.by_the_bridge
+    assert action.evaluators == ({"id": "7", "nickname": "x", "name": "X"},)
 
 
 @pytest.mark.parametrize(
