@@ -104,12 +104,7 @@ def steer(
 def handle_admin_event(event: Event, ctx: WorkContext) -> str:
     """Steer the plan with one admin event; returns the outcome recorded on the inbox row."""
     mappings = pipeline.mappings_of(ctx)
-    decision = mappings.scope.decide(
-        space_type=event.space_type,
-        space_id=event.space_id,
-        space_slug=event.space_slug,
-        component_id=event.component_id,
-    )
+    decision = pipeline.scope_of(event, mappings)
     if decision.in_scope is False:
         return pipeline.finish_ignored(ctx, decision.reason, "out_of_scope")
     action = admin_action(event)

@@ -71,7 +71,7 @@ from decidim_bridge.plan_versions import (
 )
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
-from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.model import Mappings, ScopeDecision
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store
@@ -103,12 +103,7 @@ OUTCOME_LENGTH = 200
 def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
     """Plan one proposal event; returns the outcome recorded on the inbox row."""
     mappings = mappings_of(ctx)
-    decision = mappings.scope.decide(
-        space_type=event.space_type,
-        space_id=event.space_id,
-        space_slug=event.space_slug,
-        component_id=event.component_id,
-    )
+    decision = scope_of(event, mappings)
     if decision.in_scope is False:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
     ahead = ctx.prefetched.get(_proposal_id(event))
@@ -320,12 +315,7 @@ def prefetch_proposals(
         if row.event_type not in PROPOSAL_EVENT_TYPES:
             continue
         event = parse_stored(row.source, row.body, tenant=row.tenant)
-        decision = mappings.scope.decide(
-            space_type=event.space_type,
-            space_id=event.space_id,
-            space_slug=event.space_slug,
-            component_id=event.component_id,
-        )
+        decision = scope_of(event, mappings)
         if decision.in_scope is False:
             continue
         with db.read() as conn:
@@ -399,6 +389,16 @@ def release_expired_holds(db: Database, tenant: str, now: float, limit: int = 10
         HOLDS_EXPIRED.inc(released)
         log.info("lapsed holds released", extra={"tenant": tenant, "count": released})
     return released
+
+
+def scope_of(event: Event, mappings: Mappings) -> ScopeDecision:
+    """Whether the space and component an event names are in scope (``scope.yaml``)."""
+    return mappings.scope.decide(
+        space_type=event.space_type,
+        space_id=event.space_id,
+        space_slug=event.space_slug,
+        component_id=event.component_id,
+    )
 
 
 def existing_of(event: Event | None) -> str | None:
