@@ -172,7 +172,7 @@ def try_(
     mappings/examples/.
     """
     from decidim_bridge.pipeline import preview_plan
-    from decidim_bridge.plan.report import plan_report
+    from decidim_bridge.plan.report import plan_report, scope_lines
     from decidim_bridge.plan.serialize import plan_to_json
 
     mappings = load_mappings(directory or load_settings().mappings_dir)
@@ -187,14 +187,7 @@ def try_(
     if as_json:
         click.echo(plan_to_json(result))
         return
-    texts = texts_for(mappings, locale)
-    if decision.in_scope and decision.rule is not None:
-        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
-    else:
-        where = f"{label(texts, 'report', 'not_in_scope')} ({decision.reason})"
-    click.echo(f"{label(texts, 'report', 'scope')}: {where}")
-    if not decision.in_scope:
-        click.echo(label(texts, "report", "out_of_scope"))
+    click.echo(scope_lines(decision, mappings, locale))
     click.echo(plan_report(result, mappings, locale))
     if show_texts:
         click.echo("")

@@ -20,7 +20,7 @@ from decidim_bridge.plan.texts import (
     reason_text,
     texts_for,
 )
-from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.model import Mappings, ScopeDecision
 
 
 def _lines(reasons: Iterable[Reason], mappings: Mappings, locale: str, indent: str) -> list[str]:
@@ -58,7 +58,7 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
     if plan.quiet:
         why = [n for n in plan.notes if n.code.startswith("existing.")]
         text = "; ".join(reason_text(n.code, n.args, mappings, locale) for n in why)
-        out.append(f"public writes: none ({text or 'existing proposal'})")
+        out.append(w("quiet").format(why=text or w("existing")))
     if plan.flags:
         out.append("")
         out.append(w("attention"))
@@ -106,7 +106,8 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
         now = f", {w('inform_now')}" if link.inform_now else ""
         who = name_of("stakeholder", link.stakeholder_id, mappings, locale)
         action = label(texts, "action", link.action)
-        out.append(f"  * {who} [{link.kind}]: {action}{now}")
+        kind = label(texts, "stakeholder_kind", link.kind)
+        out.append(f"  * {who} [{kind}]: {action}{now}")
         out += _lines([link.reason], mappings, locale, "    ")
     e = plan.expectations
     out.append("")
@@ -143,3 +144,17 @@ def offer_line(offer: ResourceOffer, mappings: Mappings, locale: str) -> str:
     ready = format_date(offer.ready_by, texts) if offer.ready_by else "-"
     status = label(texts, "offer", offer.status)
     return f"{name} x{offer.quantity}: {status}{hold}; {label(texts, 'report', 'ready_by')} {ready}"
+
+
+def scope_lines(decision: ScopeDecision, mappings: Mappings, locale: str) -> str:
+    """``bereik: valt binnen: Wijkinitiatieven`` or why the bridge would not plan it."""
+    texts = texts_for(mappings, locale)
+    if decision.in_scope and decision.rule is not None:
+        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
+    else:
+        why = reason_text(decision.code, decision.args, mappings, locale)
+        where = f"{label(texts, 'report', 'not_in_scope')}: {why}"
+    lines = [f"{label(texts, 'report', 'scope')}: {where}"]
+    if not decision.in_scope:
+        lines.append(label(texts, "report", "out_of_scope"))
+    return "\n".join(lines)
