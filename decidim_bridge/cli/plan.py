@@ -13,22 +13,11 @@ import click
 
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
-from decidim_bridge.mappings_check import check_folder
 from decidim_bridge.plan.model import Plan
 from decidim_bridge.plan.texts import label, texts_for
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings
-
-
-def _summary(mappings: Mappings) -> str:
-    keywords = mappings.keyword_index.size
-    return (
-        f"{len(mappings.districts)} districts, {len(mappings.themes)} themes, "
-        f"{len(mappings.advisors.advisors)} advisors, {len(mappings.resources)} catalogue items, "
-        f"{len(mappings.budgets)} budgets, {len(mappings.stakeholders)} stakeholders, "
-        f"{keywords} keywords, languages {', '.join(sorted(mappings.texts))}"
-    )
 
 
 @click.command("check-mappings")
@@ -38,19 +27,23 @@ def check_mappings(directory: Path | None) -> None:
 
     Prints every problem as FILE:LINE: FIELD: MESSAGE and exits with status 1 when there
     is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
+    The lines around them are in the rules' language.
     """
+    from decidim_bridge.mappings_check import check
+    from decidim_bridge.plan.check_report import notice_line, ok_line, problems_line
     from decidim_bridge.plan.coverage import uncovered_warnings
     from decidim_bridge.policy import resolve as resolve_policy
     from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
         directory = load_settings().mappings_dir
-    mappings, problems = check_folder(directory)
-    for problem in problems:
+    checked = check(directory)
+    for problem in checked.problems:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
+    if checked.problems:
+        click.echo(problems_line(len(checked.problems), directory, checked.texts), err=True)
         sys.exit(1)
+    mappings = checked.mappings
     assert mappings is not None
     deprecated = resolve_policy(load_settings(), mappings)[1]
     for warning in [
@@ -58,8 +51,8 @@ def check_mappings(directory: Path | None) -> None:
         *uncovered_warnings(mappings),
         *deprecated,
     ]:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{directory}: OK ({_summary(mappings)})")
+        click.echo(notice_line(warning, mappings), err=True)
+    click.echo(ok_line(directory, mappings))
 
 
 @click.group()

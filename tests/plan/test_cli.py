@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from plan_support import MAPPINGS, at, example_mappings, make_proposal
+from plan_support import MAPPINGS, at, build_english, example_mappings, make_proposal
 
 from decidim_bridge import plan_versions
 from decidim_bridge.cli.plan import check_mappings, plan
@@ -25,10 +25,31 @@ def env(monkeypatch, settings, db):
     return db
 
 
-def test_check_mappings_ok():
+#: What check-mappings and plan try said in English before their lines followed the rules.
+ENGLISH_FRAMING = ("OK (", "districts", "warning:", "problem(s)", "out of scope", "not listed")
+
+
+def test_check_mappings_ok_in_the_language_of_the_rules():
     result = CliRunner().invoke(check_mappings, [str(MAPPINGS)])
     assert result.exit_code == 0, result.output
-    assert "OK (5 districts, 6 themes, 10 advisors" in result.output
+    assert f"{MAPPINGS}: in orde (5 wijken, 6 thema's, 10 adviseurs, 23 dingen" in result.output
+    assert "talen: en, nl)" in result.output
+    assert "waarschuwing: advisors.yaml: geen adviseur werkt in wijk Noord aan thema Cultuur" in (
+        result.output
+    )
+    for english in ENGLISH_FRAMING:
+        assert english not in result.output
+
+
+def test_check_mappings_of_english_rules_is_in_english(tmp_path):
+    rules = build_english(tmp_path / "mappings")
+    result = CliRunner().invoke(check_mappings, [str(rules)])
+    assert result.exit_code == 0, result.output
+    assert f"{rules}: OK (5 districts, 6 themes, 10 advisors, 23 catalogue items" in result.output
+    assert "warning: advisors.yaml: no advisor covers district Noord with theme Culture;" in (
+        result.output
+    )
+    assert "waarschuwing" not in result.output and "in orde" not in result.output
 
 
 def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
@@ -38,9 +59,22 @@ def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
     advisors.write_text(advisors.read_text().replace("    nickname: tom_smit\n", ""))
     result = CliRunner().invoke(check_mappings, [str(copy)])
     assert result.exit_code == 0, result.output
-    assert "warning: advisors.yaml: t-smit (Tom Smit) has no Decidim nickname" in result.output
+    assert (
+        "waarschuwing: advisors.yaml: t-smit (Tom Smit) heeft geen bijnaam in Decidim"
+        in result.output
+    )
     assert "anouk" not in result.output
-    assert result.output.count("has no Decidim nickname") == 1
+    assert result.output.count("heeft geen bijnaam in Decidim") == 1
+
+
+def test_check_mappings_warns_about_deprecated_settings_in_the_rules_language(monkeypatch):
+    monkeypatch.setenv("DECIDIM_BRIDGE_REF_PREFIX", "XX")
+    result = CliRunner().invoke(check_mappings, [str(MAPPINGS)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "waarschuwing: DECIDIM_BRIDGE_REF_PREFIX is verouderd en telt niet mee: policy.yaml "
+        "zet 'reference_prefix' al" in result.output
+    )
 
 
 def test_check_mappings_prints_every_problem_and_fails(tmp_path):
@@ -56,7 +90,26 @@ def test_check_mappings_prints_every_problem_and_fails(tmp_path):
     assert result.exit_code == 1
     assert "advisors.yaml:" in result.output and "Not a valid integer" in result.output
     assert "budgets.yaml:" in result.output and "jaar: Unknown field" in result.output
-    assert "problem(s) in" in result.output
+    assert result.output.rstrip().endswith(f"probleem/problemen in {broken}")
+
+
+def test_check_mappings_counts_problems_in_english_when_no_texts_file_loads(tmp_path):
+    broken = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, broken)
+    (broken / "texts" / "nl.yaml").write_text("locale: [nl\n")
+    result = CliRunner().invoke(check_mappings, [str(broken)])
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith(f"problem(s) in {broken}")
+
+
+def test_check_mappings_of_broken_english_rules_counts_in_english(tmp_path):
+    rules = build_english(tmp_path / "mappings")
+    advisors = rules / "advisors.yaml"
+    advisors.write_text(advisors.read_text().replace("capacity: 8", "capacity: lots", 1))
+    result = CliRunner().invoke(check_mappings, [str(rules)])
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith(f"problem(s) in {rules}")
+    assert "probleem" not in result.output
 
 
 def test_check_mappings_runs_the_examples(tmp_path):
