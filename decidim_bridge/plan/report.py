@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from decidim_bridge.plan.calendar import calendar_for
+from decidim_bridge.plan.diff import Change
 from decidim_bridge.plan.model import Plan, Reason, ResourceOffer
 from decidim_bridge.plan.texts import (
     checklist_text,
@@ -158,3 +159,49 @@ def scope_lines(decision: ScopeDecision, mappings: Mappings, locale: str) -> str
     if not decision.in_scope:
         lines.append(label(texts, "report", "out_of_scope"))
     return "\n".join(lines)
+
+
+#: ``plan show --history``: sections whose item is an id, and the kind of id.
+_ITEM_KINDS = {
+    "themes": "theme",
+    "co_advisors": "theme",
+    "resources": "resource",
+    "stakeholders": "stakeholder",
+}
+#: Sections whose values are ids (shown as names) or label keys (shown as labels).
+_VALUE_KINDS = {"district": "district", "co_advisors": "advisor", "lead": "advisor"}
+_VALUE_LABELS = {"stage": "stage", "resources": "offer", "checklist": "status"}
+
+
+def change_line(change: Change, mappings: Mappings, locale: str) -> str:
+    """``fase: lopend -> aangenomen``: one stored change, labelled in ``locale``."""
+    texts = texts_for(mappings, locale)
+    item = change.item
+    if item and change.section in _ITEM_KINDS:
+        item = name_of(_ITEM_KINDS[change.section], item, mappings, locale)
+    subject = f"{label(texts, 'change_section', change.section)} {item}".strip()
+    if change.kind != "changed":
+        return f"{subject}: {label(texts, 'change', change.kind)}"
+
+    def value(raw: str | None) -> str:
+        if raw is None or raw == "None":
+            return "-"
+        if change.section == "stakeholders":  # "inform, now" (plan.diff)
+            action, _, now = raw.partition(", ")
+            return label(texts, "action", action) + (
+                f", {label(texts, 'report', 'inform_now')}" if now else ""
+            )
+        if change.section == "budget":  # "id:status:cents" (plan.diff)
+            budget_id, status, cents = [*raw.split(":"), "", ""][:3]
+            if budget_id in ("", "None"):
+                return label(texts, "report", "none")
+            money = format_money(int(cents), texts) if cents.lstrip("-").isdigit() else ""
+            name = name_of("budget", budget_id, mappings, locale)
+            return f"{name} ({label(texts, 'offer', status)}, {money})" if money else name
+        if change.section in _VALUE_LABELS:
+            return label(texts, _VALUE_LABELS[change.section], raw)
+        if change.section in _VALUE_KINDS and not change.item.startswith("counts_"):
+            return name_of(_VALUE_KINDS[change.section], raw, mappings, locale)
+        return raw
+
+    return f"{subject}: {value(change.before)} -> {value(change.after)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
@@ -147,32 +148,77 @@ def test_plan_try_rejects_bad_files(env, tmp_path):
     assert result.exit_code == 1 and "does not match" in result.output
 
 
-def test_plan_show_history_and_holds(env):
+def _accepted_plan(db):
+    """Proposal 42, planned when published and again when accepted."""
     mappings = example_mappings()
     for version, state in enumerate((None, "accepted"), start=1):
-        with env.begin() as conn:
+        with db.begin() as conn:
             save_plan(
                 conn,
                 tenant="localhost",
-                proposal=make_proposal(state=state),
+                proposal=make_proposal(state=state, body="Een moestuin met hekken."),
                 mappings=mappings,
                 now=at("2027-04-20T11:00:00+02:00") + version,
                 space_key="wijkinitiatieven",
                 event_type="decidim.events.proposals.proposal_published",
             )
+
+
+#: What plan show --history and plan holds said in English before they followed the rules.
+ENGLISH_HISTORY = ("stage:", "-> accepted", "held ->", ": added", ": removed", ", now")
+
+
+def test_plan_show_history_and_holds(env):
+    _accepted_plan(env)
     runner = CliRunner()
     shown = runner.invoke(plan, ["show", "42"])
     assert shown.exit_code == 0, shown.output
     assert "versie 2 van 2" in shown.output and "trekker: Anouk de Vries" in shown.output
     assert "bevestigd" in shown.output and "Reserveringen nu in de database:" in shown.output
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€ 500  bevestigd tot -\n", shown.output)
     history = runner.invoke(plan, ["show", "42", "--history"])
-    assert "stage: open -> accepted" in history.output
+    assert "aangenomen   decidim.events.proposals.proposal_published" in history.output
+    assert "      fase: lopend -> aangenomen\n" in history.output
+    assert "aanbod Bouwhekken om een terrein af te schermen (5 hekken): vastgehouden -> " in (
+        history.output
+    )
+    assert (
+        "budget: Wijkbudget Noord 2027 (vastgehouden, € 500) -> "
+        "Wijkbudget Noord 2027 (bevestigd, € 500)" in history.output
+    )
+    assert "betrokkenen Team Vastgoed: informeren -> informeren, nu informeren" in (history.output)
+    assert "checklist p3.budget(wijkbudget-noord-2027): eraf" in history.output
+    for english in ENGLISH_HISTORY:
+        assert english not in history.output
     first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
     assert json.loads(first.output)["stage"] == "open"
     missing = runner.invoke(plan, ["show", "999"])
     assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
     holds = runner.invoke(plan, ["holds"])
     assert "perceel-kievitlaan" in holds.output and "gereserveerd / aanwezig:" in holds.output
+    assert re.search(r"\n  aanbod +bouwhekken +1 / 2\n", holds.output)
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€ 500 / € 26.000\n", holds.output)
+    released = runner.invoke(plan, ["release-expired"])
+    assert released.output == "0 reservering(en) vrijgegeven\n"
+
+
+def test_plan_show_and_holds_of_english_rules_are_in_english(env, monkeypatch, tmp_path):
+    _accepted_plan(env)
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(build_english(tmp_path / "rules")))
+    runner = CliRunner()
+    history = runner.invoke(plan, ["show", "42", "--history"])
+    assert history.exit_code == 0, history.output
+    assert "      stage: open -> accepted\n" in history.output
+    assert "offers Site fencing (5 panels): held -> confirmed" in history.output
+    assert "stakeholders Team Vastgoed: inform -> inform, inform now" in history.output
+    assert "fase" not in history.output and "aangenomen" not in history.output
+    shown = runner.invoke(plan, ["show", "42"])
+    assert "version 2 of 2" in shown.output and "Holds in the store now:" in shown.output
+    holds = runner.invoke(plan, ["holds"])
+    assert re.search(r"\n  item +bouwhekken +1 / 2\n", holds.output)
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€500 / €26,000\n", holds.output)
+    assert "gereserveerd" not in holds.output and "bevestigd" not in holds.output
+    assert runner.invoke(plan, ["release-expired"]).output == "0 hold(s) released\n"
 
 
 DOC = MAPPINGS.parent / "docs" / "plan-try.md"
@@ -236,3 +282,55 @@ def test_plan_try_on_a_folder_plans_a_batch(env, tmp_path):
     data = json.loads(CliRunner().invoke(plan, ["try", str(folder), "--json"]).output)
     assert [p["proposal_id"] for p in data["plans"]] == ["901", "902"]
     assert data["summary"]["leads"] == {"a-de-vries": 2}
+
+
+def _out_of_scope(tmp_path, space: str, component: str):
+    """The example proposal moved to another space and component."""
+    raw = EXAMPLE.read_text()
+    moved = raw.replace('"component_id": "11"', f'"component_id": "{component}"').replace(
+        '"id": "1", "slug": "wijkinitiatieven"', f'"id": "9", "slug": "{space}"'
+    )
+    assert moved != raw
+    path = tmp_path / f"{space}.json"
+    path.write_text(moved)
+    return path
+
+
+def test_plan_try_says_why_a_proposal_is_out_of_scope_in_the_rules_language(env, tmp_path):
+    runner = CliRunner()
+    unlisted = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "elders", "99"))])
+    assert unlisted.exit_code == 0, unlisted.output
+    assert unlisted.output.startswith(
+        "bereik: valt erbuiten: ruimte elders, component 99 staat niet in scope.yaml\n"
+        "(de bridge zou dit voorstel niet oppakken; voor deze proef toch gepland)\n"
+    )
+    ignored = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "begroting-2027", "21"))])
+    assert ignored.output.startswith(
+        "bereik: valt erbuiten: Begroting 2027 staat bij ignore in scope.yaml: raadpleging "
+        "over de begroting, geen burgerinitiatieven\n"
+    )
+    for english in ("out of scope", "not listed", "scope:"):
+        assert english not in unlisted.output + ignored.output
+
+
+def test_plan_try_with_english_rules_is_in_english(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(build_english(tmp_path / "rules")))
+    runner = CliRunner()
+    unlisted = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "elders", "99"))])
+    assert unlisted.exit_code == 0, unlisted.output
+    assert unlisted.output.startswith(
+        "scope: out of scope: space elders, component 99 is not in scope.yaml\n"
+        "(the bridge would not plan this proposal; planned anyway for this try)\n"
+    )
+    one = runner.invoke(plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00"])
+    assert one.output.startswith("scope: in scope: Wijkinitiatieven\n")
+    assert "  * Team Vastgoed [department]: inform\n" in one.output
+    assert "  * Wijkraad Noord [district council]: introduce, inform now\n" in one.output
+    for dutch in ("bereik", "Trekker", "Betrokkenen", "afdeling", "uiterlijk"):
+        assert dutch not in one.output
+
+
+def test_plan_try_labels_stakeholder_kinds_in_dutch(env):
+    result = CliRunner().invoke(plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00"])
+    assert "  * Team Vastgoed [afdeling]: informeren\n" in result.output
+    assert "[department]" not in result.output
