@@ -362,4 +362,6 @@ def test_every_label_the_bridge_uses_is_required(rules):
 
     problems = only(check(rules)[1], "texts/en.yaml")
 
-    assert ("labels.check", "Missing label 'uncovered'.") in {(p.field, p.message) for p in problems}
+    assert ("labels.check", "Missing label 'uncovered'.") in {
+        (p.field, p.message) for p in problems
+    }
