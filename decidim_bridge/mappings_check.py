@@ -13,16 +13,27 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from decidim_bridge.errors import BridgeError
-from decidim_bridge.rules.loader import inspect
-from decidim_bridge.rules.model import Mappings
+from decidim_bridge.plan.texts import texts_for
+from decidim_bridge.rules.loader import default_texts, inspect
+from decidim_bridge.rules.model import LocaleTexts, Mappings
 from decidim_bridge.rules.yamlsource import Problem
 
 
-def check_folder(directory: Path) -> tuple[Mappings | None, list[Problem]]:
-    """The loaded rules (None when the rule files are broken) and every problem found."""
+@dataclass(frozen=True)
+class Checked:
+    mappings: Mappings | None  # None when anything is wrong
+    problems: list[Problem]
+    #: The default language's texts as far as they loaded, for the lines around the
+    #: problems (None: the rules are too broken to say).
+    texts: LocaleTexts | None
+
+
+def check(directory: Path) -> Checked:
+    """Every problem in the folder, with the rules when there is none."""
     mappings, best_effort, problems = inspect(directory)
     problems += _file_problems(Path(directory), best_effort)
     if best_effort is not None:
@@ -31,7 +42,19 @@ def check_folder(directory: Path) -> tuple[Mappings | None, list[Problem]]:
         ):
             if problem not in problems:
                 problems.append(problem)
-    return mappings, problems
+    rules = mappings or best_effort
+    texts: LocaleTexts | None
+    if rules is not None:
+        texts = texts_for(rules, rules.organization.default_locale)
+    else:
+        texts = default_texts(directory)
+    return Checked(mappings, problems, texts)
+
+
+def check_folder(directory: Path) -> tuple[Mappings | None, list[Problem]]:
+    """The loaded rules (None when the rule files are broken) and every problem found."""
+    checked = check(directory)
+    return checked.mappings, checked.problems
 
 
 def _file_problems(directory: Path, mappings: Mappings | None) -> list[Problem]:

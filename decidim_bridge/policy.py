@@ -16,6 +16,7 @@ from email.utils import formataddr
 
 from decidim_bridge.config import Settings
 from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.notices import Notice
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +38,11 @@ class EffectivePolicy:
     publication_mode: str
 
 
-def resolve(settings: Settings, mappings: Mappings) -> tuple[EffectivePolicy, list[str]]:
-    """The policy in force and the deprecation warnings for settings still given."""
+def resolve(settings: Settings, mappings: Mappings) -> tuple[EffectivePolicy, list[Notice]]:
+    """The policy in force and the deprecation warnings for settings still given
+    (``check-mappings`` shows them in the rules' language, the log in English)."""
     policy = mappings.policy
-    warnings = []
+    warnings: list[Notice] = []
     for setting, key in MOVED.items():
         if setting in settings.explicit:
             variable = f"DECIDIM_BRIDGE_{setting.upper()}"
@@ -49,12 +51,8 @@ def resolve(settings: Settings, mappings: Mappings) -> tuple[EffectivePolicy, li
                 "mail_from": policy.sender_email,
                 "publication_mode": policy.publication,
             }[setting]
-            if given is None:
-                warnings.append(
-                    f"{variable} is deprecated: set '{key}' in the rules' policy.yaml instead"
-                )
-            else:
-                warnings.append(f"{variable} is deprecated and ignored: policy.yaml sets '{key}'")
+            code = "deprecated" if given is None else "deprecated_ignored"
+            warnings.append(Notice(code, {"variable": variable, "key": key}))
     address = policy.sender_email or settings.mail_from
     mail_from = formataddr((policy.sender_name, address)) if policy.sender_name else address
     return (
@@ -72,7 +70,16 @@ def policy_for(settings: Settings, mappings: Mappings) -> EffectivePolicy:
     """``resolve``, logging each deprecation warning once per process."""
     effective, warnings = resolve(settings, mappings)
     for warning in warnings:
-        if warning not in _warned:
-            _warned.add(warning)
-            log.warning(warning)
+        line = _log_line(warning)
+        if line not in _warned:
+            _warned.add(line)
+            log.warning(line)
     return effective
+
+
+def _log_line(notice: Notice) -> str:
+    """The warning as the operators' log says it (English, like every log line)."""
+    variable, key = notice.args["variable"], notice.args["key"]
+    if notice.key == "deprecated":
+        return f"{variable} is deprecated: set '{key}' in the rules' policy.yaml instead"
+    return f"{variable} is deprecated and ignored: policy.yaml sets '{key}'"

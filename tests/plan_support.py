@@ -75,3 +75,19 @@ def build_weststad(target: Path) -> Path:
         encoding="utf-8",
     )
     return target
+
+
+def build_english(target: Path) -> Path:
+    """The example rules in ``target`` with English as their language (the default locale
+    in scope.yaml): what a rule owner of an English-speaking municipality reads."""
+    import shutil
+
+    shutil.copytree(MAPPINGS, target)
+    scope = target / "scope.yaml"
+    text = scope.read_text(encoding="utf-8")
+    english = text.replace("default_locale: nl", "default_locale: en").replace(
+        "locales: [nl, en]", "locales: [en, nl]"
+    )
+    assert english != text
+    scope.write_text(english, encoding="utf-8")
+    return target

@@ -8,10 +8,12 @@ from dataclasses import replace
 
 from plan_support import MAPPINGS, example_mappings
 
+from decidim_bridge import policy as policy_module
 from decidim_bridge.config import load_settings
-from decidim_bridge.policy import resolve
+from decidim_bridge.policy import policy_for, resolve
 from decidim_bridge.rules.loader import check
 from decidim_bridge.rules.model import Policy
+from decidim_bridge.rules.notices import Notice
 from decidim_bridge.writeback.ledger import options_for
 
 
@@ -38,11 +40,25 @@ def test_policy_wins_and_given_variables_are_deprecated():
     assert effective.mail_from == "a@ws.example"
     assert effective.publication_mode == "after-approval"  # the file says nothing: the variable
     assert warnings == [
-        "DECIDIM_BRIDGE_REF_PREFIX is deprecated and ignored: policy.yaml sets 'reference_prefix'",
-        "DECIDIM_BRIDGE_PUBLICATION_MODE is deprecated: set 'publication' in the rules' "
-        "policy.yaml instead",
+        Notice(
+            "deprecated_ignored",
+            {"variable": "DECIDIM_BRIDGE_REF_PREFIX", "key": "reference_prefix"},
+        ),
+        Notice("deprecated", {"variable": "DECIDIM_BRIDGE_PUBLICATION_MODE", "key": "publication"}),
     ]
     assert resolve(load_settings({}), mappings)[1] == []
+
+
+def test_the_deprecation_is_logged_once_in_english(caplog, monkeypatch):
+    monkeypatch.setattr(policy_module, "_warned", set())
+    settings = load_settings({"DECIDIM_BRIDGE_MAIL_FROM": "old@ws.example"})
+    mappings = replace(example_mappings(), policy=Policy())
+    with caplog.at_level("WARNING", logger="decidim_bridge.policy"):
+        policy_for(settings, mappings)
+        policy_for(settings, mappings)
+    assert [r.getMessage() for r in caplog.records] == [
+        "DECIDIM_BRIDGE_MAIL_FROM is deprecated: set 'sender' in the rules' policy.yaml instead"
+    ]
 
 
 def test_options_and_mails_carry_the_policy():

@@ -13,22 +13,11 @@ import click
 
 from decidim_bridge.cli.common import fmt_time, reports_errors, settings_and_db
 from decidim_bridge.config import load_settings
-from decidim_bridge.mappings_check import check_folder
 from decidim_bridge.plan.model import Plan
-from decidim_bridge.plan.texts import label, texts_for
+from decidim_bridge.plan.texts import format_money, label, texts_for
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
-from decidim_bridge.rules.model import Mappings
-
-
-def _summary(mappings: Mappings) -> str:
-    keywords = mappings.keyword_index.size
-    return (
-        f"{len(mappings.districts)} districts, {len(mappings.themes)} themes, "
-        f"{len(mappings.advisors.advisors)} advisors, {len(mappings.resources)} catalogue items, "
-        f"{len(mappings.budgets)} budgets, {len(mappings.stakeholders)} stakeholders, "
-        f"{keywords} keywords, languages {', '.join(sorted(mappings.texts))}"
-    )
+from decidim_bridge.rules.model import LocaleTexts, Mappings
 
 
 @click.command("check-mappings")
@@ -38,19 +27,23 @@ def check_mappings(directory: Path | None) -> None:
 
     Prints every problem as FILE:LINE: FIELD: MESSAGE and exits with status 1 when there
     is any; warnings (e.g. advisors without a Decidim nickname) do not fail the check.
+    The lines around them are in the rules' language.
     """
+    from decidim_bridge.mappings_check import check
+    from decidim_bridge.plan.check_report import notice_line, ok_line, problems_line
     from decidim_bridge.plan.coverage import uncovered_warnings
     from decidim_bridge.policy import resolve as resolve_policy
     from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
         directory = load_settings().mappings_dir
-    mappings, problems = check_folder(directory)
-    for problem in problems:
+    checked = check(directory)
+    for problem in checked.problems:
         click.echo(str(problem), err=True)
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
+    if checked.problems:
+        click.echo(problems_line(len(checked.problems), directory, checked.texts), err=True)
         sys.exit(1)
+    mappings = checked.mappings
     assert mappings is not None
     deprecated = resolve_policy(load_settings(), mappings)[1]
     for warning in [
@@ -58,8 +51,8 @@ def check_mappings(directory: Path | None) -> None:
         *uncovered_warnings(mappings),
         *deprecated,
     ]:
-        click.echo(f"warning: {warning}", err=True)
-    click.echo(f"{directory}: OK ({_summary(mappings)})")
+        click.echo(notice_line(warning, mappings), err=True)
+    click.echo(ok_line(directory, mappings))
 
 
 @click.group()
@@ -86,7 +79,7 @@ def show(
     show_texts: bool,
 ) -> None:
     """Print the current support plan of PROPOSAL_ID with the reason for every decision."""
-    from decidim_bridge.plan.report import plan_report
+    from decidim_bridge.plan.report import change_line, plan_report
     from decidim_bridge.plan.serialize import plan_to_json
     from decidim_bridge.plan_versions import versions
     from decidim_bridge.store import plans as store
@@ -97,14 +90,17 @@ def show(
         active = store.holds(conn, settings.tenant, proposal_id)
     if not found:
         raise click.ClickException(f"no plan for proposal {proposal_id} ({settings.tenant})")
+    mappings = load_mappings(settings.mappings_dir)
+    locale = locale or mappings.organization.default_locale
+    texts = texts_for(mappings, locale)
     if history:
         for item in found:
             click.echo(
-                f"v{item.version}  {fmt_time(item.created_at)}  {item.stage:<9}  "
-                f"{item.event_type or '-'}"
+                f"v{item.version}  {fmt_time(item.created_at)}  "
+                f"{label(texts, 'stage', item.stage):<11}  {item.event_type or '-'}"
             )
             for change in item.changes:
-                click.echo(f"      {change.text}")
+                click.echo(f"      {change_line(change, mappings, locale)}")
         return
     chosen = (
         found[-1] if version is None else next((v for v in found if v.version == version), None)
@@ -114,9 +110,6 @@ def show(
     if as_json:
         click.echo(plan_to_json(chosen.plan))
         return
-    mappings = load_mappings(settings.mappings_dir)
-    locale = locale or mappings.organization.default_locale
-    texts = texts_for(mappings, locale)
     click.echo(
         f"{label(texts, 'report', 'version')} {chosen.version} {label(texts, 'report', 'of')} "
         f"{len(found)} ({fmt_time(chosen.created_at)})"
@@ -139,7 +132,8 @@ def show(
         for hold in active:
             until = fmt_time(hold.expires_at) if hold.expires_at else "-"
             click.echo(
-                f"  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
+                f"  {label(texts, 'hold_kind', hold.kind):<8} {hold.item_id:<28} "
+                f"{_amount(hold.kind, hold.quantity, texts):>10}  "
                 f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
             )
 
@@ -172,7 +166,7 @@ def try_(
     mappings/examples/.
     """
     from decidim_bridge.pipeline import preview_plan
-    from decidim_bridge.plan.report import plan_report
+    from decidim_bridge.plan.report import plan_report, scope_lines
     from decidim_bridge.plan.serialize import plan_to_json
 
     mappings = load_mappings(directory or load_settings().mappings_dir)
@@ -187,14 +181,7 @@ def try_(
     if as_json:
         click.echo(plan_to_json(result))
         return
-    texts = texts_for(mappings, locale)
-    if decision.in_scope and decision.rule is not None:
-        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
-    else:
-        where = f"{label(texts, 'report', 'not_in_scope')} ({decision.reason})"
-    click.echo(f"{label(texts, 'report', 'scope')}: {where}")
-    if not decision.in_scope:
-        click.echo(label(texts, "report", "out_of_scope"))
+    click.echo(scope_lines(decision, mappings, locale))
     click.echo(plan_report(result, mappings, locale))
     if show_texts:
         click.echo("")
@@ -330,14 +317,23 @@ def holds(proposal_id: str | None, status: str | None) -> None:
     for hold in rows:
         until = fmt_time(hold.expires_at) if hold.expires_at else "-"
         click.echo(
-            f"{hold.proposal_id:>8}  {hold.kind:<8} {hold.item_id:<28} {hold.quantity:>8}  "
+            f"{hold.proposal_id:>8}  {label(texts, 'hold_kind', hold.kind):<8} "
+            f"{hold.item_id:<28} {_amount(hold.kind, hold.quantity, texts):>10}  "
             f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
         )
     if proposal_id is None:
         click.echo("\n" + label(texts, "report", "reserved"))
         for (kind, item_id), (capacity, reserved) in sorted(stock.items()):
             if reserved:
-                click.echo(f"  {kind:<8} {item_id:<28} {reserved:>8} / {capacity}")
+                click.echo(
+                    f"  {label(texts, 'hold_kind', kind):<8} {item_id:<28} "
+                    f"{_amount(kind, reserved, texts):>10} / {_amount(kind, capacity, texts)}"
+                )
+
+
+def _amount(kind: str, quantity: int, texts: LocaleTexts) -> str:
+    """A budget hold is in cents: written as money, the way the rules write amounts."""
+    return format_money(quantity, texts) if kind == "budget" else str(quantity)
 
 
 @plan.command("release-expired")
@@ -348,7 +344,9 @@ def release_expired() -> None:
 
     settings, db = settings_and_db(configure_logging=False)
     count = release_expired_holds(db, settings.tenant, time.time(), limit=10_000)
-    click.echo(f"{count} hold(s) released")
+    mappings = load_mappings(settings.mappings_dir)
+    texts = texts_for(mappings, mappings.organization.default_locale)
+    click.echo(label(texts, "report", "released_count").format(count=count))
 
 
 @click.command("coverage")

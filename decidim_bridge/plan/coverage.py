@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from decidim_bridge.rules.model import Absence, Advisor, Mappings
+from decidim_bridge.rules.notices import Notice
 
 
 @dataclass(frozen=True)
@@ -102,14 +103,11 @@ def coverage(mappings: Mappings, first: date, last: date) -> Coverage:
     return Coverage(cells, tuple(covers), first, last)
 
 
-def uncovered_warnings(mappings: Mappings) -> list[str]:
+def uncovered_warnings(mappings: Mappings) -> list[Notice]:
     """``check-mappings`` warnings: combinations only the coordinator would lead."""
     today = date.today()
     result = coverage(mappings, today, today)
-    out = []
-    for cell in result.uncovered:
-        out.append(
-            f"advisors.yaml: no advisor covers wijk '{cell.district_id}' with theme "
-            f"'{cell.theme_id}'; only the coordinator would lead such initiatives"
-        )
-    return out
+    return [
+        Notice("uncovered", {"district": cell.district_id, "theme": cell.theme_id})
+        for cell in result.uncovered
+    ]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from decidim_bridge.plan.calendar import calendar_for
+from decidim_bridge.plan.diff import Change
 from decidim_bridge.plan.model import Plan, Reason, ResourceOffer
 from decidim_bridge.plan.texts import (
     checklist_text,
@@ -20,7 +21,7 @@ from decidim_bridge.plan.texts import (
     reason_text,
     texts_for,
 )
-from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.model import Mappings, ScopeDecision
 
 
 def _lines(reasons: Iterable[Reason], mappings: Mappings, locale: str, indent: str) -> list[str]:
@@ -58,7 +59,7 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
     if plan.quiet:
         why = [n for n in plan.notes if n.code.startswith("existing.")]
         text = "; ".join(reason_text(n.code, n.args, mappings, locale) for n in why)
-        out.append(f"public writes: none ({text or 'existing proposal'})")
+        out.append(w("quiet").format(why=text or w("existing")))
     if plan.flags:
         out.append("")
         out.append(w("attention"))
@@ -106,7 +107,8 @@ def plan_report(plan: Plan, mappings: Mappings, locale: str | None = None) -> st
         now = f", {w('inform_now')}" if link.inform_now else ""
         who = name_of("stakeholder", link.stakeholder_id, mappings, locale)
         action = label(texts, "action", link.action)
-        out.append(f"  * {who} [{link.kind}]: {action}{now}")
+        kind = label(texts, "stakeholder_kind", link.kind)
+        out.append(f"  * {who} [{kind}]: {action}{now}")
         out += _lines([link.reason], mappings, locale, "    ")
     e = plan.expectations
     out.append("")
@@ -143,3 +145,63 @@ def offer_line(offer: ResourceOffer, mappings: Mappings, locale: str) -> str:
     ready = format_date(offer.ready_by, texts) if offer.ready_by else "-"
     status = label(texts, "offer", offer.status)
     return f"{name} x{offer.quantity}: {status}{hold}; {label(texts, 'report', 'ready_by')} {ready}"
+
+
+def scope_lines(decision: ScopeDecision, mappings: Mappings, locale: str) -> str:
+    """``bereik: valt binnen: Wijkinitiatieven`` or why the bridge would not plan it."""
+    texts = texts_for(mappings, locale)
+    if decision.in_scope and decision.rule is not None:
+        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
+    else:
+        why = reason_text(decision.code, decision.args, mappings, locale)
+        where = f"{label(texts, 'report', 'not_in_scope')}: {why}"
+    lines = [f"{label(texts, 'report', 'scope')}: {where}"]
+    if not decision.in_scope:
+        lines.append(label(texts, "report", "out_of_scope"))
+    return "\n".join(lines)
+
+
+#: ``plan show --history``: sections whose item is an id, and the kind of id.
+_ITEM_KINDS = {
+    "themes": "theme",
+    "co_advisors": "theme",
+    "resources": "resource",
+    "stakeholders": "stakeholder",
+}
+#: Sections whose values are ids (shown as names) or label keys (shown as labels).
+_VALUE_KINDS = {"district": "district", "co_advisors": "advisor", "lead": "advisor"}
+_VALUE_LABELS = {"stage": "stage", "resources": "offer", "checklist": "status"}
+
+
+def change_line(change: Change, mappings: Mappings, locale: str) -> str:
+    """``fase: lopend -> aangenomen``: one stored change, labelled in ``locale``."""
+    texts = texts_for(mappings, locale)
+    item = change.item
+    if item and change.section in _ITEM_KINDS:
+        item = name_of(_ITEM_KINDS[change.section], item, mappings, locale)
+    subject = f"{label(texts, 'change_section', change.section)} {item}".strip()
+    if change.kind != "changed":
+        return f"{subject}: {label(texts, 'change', change.kind)}"
+
+    def value(raw: str | None) -> str:
+        if raw is None or raw == "None":
+            return "-"
+        if change.section == "stakeholders":  # "inform, now" (plan.diff)
+            action, _, now = raw.partition(", ")
+            return label(texts, "action", action) + (
+                f", {label(texts, 'report', 'inform_now')}" if now else ""
+            )
+        if change.section == "budget":  # "id:status:cents" (plan.diff)
+            budget_id, status, cents = [*raw.split(":"), "", ""][:3]
+            if budget_id in ("", "None"):
+                return label(texts, "report", "none")
+            money = format_money(int(cents), texts) if cents.lstrip("-").isdigit() else ""
+            name = name_of("budget", budget_id, mappings, locale)
+            return f"{name} ({label(texts, 'offer', status)}, {money})" if money else name
+        if change.section in _VALUE_LABELS:
+            return label(texts, _VALUE_LABELS[change.section], raw)
+        if change.section in _VALUE_KINDS and not change.item.startswith("counts_"):
+            return name_of(_VALUE_KINDS[change.section], raw, mappings, locale)
+        return raw
+
+    return f"{subject}: {value(change.before)} -> {value(change.after)}"

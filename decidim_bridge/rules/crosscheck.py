@@ -307,6 +307,7 @@ def run_all(files: Files, today: date) -> list[Problem]:
     A check that cannot read what loaded of a broken file is left out: that file's own
     errors are reported, and the check runs once they are fixed.
     """
+
     def expectations(checked: Files) -> list[Problem]:
         return check_expectations(checked, today)
 

@@ -198,6 +198,24 @@ def inspect(
     return _assemble(files, texts, root, digest.hexdigest()), best_effort, []
 
 
+def default_texts(directory: str | Path) -> model.LocaleTexts | None:
+    """The default language's texts file on its own, when it and scope.yaml's
+    ``organization`` load (else None): ``check-mappings`` words its count of problems with
+    it even when other rule files are broken."""
+    root = Path(directory)
+    vocabulary = _vocabulary()
+    raw, _ = _read(root / "scope.yaml", "scope.yaml")
+    scope, _ = _load_file(raw, "scope.yaml", schemas.FILE_SCHEMAS["scope.yaml"](), vocabulary)
+    loaded = scope.value if scope.value is not None else scope.partial
+    organization = loaded.get("organization") if isinstance(loaded, dict) else None
+    if not isinstance(organization, model.Organization):
+        return None
+    name = f"{TEXTS_DIR}/{organization.default_locale}.yaml"
+    raw, _ = _read(root / name, name)
+    texts, _ = _load_file(raw, name, schemas.TextsFileSchema(), vocabulary)
+    return textcheck.usable(texts.value) if texts.value is not None else None
+
+
 def _assemble(
     files: Files, texts: dict[str, model.LocaleTexts], root: Path, digest: str
 ) -> model.Mappings:

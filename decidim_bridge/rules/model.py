@@ -119,9 +119,18 @@ class SpaceRule:
 
 @dataclass(frozen=True)
 class ScopeDecision:
+    """Whether the bridge acts on a space, and why.
+
+    ``reason`` is the English line recorded on the inbox row (operators read it); ``code``
+    and ``args`` are the same reason for rule owners, rendered in the rules' language from
+    ``reasons`` in the texts files (``scope.*``).
+    """
+
     in_scope: bool | None  # None: the event does not say enough; decide on the proposal
     reason: str
     rule: SpaceRule | None = None
+    code: str = "scope.unknown"
+    args: dict[str, str] = field(default_factory=dict)
 
     @property
     def space_key(self) -> str | None:
@@ -148,16 +157,28 @@ class Scope:
         for rule in self.act_on:
             verdict = rule.matches(*facts)
             if verdict:
-                return ScopeDecision(True, f"in scope: {rule.name}", rule)
+                return ScopeDecision(
+                    True, f"in scope: {rule.name}", rule, "scope.act_on", {"space": rule.name}
+                )
             unknown = unknown or verdict is None
         for rule in self.ignore:
             if rule.matches(*facts):
-                return ScopeDecision(False, f"out of scope: {rule.name} ({rule.reason})", rule)
+                return ScopeDecision(
+                    False,
+                    f"out of scope: {rule.name} ({rule.reason})",
+                    rule,
+                    "scope.ignored",
+                    {"space": rule.name, "reason": rule.reason},
+                )
         if unknown:
             return ScopeDecision(None, "the event does not name the space or component")
-        where = space_slug or space_id or "?"
+        where, component = str(space_slug or space_id or "?"), str(component_id or "?")
         return ScopeDecision(
-            False, f"out of scope: space {where}, component {component_id or '?'} not listed"
+            False,
+            f"out of scope: space {where}, component {component} not listed",
+            None,
+            "scope.not_listed",
+            {"space": where, "component": component},
         )
 
     def decide_on_proposal(self, proposal: Proposal) -> ScopeDecision:

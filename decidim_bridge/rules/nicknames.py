@@ -8,13 +8,13 @@ That is worth a warning from ``check-mappings``, not an error: the rules still w
 from __future__ import annotations
 
 from decidim_bridge.rules.model import Mappings
+from decidim_bridge.rules.notices import Notice
 
 
-def missing_nickname_warnings(mappings: Mappings) -> list[str]:
-    """One line per advisor without a Decidim nickname, in file order."""
+def missing_nickname_warnings(mappings: Mappings) -> list[Notice]:
+    """One notice per advisor without a Decidim nickname, in file order."""
     return [
-        f"advisors.yaml: {advisor.id} ({advisor.name}) has no Decidim nickname: "
-        "their notes are not read as commands and evaluator changes do not name them."
+        Notice("no_nickname", {"advisor_id": advisor.id, "advisor": advisor.id})
         for advisor in mappings.advisors.advisors
         if not advisor.nickname
     ]

@@ -53,6 +53,20 @@ def _patterns(
     return problems
 
 
+def _label_pattern(doc: SourceDocument, group: str, key: str, text: str) -> list[Problem]:
+    """A label uses only the placeholders ``textspec.LABEL_PLACEHOLDERS`` gives it."""
+    allowed = textspec.LABEL_PLACEHOLDERS.get((group, key), ())
+    try:
+        used = placeholders(text)
+    except ValueError as exc:
+        return [doc.problem(("labels", group, key), f"Bad pattern: {exc}.")]
+    shown = ", ".join("{" + a + "}" for a in allowed) or "none"
+    return [
+        doc.problem(("labels", group, key), f"Unknown placeholder {{{name}}} (allowed: {shown}).")
+        for name in sorted(used - set(allowed))
+    ]
+
+
 def check_texts(doc: SourceDocument, texts: LocaleTexts, expected_locale: str) -> list[Problem]:
     problems: list[Problem] = []
     if texts.locale != expected_locale:
@@ -69,6 +83,8 @@ def check_texts(doc: SourceDocument, texts: LocaleTexts, expected_locale: str) -
         for key in keys:
             if key not in given:
                 problems.append(doc.problem(("labels", group), f"Missing label '{key}'."))
+                continue
+            problems += _label_pattern(doc, group, key, given[key])
     problems += _patterns(doc, "reasons", texts.reasons, textspec.REASONS)
     problems += _patterns(doc, "checklist", texts.checklist, textspec.CHECKLIST)
     problems += _patterns(doc, "approval", texts.approval, textspec.APPROVAL)
@@ -88,11 +104,23 @@ def _usable_patterns(given: dict[str, str], spec: dict[str, tuple[str, ...]]) ->
     return out
 
 
+def _label_ok(group: str, key: str, text: str) -> bool:
+    try:
+        return placeholders(text) <= set(textspec.LABEL_PLACEHOLDERS.get((group, key), ()))
+    except ValueError:
+        return False
+
+
 def usable(texts: LocaleTexts) -> LocaleTexts:
     """``texts`` with every missing or broken line replaced by its key, so that the other
     checks can still render with them (the broken lines are reported on their own)."""
+    labels = {
+        group: {key: text if _label_ok(group, key, text) else key for key, text in given.items()}
+        for group, given in texts.labels.items()
+    }
     return replace(
         texts,
+        labels=labels,
         reasons=_usable_patterns(texts.reasons, textspec.REASONS),
         checklist=_usable_patterns(texts.checklist, textspec.CHECKLIST),
         approval=_usable_patterns(texts.approval, textspec.APPROVAL),

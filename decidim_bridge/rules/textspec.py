@@ -15,7 +15,14 @@ are label keys.
 
 from __future__ import annotations
 
+from decidim_bridge.rules.model import STAKEHOLDER_KINDS
+
 REASONS: dict[str, tuple[str, ...]] = {
+    # scope.yaml: does the bridge act on this space (plan try, check-mappings)
+    "scope.act_on": ("space",),
+    "scope.ignored": ("space", "reason"),
+    "scope.not_listed": ("space", "component"),
+    "scope.unknown": (),
     # classification
     "district.taxonomy": ("district", "taxonomy"),
     "district.postcode": ("district", "postcode", "where"),
@@ -236,6 +243,38 @@ LABELS: dict[str, tuple[str, ...]] = {
         "in_scope",
         "not_in_scope",
         "reserved",
+        "quiet",
+        "existing",
+        "released_count",
+    ),
+    "stakeholder_kind": STAKEHOLDER_KINDS,
+    "hold_kind": ("resource", "budget", "advisor"),
+    "change": ("created", "added", "removed", "changed"),
+    "change_section": (
+        "plan",
+        "stage",
+        "district",
+        "themes",
+        "lead",
+        "co_advisors",
+        "resources",
+        "budget",
+        "stakeholders",
+        "expectations",
+        "service_purchase",
+        "checklist",
+        "flags",
+        "reasons",
+    ),
+    "check": (
+        "ok",
+        "summary",
+        "problems",
+        "warning",
+        "no_nickname",
+        "uncovered",
+        "deprecated",
+        "deprecated_ignored",
     ),
     "offer": ("held", "confirmed", "unavailable", "released", "expired", "none"),
     "tracking": ("pending", "on_time", "late", "overdue"),
@@ -263,4 +302,29 @@ LABELS: dict[str, tuple[str, ...]] = {
         "absent",
         "all_covered",
     ),
+}
+
+#: Labels that are ``str.format`` patterns, and the placeholders each may use; every other
+#: label is plain text (no placeholders).
+LABEL_PLACEHOLDERS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("batch", "heading"): ("count",),
+    ("coverage", "absences"): ("from_date", "to_date"),
+    ("report", "quiet"): ("why",),
+    ("report", "released_count"): ("count",),
+    ("check", "ok"): ("directory", "summary"),
+    ("check", "summary"): (
+        "districts",
+        "themes",
+        "advisors",
+        "resources",
+        "budgets",
+        "stakeholders",
+        "keywords",
+        "languages",
+    ),
+    ("check", "problems"): ("count", "directory"),
+    ("check", "no_nickname"): ("advisor_id", "advisor"),
+    ("check", "uncovered"): ("district", "theme"),
+    ("check", "deprecated"): ("variable", "key"),
+    ("check", "deprecated_ignored"): ("variable", "key"),
 }

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
 from click.testing import CliRunner
-from plan_support import MAPPINGS, at, example_mappings, make_proposal
+from plan_support import MAPPINGS, at, build_english, example_mappings, make_proposal
 
 from decidim_bridge import plan_versions
 from decidim_bridge.cli.plan import check_mappings, plan
@@ -25,10 +26,31 @@ def env(monkeypatch, settings, db):
     return db
 
 
-def test_check_mappings_ok():
+#: What check-mappings and plan try said in English before their lines followed the rules.
+ENGLISH_FRAMING = ("OK (", "districts", "warning:", "problem(s)", "out of scope", "not listed")
+
+
+def test_check_mappings_ok_in_the_language_of_the_rules():
     result = CliRunner().invoke(check_mappings, [str(MAPPINGS)])
     assert result.exit_code == 0, result.output
-    assert "OK (5 districts, 6 themes, 10 advisors" in result.output
+    assert f"{MAPPINGS}: in orde (5 wijken, 6 thema's, 10 adviseurs, 23 dingen" in result.output
+    assert "talen: en, nl)" in result.output
+    assert "waarschuwing: advisors.yaml: geen adviseur werkt in wijk Noord aan thema Cultuur" in (
+        result.output
+    )
+    for english in ENGLISH_FRAMING:
+        assert english not in result.output
+
+
+def test_check_mappings_of_english_rules_is_in_english(tmp_path):
+    rules = build_english(tmp_path / "mappings")
+    result = CliRunner().invoke(check_mappings, [str(rules)])
+    assert result.exit_code == 0, result.output
+    assert f"{rules}: OK (5 districts, 6 themes, 10 advisors, 23 catalogue items" in result.output
+    assert "warning: advisors.yaml: no advisor covers district Noord with theme Culture;" in (
+        result.output
+    )
+    assert "waarschuwing" not in result.output and "in orde" not in result.output
 
 
 def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
@@ -38,9 +60,22 @@ def test_check_mappings_warns_about_advisors_without_a_nickname(tmp_path):
     advisors.write_text(advisors.read_text().replace("    nickname: tom_smit\n", ""))
     result = CliRunner().invoke(check_mappings, [str(copy)])
     assert result.exit_code == 0, result.output
-    assert "warning: advisors.yaml: t-smit (Tom Smit) has no Decidim nickname" in result.output
+    assert (
+        "waarschuwing: advisors.yaml: t-smit (Tom Smit) heeft geen bijnaam in Decidim"
+        in result.output
+    )
     assert "anouk" not in result.output
-    assert result.output.count("has no Decidim nickname") == 1
+    assert result.output.count("heeft geen bijnaam in Decidim") == 1
+
+
+def test_check_mappings_warns_about_deprecated_settings_in_the_rules_language(monkeypatch):
+    monkeypatch.setenv("DECIDIM_BRIDGE_REF_PREFIX", "XX")
+    result = CliRunner().invoke(check_mappings, [str(MAPPINGS)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "waarschuwing: DECIDIM_BRIDGE_REF_PREFIX is verouderd en telt niet mee: policy.yaml "
+        "zet 'reference_prefix' al" in result.output
+    )
 
 
 def test_check_mappings_prints_every_problem_and_fails(tmp_path):
@@ -56,7 +91,26 @@ def test_check_mappings_prints_every_problem_and_fails(tmp_path):
     assert result.exit_code == 1
     assert "advisors.yaml:" in result.output and "Not a valid integer" in result.output
     assert "budgets.yaml:" in result.output and "jaar: Unknown field" in result.output
-    assert "problem(s) in" in result.output
+    assert result.output.rstrip().endswith(f"probleem/problemen in {broken}")
+
+
+def test_check_mappings_counts_problems_in_english_when_no_texts_file_loads(tmp_path):
+    broken = tmp_path / "mappings"
+    shutil.copytree(MAPPINGS, broken)
+    (broken / "texts" / "nl.yaml").write_text("locale: [nl\n")
+    result = CliRunner().invoke(check_mappings, [str(broken)])
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith(f"problem(s) in {broken}")
+
+
+def test_check_mappings_of_broken_english_rules_counts_in_english(tmp_path):
+    rules = build_english(tmp_path / "mappings")
+    advisors = rules / "advisors.yaml"
+    advisors.write_text(advisors.read_text().replace("capacity: 8", "capacity: lots", 1))
+    result = CliRunner().invoke(check_mappings, [str(rules)])
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith(f"problem(s) in {rules}")
+    assert "probleem" not in result.output
 
 
 def test_check_mappings_runs_the_examples(tmp_path):
@@ -94,32 +148,77 @@ def test_plan_try_rejects_bad_files(env, tmp_path):
     assert result.exit_code == 1 and "does not match" in result.output
 
 
-def test_plan_show_history_and_holds(env):
+def _accepted_plan(db):
+    """Proposal 42, planned when published and again when accepted."""
     mappings = example_mappings()
     for version, state in enumerate((None, "accepted"), start=1):
-        with env.begin() as conn:
+        with db.begin() as conn:
             save_plan(
                 conn,
                 tenant="localhost",
-                proposal=make_proposal(state=state),
+                proposal=make_proposal(state=state, body="Een moestuin met hekken."),
                 mappings=mappings,
                 now=at("2027-04-20T11:00:00+02:00") + version,
                 space_key="wijkinitiatieven",
                 event_type="decidim.events.proposals.proposal_published",
             )
+
+
+#: What plan show --history and plan holds said in English before they followed the rules.
+ENGLISH_HISTORY = ("stage:", "-> accepted", "held ->", ": added", ": removed", ", now")
+
+
+def test_plan_show_history_and_holds(env):
+    _accepted_plan(env)
     runner = CliRunner()
     shown = runner.invoke(plan, ["show", "42"])
     assert shown.exit_code == 0, shown.output
     assert "versie 2 van 2" in shown.output and "trekker: Anouk de Vries" in shown.output
     assert "bevestigd" in shown.output and "Reserveringen nu in de database:" in shown.output
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€ 500  bevestigd tot -\n", shown.output)
     history = runner.invoke(plan, ["show", "42", "--history"])
-    assert "stage: open -> accepted" in history.output
+    assert "aangenomen   decidim.events.proposals.proposal_published" in history.output
+    assert "      fase: lopend -> aangenomen\n" in history.output
+    assert "aanbod Bouwhekken om een terrein af te schermen (5 hekken): vastgehouden -> " in (
+        history.output
+    )
+    assert (
+        "budget: Wijkbudget Noord 2027 (vastgehouden, € 500) -> "
+        "Wijkbudget Noord 2027 (bevestigd, € 500)" in history.output
+    )
+    assert "betrokkenen Team Vastgoed: informeren -> informeren, nu informeren" in (history.output)
+    assert "checklist p3.budget(wijkbudget-noord-2027): eraf" in history.output
+    for english in ENGLISH_HISTORY:
+        assert english not in history.output
     first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
     assert json.loads(first.output)["stage"] == "open"
     missing = runner.invoke(plan, ["show", "999"])
     assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
     holds = runner.invoke(plan, ["holds"])
     assert "perceel-kievitlaan" in holds.output and "gereserveerd / aanwezig:" in holds.output
+    assert re.search(r"\n  aanbod +bouwhekken +1 / 2\n", holds.output)
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€ 500 / € 26.000\n", holds.output)
+    released = runner.invoke(plan, ["release-expired"])
+    assert released.output == "0 reservering(en) vrijgegeven\n"
+
+
+def test_plan_show_and_holds_of_english_rules_are_in_english(env, monkeypatch, tmp_path):
+    _accepted_plan(env)
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(build_english(tmp_path / "rules")))
+    runner = CliRunner()
+    history = runner.invoke(plan, ["show", "42", "--history"])
+    assert history.exit_code == 0, history.output
+    assert "      stage: open -> accepted\n" in history.output
+    assert "offers Site fencing (5 panels): held -> confirmed" in history.output
+    assert "stakeholders Team Vastgoed: inform -> inform, inform now" in history.output
+    assert "fase" not in history.output and "aangenomen" not in history.output
+    shown = runner.invoke(plan, ["show", "42"])
+    assert "version 2 of 2" in shown.output and "Holds in the store now:" in shown.output
+    holds = runner.invoke(plan, ["holds"])
+    assert re.search(r"\n  item +bouwhekken +1 / 2\n", holds.output)
+    assert re.search(r"\n  budget +wijkbudget-noord-2027 +€500 / €26,000\n", holds.output)
+    assert "gereserveerd" not in holds.output and "bevestigd" not in holds.output
+    assert runner.invoke(plan, ["release-expired"]).output == "0 hold(s) released\n"
 
 
 DOC = MAPPINGS.parent / "docs" / "plan-try.md"
@@ -183,3 +282,55 @@ def test_plan_try_on_a_folder_plans_a_batch(env, tmp_path):
     data = json.loads(CliRunner().invoke(plan, ["try", str(folder), "--json"]).output)
     assert [p["proposal_id"] for p in data["plans"]] == ["901", "902"]
     assert data["summary"]["leads"] == {"a-de-vries": 2}
+
+
+def _out_of_scope(tmp_path, space: str, component: str):
+    """The example proposal moved to another space and component."""
+    raw = EXAMPLE.read_text()
+    moved = raw.replace('"component_id": "11"', f'"component_id": "{component}"').replace(
+        '"id": "1", "slug": "wijkinitiatieven"', f'"id": "9", "slug": "{space}"'
+    )
+    assert moved != raw
+    path = tmp_path / f"{space}.json"
+    path.write_text(moved)
+    return path
+
+
+def test_plan_try_says_why_a_proposal_is_out_of_scope_in_the_rules_language(env, tmp_path):
+    runner = CliRunner()
+    unlisted = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "elders", "99"))])
+    assert unlisted.exit_code == 0, unlisted.output
+    assert unlisted.output.startswith(
+        "bereik: valt erbuiten: ruimte elders, component 99 staat niet in scope.yaml\n"
+        "(de bridge zou dit voorstel niet oppakken; voor deze proef toch gepland)\n"
+    )
+    ignored = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "begroting-2027", "21"))])
+    assert ignored.output.startswith(
+        "bereik: valt erbuiten: Begroting 2027 staat bij ignore in scope.yaml: raadpleging "
+        "over de begroting, geen burgerinitiatieven\n"
+    )
+    for english in ("out of scope", "not listed", "scope:"):
+        assert english not in unlisted.output + ignored.output
+
+
+def test_plan_try_with_english_rules_is_in_english(env, monkeypatch, tmp_path):
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(build_english(tmp_path / "rules")))
+    runner = CliRunner()
+    unlisted = runner.invoke(plan, ["try", str(_out_of_scope(tmp_path, "elders", "99"))])
+    assert unlisted.exit_code == 0, unlisted.output
+    assert unlisted.output.startswith(
+        "scope: out of scope: space elders, component 99 is not in scope.yaml\n"
+        "(the bridge would not plan this proposal; planned anyway for this try)\n"
+    )
+    one = runner.invoke(plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00"])
+    assert one.output.startswith("scope: in scope: Wijkinitiatieven\n")
+    assert "  * Team Vastgoed [department]: inform\n" in one.output
+    assert "  * Wijkraad Noord [district council]: introduce, inform now\n" in one.output
+    for dutch in ("bereik", "Trekker", "Betrokkenen", "afdeling", "uiterlijk"):
+        assert dutch not in one.output
+
+
+def test_plan_try_labels_stakeholder_kinds_in_dutch(env):
+    result = CliRunner().invoke(plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00"])
+    assert "  * Team Vastgoed [afdeling]: informeren\n" in result.output
+    assert "[department]" not in result.output

@@ -339,3 +339,29 @@ def test_the_approval_page_lines_are_checked_like_the_reasons(rules):
         ("approval.released", "Unknown placeholder {released} (allowed: {count})."),
     }
     assert [p.line for p in problems if p.field == "approval.released"] == [line]
+
+
+def test_label_patterns_may_use_only_their_placeholders(rules):
+    line = edit(rules, "texts/nl.yaml", "{count} probleem/problemen", "{aantal} problemen")
+    edit(rules, "texts/nl.yaml", "    warning: waarschuwing", "    warning: waarschuwing {x}")
+
+    problems = only(check(rules)[1], "texts/nl.yaml")
+
+    assert {(p.field, p.message) for p in problems} == {
+        (
+            "labels.check.problems",
+            "Unknown placeholder {aantal} (allowed: {count}, {directory}).",
+        ),
+        ("labels.check.warning", "Unknown placeholder {x} (allowed: none)."),
+    }
+    assert [p.line for p in problems if p.field == "labels.check.problems"] == [line]
+
+
+def test_every_label_the_bridge_uses_is_required(rules):
+    edit(rules, "texts/en.yaml", "    uncovered: ", "    uncoverd: ")
+
+    problems = only(check(rules)[1], "texts/en.yaml")
+
+    assert ("labels.check", "Missing label 'uncovered'.") in {
+        (p.field, p.message) for p in problems
+    }
