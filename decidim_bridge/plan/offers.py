@@ -101,22 +101,46 @@ class OfferTerms:
         """The initiative's existing hold when it still fits, else a new one.
 
         A new hold lasts ``hold_days`` working days, and at least until the decision date;
-        with a ``period`` (the item is needed on a known day) it counts only then.
+        with a ``period`` (the item is needed on a known day) it counts only then, also
+        once confirmed. An existing hold fits when its quantity and period still do: a
+        new needed day (an edit, an advisor's ``/nodig``) moves the hold to it.
         """
         confirm = self.stage == ACCEPTED or self.steering.confirmed(kind, item_id)
         own = self.availability.own_holds.get((kind, item_id))
-        if own is not None and own.quantity == quantity:
+        if own is not None and own.quantity == quantity and self._fits(own, period):
             if confirm:
-                return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
+                if own.status == CONFIRMED:
+                    return own
+                end = own.expires_at if own.starts_at is not None else None
+                return Hold(
+                    kind, item_id, quantity, CONFIRMED, own.held_at, end, starts_at=own.starts_at
+                )
             if own.status == HELD:
                 return own
+        status = CONFIRMED if confirm else HELD
+        if period is not None:
+            return Hold(kind, item_id, quantity, status, self.now, period[1], starts_at=period[0])
         if confirm:
             return Hold(kind, item_id, quantity, CONFIRMED, self.now, None)
-        if period is not None:
-            return Hold(kind, item_id, quantity, HELD, self.now, period[1], starts_at=period[0])
         calendar = self.calendar
         last_day = max(calendar.add_working_days(self.today, hold_days), self.hold_floor)
         return Hold(kind, item_id, quantity, HELD, self.now, calendar.end_of_day(last_day))
+
+    def _fits(self, own: Hold, period: tuple[float, float] | None) -> bool:
+        """Whether the existing hold's period is still the one wanted (a period that began
+        earlier fits: the start moves up to today as days pass, the needed day does not)."""
+        if period is None:
+            # No needed day (any more): a plain hold fits; once the day has passed, any.
+            return own.starts_at is None or self.needed_by is not None
+        return (
+            own.starts_at is not None and own.expires_at == period[1] and own.starts_at <= period[0]
+        )
+
+    @staticmethod
+    def span(hold: Hold) -> tuple[float, float | None]:
+        """When the hold uses stock (``hold_periods``): from its start, else from when it
+        was made, to its end (None: without end)."""
+        return (hold.held_at if hold.starts_at is None else hold.starts_at), hold.expires_at
 
     def until_date(self, hold: Hold) -> str:
         return self.calendar.local_date(hold.expires_at or self.now).isoformat()
@@ -221,14 +245,20 @@ def _offer_one(
                     ),
                 ),
             )
-    for resource, evidence in local:
+
+    def candidate(resource: Resource) -> tuple[Hold, int]:
+        """The hold this item would get, and the units free during its period."""
         period = terms.period(resource.lead_time_days)
-        free = terms.availability.free_resource(resource.id, resource.quantity, period)
-        if free < resource.per_initiative:
-            continue
         hold = terms.hold(
             "resource", resource.id, resource.per_initiative, resource.hold_days, period
         )
+        free = terms.availability.free_resource(resource.id, resource.quantity, terms.span(hold))
+        return hold, free
+
+    for resource, evidence in local:
+        hold, free = candidate(resource)
+        if free < resource.per_initiative:
+            continue
         choice = terms.steering.offer("resource", resource.id)
         if hold.status == CONFIRMED and choice is not None:
             status = make_reason(
@@ -269,9 +299,7 @@ def _offer_one(
             (evidence,),
             (match(resource, evidence), status),
         )
-    free = terms.availability.free_resource(
-        first.id, first.quantity, terms.period(first.lead_time_days)
-    )
+    free = candidate(first)[1]
     unavailable = make_reason(
         mappings,
         "resource.unavailable",
