@@ -10,6 +10,12 @@ Stages: open -> held (expires after ``hold_days`` working days, never before the
 decision date, so a reservation does not lapse while residents wait); accepted -> confirmed
 (no expiry); rejected/withdrawn -> released (nothing held).
 
+When the day the items are needed is known (a date in the text, or a person's ``/nodig``),
+a catalogue hold has a period instead: from the item's lead time before that day (not
+before today) to the end of it, held or confirmed. Free units are counted for the period
+the hold would have (``hold_periods``): holds of other initiatives in other periods do
+not compete. An own hold whose period is no longer the wanted one (another day) moves.
+
 A person's decision in Decidim (``Steering.offers``) comes before the stage while the
 initiative runs: an item confirmed by hand is held as confirmed (no expiry) even before
 acceptance, and is preferred within its group; an item released by hand is offered as
@@ -75,7 +81,8 @@ class OfferTerms:
     calendar: WorkCalendar
     hold_floor: date  # a new hold lasts at least until this day (the promised decision)
     steering: Steering = NO_STEERING  # offers confirmed or released by a person
-    needed_by: date | None = None  # the day the initiative needs its items (from its text)
+    needed_by: date | None = None  # the day the initiative needs its items (text or person)
+    needed_set_by: str | None = None  # the person who set that day (None: from the text)
 
     def period(self, lead_time_days: int) -> tuple[float, float] | None:
         """When a hold on an item with this lead time counts, if the needed day is known:
@@ -273,14 +280,18 @@ def _offer_one(
                 mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
             )
         elif hold.starts_at is not None and terms.needed_by is not None:
-            status = make_reason(
-                mappings,
-                "resource.held_period",
-                resource=resource.id,
-                quantity=hold.quantity,
-                needed_date=terms.needed_by.isoformat(),
-                from_date=terms.calendar.local_date(hold.starts_at).isoformat(),
-            )
+            period_args = {
+                "resource": resource.id,
+                "quantity": hold.quantity,
+                "needed_date": terms.needed_by.isoformat(),
+                "from_date": terms.calendar.local_date(hold.starts_at).isoformat(),
+            }
+            if terms.needed_set_by is not None:
+                status = make_reason(
+                    mappings, "resource.held_period_set", by=terms.needed_set_by, **period_args
+                )
+            else:
+                status = make_reason(mappings, "resource.held_period", **period_args)
         else:
             status = make_reason(
                 mappings,
