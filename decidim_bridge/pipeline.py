@@ -221,7 +221,9 @@ def save_plan(
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             with conn.begin_nested():
-                state, own = planning_state(conn, head, answered_by_bridge=answered_by_bridge)
+                state, own = planning_state(
+                    conn, head, answered_by_bridge=answered_by_bridge, now=now
+                )
                 if existing is not None:
                     state = replace(state, existing=existing)
                 plan = build_plan(proposal, mappings, now, state, space_key=space_key)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from decidim_bridge.hold_periods import Use, free_during
 from decidim_bridge.plan.diff import Change, diff
 from decidim_bridge.plan.model import Hold, Plan
 from decidim_bridge.plan.serialize import (
@@ -93,12 +94,14 @@ def versions(conn: Connection, tenant: str, proposal_id: str) -> list[PlanVersio
 
 
 def planning_state(
-    conn: Connection, head: Head, *, answered_by_bridge: bool = False
+    conn: Connection, head: Head, *, answered_by_bridge: bool = False, now: float
 ) -> tuple[PlanningState, list[HoldRow]]:
     """Loads, free stock (this proposal's own holds count as free for it), own holds and
     the previous plan, read in the caller's transaction; and the own hold rows, which
     ``store.plans.apply_holds`` compares the new plan's holds with.
 
+    Free catalogue units depend on the period a hold would use them (``free_between``,
+    ``hold_periods``): the other proposals' holds are read once, with their periods.
     ``answered_by_bridge`` is passed through (the write-back's ledger knows it); the
     steering is the one kept with the head row."""
     tenant, proposal_id = head.tenant, head.proposal_id
@@ -106,14 +109,20 @@ def planning_state(
     own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
     free_resources: dict[str, int] = {}
     free_budgets: dict[str, int] = {}
+    capacities: dict[str, int] = {}
     for (kind, item_id), (capacity, reserved) in store.stock(conn, tenant).items():
         free = capacity - reserved + own_quantity.get((kind, item_id), 0)
         target = free_resources if kind == "resource" else free_budgets
         target[item_id] = max(int(free), 0)
+        if kind == "resource":
+            capacities[item_id] = int(capacity)
+    others: dict[str, list[Use]] = {}
+    for row in store.other_holds(conn, tenant, proposal_id, now):
+        others.setdefault(row.item_id, []).append(row.use)
     previous = None
     if head.version:
         previous = plan_from_json(store.version_row(conn, tenant, proposal_id, head.version).plan)
-    # The hold rows keep no start; the previous version knows it (a period hold).
+    # Rows stored before holds had a start in the table: the previous version knows it.
     starts = {(h.kind, h.item_id): h.starts_at for h in previous.holds} if previous else {}
     own_holds = {
         (h.kind, h.item_id): Hold(
@@ -123,13 +132,18 @@ def planning_state(
             h.status,
             h.held_at,
             h.expires_at,
-            starts_at=starts.get((h.kind, h.item_id)),
+            starts_at=h.starts_at if h.starts_at is not None else starts.get((h.kind, h.item_id)),
         )
         for h in own
     }
+
+    def free_between(item_id: str, first: float, end: float | None) -> int:
+        capacity = capacities.get(item_id, 0)
+        return free_during(capacity, others.get(item_id, ()), max(first, now), end)
+
     state = PlanningState(
         loads=store.loads(conn, tenant),
-        availability=Availability(free_resources, free_budgets, own_holds),
+        availability=Availability(free_resources, free_budgets, own_holds, free_between),
         previous=previous,
         previous_version=head.version or None,
         answered_by_bridge=answered_by_bridge,
@@ -140,7 +154,7 @@ def planning_state(
 
 def wanted_holds(plan: Plan) -> list[WantedHold]:
     return [
-        WantedHold(h.kind, h.item_id, h.quantity, h.status, h.held_at, h.expires_at)
+        WantedHold(h.kind, h.item_id, h.quantity, h.status, h.held_at, h.expires_at, h.starts_at)
         for h in plan.holds
     ]
 

@@ -7,6 +7,7 @@ Decidim with the module: proposals as the events carry them, evaluators as set p
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 import pytest
@@ -148,6 +149,32 @@ def test_a_confirm_command_confirms_the_hold_and_gets_a_reply(db: Any, run: Any)
     (reply,) = replies(db)
     assert reply.startswith("[decidim-bridge]")
     assert "Bouwhekken" in reply and "vastgelegd" in reply
+
+
+def test_a_needed_day_moves_the_holds_in_the_database_and_gets_a_reply(db: Any, run: Any) -> None:
+    put(db, "p")
+    run()
+    with db.read() as conn:
+        before = {h.item_id: h for h in plans_store.holds(conn, "localhost", "1042")}
+    assert before["bouwhekken"].starts_at is None  # no date in the text: from planning on
+    note = put_admin(
+        db, "n", NOTE, {"note_id": "305", "body": "/nodig op 26-6-2027", "author": advisor(ANOUK)}
+    )
+    run()
+
+    assert row(db, note).status == "done"
+    assert steering(db).needed.on == "2027-06-26"
+    with db.read() as conn:
+        after = {
+            h.item_id: h for h in plans_store.holds(conn, "localhost", "1042") if h.status == "held"
+        }
+    fences = after["bouwhekken"]
+    assert fences.starts_at is not None and fences.starts_at > NOW + 30 * 86400
+    assert date.fromtimestamp(fences.expires_at) == date(2027, 6, 26)
+    offer = next(o for o in current(db).plan.resources if o.resource_id == "bouwhekken")
+    assert "de datum die Anouk de Vries opgaf" in offer.reasons[-1].text
+    (reply,) = replies(db)
+    assert "nodig op zaterdag 26 juni 2027" in reply
 
 
 def test_the_same_note_delivered_twice_gets_one_reply(db: Any, run: Any) -> None:

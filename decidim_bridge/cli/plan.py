@@ -8,6 +8,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from decidim_bridge.plan.texts import format_money, label, texts_for
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import LocaleTexts, Mappings
+
+if TYPE_CHECKING:
+    from decidim_bridge.store.plans import HoldRow
 
 
 @click.command("check-mappings")
@@ -130,11 +134,10 @@ def show(
     if active:
         click.echo("\n" + label(texts, "report", "holds_now"))
         for hold in active:
-            until = fmt_time(hold.expires_at) if hold.expires_at else "-"
             click.echo(
                 f"  {label(texts, 'hold_kind', hold.kind):<8} {hold.item_id:<28} "
                 f"{_amount(hold.kind, hold.quantity, texts):>10}  "
-                f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
+                f"{label(texts, 'offer', hold.status):<9} {_period(hold, texts)}"
             )
 
 
@@ -305,25 +308,32 @@ def _try_batch(
 )
 @reports_errors
 def holds(proposal_id: str | None, status: str | None) -> None:
-    """List holds, and per catalogue item and budget what is reserved of what exists."""
+    """List holds with their periods, and per catalogue item and budget what is reserved of
+    what exists: for an item the most units in use at one moment from now on (holds in
+    other periods share a unit), for a budget every cent held."""
+    from decidim_bridge.hold_periods import peak
     from decidim_bridge.store import plans as store
 
     settings, db = settings_and_db(configure_logging=False)
+    now = time.time()
     with db.read() as conn:
         rows = store.holds(conn, settings.tenant, proposal_id, status)
         stock = store.stock(conn, settings.tenant)
+        active = [h for h in store.holds(conn, settings.tenant) if h.status in store.ACTIVE]
     mappings = load_mappings(settings.mappings_dir)
     texts = texts_for(mappings, mappings.organization.default_locale)
     for hold in rows:
-        until = fmt_time(hold.expires_at) if hold.expires_at else "-"
         click.echo(
             f"{hold.proposal_id:>8}  {label(texts, 'hold_kind', hold.kind):<8} "
             f"{hold.item_id:<28} {_amount(hold.kind, hold.quantity, texts):>10}  "
-            f"{label(texts, 'offer', hold.status):<9} {label(texts, 'report', 'until')} {until}"
+            f"{label(texts, 'offer', hold.status):<9} {_period(hold, texts)}"
         )
     if proposal_id is None:
         click.echo("\n" + label(texts, "report", "reserved"))
         for (kind, item_id), (capacity, reserved) in sorted(stock.items()):
+            if kind == "resource":
+                uses = [h.use for h in active if (h.kind, h.item_id) == (kind, item_id)]
+                reserved = peak(uses, now, None)
             if reserved:
                 click.echo(
                     f"  {label(texts, 'hold_kind', kind):<8} {item_id:<28} "
@@ -334,6 +344,14 @@ def holds(proposal_id: str | None, status: str | None) -> None:
 def _amount(kind: str, quantity: int, texts: LocaleTexts) -> str:
     """A budget hold is in cents: written as money, the way the rules write amounts."""
     return format_money(quantity, texts) if kind == "budget" else str(quantity)
+
+
+def _period(hold: HoldRow, texts: LocaleTexts) -> str:
+    """``vanaf <start> tot <end>`` for a hold with a start, else ``tot <end>``."""
+    until = f"{label(texts, 'report', 'until')} {fmt_time(hold.expires_at)}"
+    if hold.starts_at is None:
+        return until
+    return f"{label(texts, 'report', 'from')} {fmt_time(hold.starts_at)} {until}"
 
 
 @plan.command("release-expired")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from decidim_bridge.hold_periods import free_during, use_of
 from decidim_bridge.plan.engine import build_plan
 from decidim_bridge.plan.model import Hold, Plan
 from decidim_bridge.plan.state import Availability, PlanningState
@@ -47,23 +48,20 @@ def _active(holds: list[Hold], now: float) -> list[Hold]:
     return [h for h in holds if h.expires_at is None or h.expires_at > now]
 
 
-def _free(mappings: Mappings, holds: list[Hold]) -> Availability:
+def _free(mappings: Mappings, holds: list[Hold], now: float) -> Availability:
     used: dict[tuple[str, str], int] = {}
     for hold in holds:
         used[(hold.kind, hold.item_id)] = used.get((hold.kind, hold.item_id), 0) + hold.quantity
     quantity = {r.id: r.quantity for r in mappings.resources}
 
-    def free_between(item_id: str, first: float, last: float) -> int:
-        """Units not held by a hold whose period overlaps ``first``..``last``."""
-        taken = sum(
-            h.quantity
+    def free_between(item_id: str, first: float, end: float | None) -> int:
+        """Units not in use by another hold at any moment of ``first``..``end``."""
+        uses = [
+            use_of(h.held_at, h.starts_at, h.expires_at, h.quantity)
             for h in holds
-            if h.kind == "resource"
-            and h.item_id == item_id
-            and (h.starts_at if h.starts_at is not None else h.held_at) <= last
-            and (h.expires_at is None or h.expires_at >= first)
-        )
-        return quantity.get(item_id, 0) - taken
+            if h.kind == "resource" and h.item_id == item_id
+        ]
+        return free_during(quantity.get(item_id, 0), uses, max(first, now), end)
 
     return Availability(
         resources={r.id: r.quantity - used.get(("resource", r.id), 0) for r in mappings.resources},
@@ -85,7 +83,7 @@ def plan_batch(
     for proposal in sorted(proposals, key=_order):
         now = moment(proposal)
         holds = _active(holds, now)
-        state = PlanningState(loads=dict(result.leads), availability=_free(mappings, holds))
+        state = PlanningState(loads=dict(result.leads), availability=_free(mappings, holds, now))
         plan = build_plan(proposal, mappings, now, state, space_key=space_key(proposal))
         result.plans.append(plan)
         assignment = plan.assignment
@@ -97,7 +95,8 @@ def plan_batch(
         holds += list(plan.holds)
         for offer in plan.resources:
             if offer.status == "unavailable":
-                free = state.availability.resources.get(offer.resource_id, 0)
+                # What was free during the period it was wanted (the refusal's reason).
+                free = int(offer.reasons[-1].args.get("available", 0))
                 result.refused.append(
                     Refusal(plan.proposal_id, offer.resource_id, offer.quantity, max(free, 0))
                 )

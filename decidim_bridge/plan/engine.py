@@ -10,7 +10,8 @@ no answer, so that answer neither ticks off first contact or the decision nor ma
 plan version, and the promised dates stay tracked until a person answers.
 
 What people decided in Decidim (``state.steering``) wins over the rules: a chosen lead, an
-offer confirmed or released by hand, first contact recorded, a later decision date.
+offer confirmed or released by hand, first contact recorded, a later decision date, the
+day the items are needed.
 """
 
 from __future__ import annotations
@@ -217,7 +218,11 @@ def build_plan(
             previous.assignment if previous is not None else None,
             chosen=steering.lead,
         )
+        # The day a person set wins over a date found in the text.
         needed = needed_date(text, mappings, start)
+        needed_by = needed[0] if needed is not None else None
+        if steering.needed is not None:
+            needed_by = date.fromisoformat(steering.needed.on)
         terms = OfferTerms(
             mappings,
             state.availability,
@@ -228,7 +233,8 @@ def build_plan(
             calendar,
             hold_floor=date.fromisoformat(expectations.decision_by),
             steering=steering,
-            needed_by=needed[0] if needed is not None else None,
+            needed_by=needed_by,
+            needed_set_by=steering.needed.by if steering.needed is not None else None,
         )
         resources, resource_notes = offer_resources(text, classification, terms)
         budget = offer_budget(text, classification, terms)

@@ -106,9 +106,12 @@ class Hold:
     quantity: int  # units, or cents for a budget
     status: str  # held | confirmed
     held_at: float
-    expires_at: float | None  # None once confirmed
+    #: A held hold lapses then; a hold with a period (``starts_at``) ends then, also once
+    #: confirmed; None: confirmed without a period (no end).
+    expires_at: float | None
     #: When the reservation starts to count: the day the item is needed minus its lead
-    #: time (None: from the moment it was made).
+    #: time (None: from the moment it was made). Stored with the hold row; the store and
+    #: the planner count units per period (``decidim_bridge.hold_periods``).
     starts_at: float | None = field(default=None, metadata=OMIT_DEFAULT)
 
 

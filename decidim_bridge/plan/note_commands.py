@@ -15,6 +15,8 @@ One command per line, in Dutch or English, any casing and spacing:
 ``/uitstel 10 werkdagen: <reden>``           ``/postpone 10 working days: <reason>``
 ``/trekker @nickname``                       ``/lead @nickname`` — choose the lead
 ``/initiatief``                             ``/initiative`` — an initiative after all
+``/nodig op 26-6-2027``                     ``/needed on 2027-06-26`` — the day the items
+                                            are needed (in place of a date in the text)
 ==========================================  ===============================================
 
 - A line starting with ``/`` is always meant as a command: one that is not understood gets
@@ -26,6 +28,11 @@ One command per line, in Dutch or English, any casing and spacing:
   the error asking for one): no prose starts with "uitstel 10 werkdagen".
 - Any other line is ordinary text; a note without commands is left alone, and so is the
   bridge's own reply (``note_reply.MARKER``).
+
+The needed day holds for every catalogue item of the plan (an initiative needs its
+things on its one day, as with a date in its text): the holds count from each item's lead
+time before it to the end of that day, and a later ``/nodig`` replaces the day. It cannot
+lie in the past; ``op``/``on`` may be left out.
 
 Items are the catalogue's ids and names in every language (``partytent``, ``zaal de
 linde``, "Party tent"), a group (``zaal``: whatever room the plan offers) or the budget.
@@ -51,6 +58,7 @@ from decidim_bridge.plan.steering import (
     FirstContact,
     InitiativeChoice,
     LeadChoice,
+    NeededDay,
     OfferChoice,
     Postponement,
     Steering,
@@ -59,13 +67,14 @@ from decidim_bridge.plan.texts import make_reason
 from decidim_bridge.rules.keywords import fold
 from decidim_bridge.rules.model import Mappings
 
-CONFIRM, RELEASE, CONTACT, POSTPONE, LEAD, INITIATIVE, UNKNOWN = (
+CONFIRM, RELEASE, CONTACT, POSTPONE, LEAD, INITIATIVE, NEEDED, UNKNOWN = (
     "confirm",
     "release",
     "contact",
     "postpone",
     "lead",
     "initiative",
+    "needed",
     "unknown",
 )
 #: The first characters of every note the bridge writes (its replies).
@@ -103,6 +112,8 @@ _PATTERNS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
         (LEAD, "en", rf"^lead\s+{_NICK}$"),
         (INITIATIVE, "nl", r"^(?:toch\s+een\s+|wel\s+een\s+)?initiatief$"),
         (INITIATIVE, "en", r"^(?:an\s+)?initiative(?:\s+after\s+all)?$"),
+        (NEEDED, "nl", r"^nodig\s+(?:op\s+)?(?P<rest>.+)$"),
+        (NEEDED, "en", r"^needed\s+(?:on\s+)?(?P<rest>.+)$"),
     )
 )
 _DATE_ONLY = re.compile(rf"^{_DATE}$")
@@ -112,7 +123,7 @@ _DATE_ONLY = re.compile(rf"^{_DATE}$")
 class Command:
     """One command line, as far as the note alone can tell (the plan settles the rest)."""
 
-    kind: str  # confirm | release | contact | postpone | lead | initiative | unknown
+    kind: str  # confirm | release | contact | postpone | lead | initiative | needed | unknown
     line: str  # the line as written, without the leading "/"
     locale: str  # the language of the verb (nl | en)
     explicit: bool  # written with "/"
@@ -121,7 +132,7 @@ class Command:
     nickname: str | None = None  # lead
     days: int | None = None  # postpone
     reason: str = ""  # postpone: the reason residents read
-    on: str | None = None  # contact: the day (ISO), None for "today"
+    on: str | None = None  # contact: the day (ISO), None for "today"; needed: the day
     problem: str | None = None  # a reason code (note.*) when the line itself is wrong
     problem_args: dict[str, Any] = field(default_factory=dict)
 
@@ -234,6 +245,11 @@ def _command(
         if not candidates:
             return _with_problem(base, "note.unknown_item", item=item)
         return Command(kind, line, locale, explicit, item=item, candidates=candidates)
+    if kind == NEEDED:
+        day = _parse_date(match.group("rest"))
+        if day is None:
+            return _with_problem(base, "note.not_understood", line=line)
+        return Command(kind, line, locale, explicit, on=day)
     if kind == CONTACT:
         rest = match.group("rest")
         if rest is None:
@@ -364,6 +380,8 @@ def _apply_one(
                 contact_date=steering.first_contact.on,
             )
         return after, _result(command, True, mappings, "note.contact", contact_date=day)
+    if command.kind == NEEDED:
+        return _apply_needed(steering, command, plan, mappings, by, now)
     if command.kind == POSTPONE:
         days = command.days or 0
         calendar = calendar_for(mappings)
@@ -386,6 +404,23 @@ def _apply_one(
     after = steering.with_lead(LeadChoice(advisor.id, by, now, FROM_NOTE))
     code = "note.lead_same" if plan.assignment.lead.advisor_id == advisor.id else "note.lead"
     return after, _result(command, True, mappings, code, advisor=advisor.id)
+
+
+def _apply_needed(
+    steering: Steering,
+    command: Command,
+    plan: Plan,
+    mappings: Mappings,
+    by: str,
+    now: float,
+) -> tuple[Steering, CommandResult]:
+    """Record the day the items are needed; the reply says whether the plan has any."""
+    day = str(command.on)
+    if day < calendar_for(mappings).local_date(now).isoformat():
+        return steering, _result(command, False, mappings, "note.needed_past", needed_date=day)
+    after = steering.with_needed(NeededDay(day, by, now))
+    code = "note.needed" if plan.resources else "note.needed_nothing_yet"
+    return after, _result(command, True, mappings, code, needed_date=day)
 
 
 def _apply_offer(

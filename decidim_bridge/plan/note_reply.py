@@ -43,6 +43,7 @@ HELP_LINES = (
     "note.help_postpone",
     "note.help_lead",
     "note.help_initiative",
+    "note.help_needed",
 )
 
 

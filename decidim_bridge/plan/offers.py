@@ -10,6 +10,12 @@ Stages: open -> held (expires after ``hold_days`` working days, never before the
 decision date, so a reservation does not lapse while residents wait); accepted -> confirmed
 (no expiry); rejected/withdrawn -> released (nothing held).
 
+When the day the items are needed is known (a date in the text, or a person's ``/nodig``),
+a catalogue hold has a period instead: from the item's lead time before that day (not
+before today) to the end of it, held or confirmed. Free units are counted for the period
+the hold would have (``hold_periods``): holds of other initiatives in other periods do
+not compete. An own hold whose period is no longer the wanted one (another day) moves.
+
 A person's decision in Decidim (``Steering.offers``) comes before the stage while the
 initiative runs: an item confirmed by hand is held as confirmed (no expiry) even before
 acceptance, and is preferred within its group; an item released by hand is offered as
@@ -75,7 +81,8 @@ class OfferTerms:
     calendar: WorkCalendar
     hold_floor: date  # a new hold lasts at least until this day (the promised decision)
     steering: Steering = NO_STEERING  # offers confirmed or released by a person
-    needed_by: date | None = None  # the day the initiative needs its items (from its text)
+    needed_by: date | None = None  # the day the initiative needs its items (text or person)
+    needed_set_by: str | None = None  # the person who set that day (None: from the text)
 
     def period(self, lead_time_days: int) -> tuple[float, float] | None:
         """When a hold on an item with this lead time counts, if the needed day is known:
@@ -101,22 +108,46 @@ class OfferTerms:
         """The initiative's existing hold when it still fits, else a new one.
 
         A new hold lasts ``hold_days`` working days, and at least until the decision date;
-        with a ``period`` (the item is needed on a known day) it counts only then.
+        with a ``period`` (the item is needed on a known day) it counts only then, also
+        once confirmed. An existing hold fits when its quantity and period still do: a
+        new needed day (an edit, an advisor's ``/nodig``) moves the hold to it.
         """
         confirm = self.stage == ACCEPTED or self.steering.confirmed(kind, item_id)
         own = self.availability.own_holds.get((kind, item_id))
-        if own is not None and own.quantity == quantity:
+        if own is not None and own.quantity == quantity and self._fits(own, period):
             if confirm:
-                return Hold(kind, item_id, quantity, CONFIRMED, own.held_at, None)
+                if own.status == CONFIRMED:
+                    return own
+                end = own.expires_at if own.starts_at is not None else None
+                return Hold(
+                    kind, item_id, quantity, CONFIRMED, own.held_at, end, starts_at=own.starts_at
+                )
             if own.status == HELD:
                 return own
+        status = CONFIRMED if confirm else HELD
+        if period is not None:
+            return Hold(kind, item_id, quantity, status, self.now, period[1], starts_at=period[0])
         if confirm:
             return Hold(kind, item_id, quantity, CONFIRMED, self.now, None)
-        if period is not None:
-            return Hold(kind, item_id, quantity, HELD, self.now, period[1], starts_at=period[0])
         calendar = self.calendar
         last_day = max(calendar.add_working_days(self.today, hold_days), self.hold_floor)
         return Hold(kind, item_id, quantity, HELD, self.now, calendar.end_of_day(last_day))
+
+    def _fits(self, own: Hold, period: tuple[float, float] | None) -> bool:
+        """Whether the existing hold's period is still the one wanted (a period that began
+        earlier fits: the start moves up to today as days pass, the needed day does not)."""
+        if period is None:
+            # No needed day (any more): a plain hold fits; once the day has passed, any.
+            return own.starts_at is None or self.needed_by is not None
+        return (
+            own.starts_at is not None and own.expires_at == period[1] and own.starts_at <= period[0]
+        )
+
+    @staticmethod
+    def span(hold: Hold) -> tuple[float, float | None]:
+        """When the hold uses stock (``hold_periods``): from its start, else from when it
+        was made, to its end (None: without end)."""
+        return (hold.held_at if hold.starts_at is None else hold.starts_at), hold.expires_at
 
     def until_date(self, hold: Hold) -> str:
         return self.calendar.local_date(hold.expires_at or self.now).isoformat()
@@ -221,14 +252,20 @@ def _offer_one(
                     ),
                 ),
             )
-    for resource, evidence in local:
+
+    def candidate(resource: Resource) -> tuple[Hold, int]:
+        """The hold this item would get, and the units free during its period."""
         period = terms.period(resource.lead_time_days)
-        free = terms.availability.free_resource(resource.id, resource.quantity, period)
-        if free < resource.per_initiative:
-            continue
         hold = terms.hold(
             "resource", resource.id, resource.per_initiative, resource.hold_days, period
         )
+        free = terms.availability.free_resource(resource.id, resource.quantity, terms.span(hold))
+        return hold, free
+
+    for resource, evidence in local:
+        hold, free = candidate(resource)
+        if free < resource.per_initiative:
+            continue
         choice = terms.steering.offer("resource", resource.id)
         if hold.status == CONFIRMED and choice is not None:
             status = make_reason(
@@ -243,14 +280,18 @@ def _offer_one(
                 mappings, "resource.confirmed", resource=resource.id, quantity=hold.quantity
             )
         elif hold.starts_at is not None and terms.needed_by is not None:
-            status = make_reason(
-                mappings,
-                "resource.held_period",
-                resource=resource.id,
-                quantity=hold.quantity,
-                needed_date=terms.needed_by.isoformat(),
-                from_date=terms.calendar.local_date(hold.starts_at).isoformat(),
-            )
+            period_args = {
+                "resource": resource.id,
+                "quantity": hold.quantity,
+                "needed_date": terms.needed_by.isoformat(),
+                "from_date": terms.calendar.local_date(hold.starts_at).isoformat(),
+            }
+            if terms.needed_set_by is not None:
+                status = make_reason(
+                    mappings, "resource.held_period_set", by=terms.needed_set_by, **period_args
+                )
+            else:
+                status = make_reason(mappings, "resource.held_period", **period_args)
         else:
             status = make_reason(
                 mappings,
@@ -269,9 +310,7 @@ def _offer_one(
             (evidence,),
             (match(resource, evidence), status),
         )
-    free = terms.availability.free_resource(
-        first.id, first.quantity, terms.period(first.lead_time_days)
-    )
+    free = candidate(first)[1]
     unavailable = make_reason(
         mappings,
         "resource.unavailable",

@@ -26,11 +26,14 @@ class Availability:
     resources: Mapping[str, int] = field(default_factory=dict)
     budgets: Mapping[str, int] = field(default_factory=dict)
     own_holds: Mapping[tuple[str, str], Hold] = field(default_factory=dict)
-    #: Free units of a catalogue item during a period (item id, first, last epoch
-    #: seconds), when the caller knows the periods of other holds; else ``resources``.
-    free_between: Callable[[str, float, float], int] | None = None
+    #: Free units of a catalogue item during a period (item id, first moment, end in
+    #: epoch seconds; end None: without end), when the caller knows the periods of other
+    #: holds (``hold_periods``); else ``resources`` (whatever the period).
+    free_between: Callable[[str, float, float | None], int] | None = None
 
-    def free_resource(self, item_id: str, default: int, period: tuple[float, float] | None) -> int:
+    def free_resource(
+        self, item_id: str, default: int, period: tuple[float, float | None] | None
+    ) -> int:
         if period is not None and self.free_between is not None:
             return self.free_between(item_id, *period)
         return self.resources.get(item_id, default)

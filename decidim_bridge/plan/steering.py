@@ -15,7 +15,9 @@ then lets a person's choice win over the rules:
 - ``evaluators``: whom a person assigned as evaluator in Decidim or took off, so the
   bridge's own assignments never undo a person's choice;
 - ``initiative``: a person said the proposal is an initiative after all (the rules had
-  taken it for a report or a question, ``kinds.yaml``).
+  taken it for a report or a question, ``kinds.yaml``);
+- ``needed``: the day the initiative needs its catalogue items, as a person set it; it
+  replaces a date found in the text, and the holds count from the lead time before it.
 
 Plain frozen data with a JSON round-trip (``steering_to_json``/``steering_from_json``), so
 it can be stored next to the plan. ``by`` is the person as Decidim names them; ``at`` is
@@ -88,6 +90,15 @@ class InitiativeChoice:
 
 
 @dataclass(frozen=True)
+class NeededDay:
+    """A person set the day the initiative needs its items (``/nodig op 26-6-2027``)."""
+
+    on: str  # ISO date
+    by: str
+    at: float
+
+
+@dataclass(frozen=True)
 class Steering:
     lead: LeadChoice | None = None
     offers: tuple[OfferChoice, ...] = ()  # one per (kind, item_id), sorted by them
@@ -95,6 +106,7 @@ class Steering:
     postponements: tuple[Postponement, ...] = ()  # oldest first
     evaluators: tuple[EvaluatorChoice, ...] = ()  # one per nickname, sorted by it
     initiative: InitiativeChoice | None = field(default=None, metadata=OMIT_DEFAULT)
+    needed: NeededDay | None = field(default=None, metadata=OMIT_DEFAULT)
 
     @property
     def empty(self) -> bool:
@@ -133,6 +145,10 @@ class Steering:
     def with_initiative(self, choice: InitiativeChoice) -> Steering:
         """The first person who said so counts; saying it again changes nothing."""
         return self if self.initiative is not None else replace(self, initiative=choice)
+
+    def with_needed(self, needed: NeededDay) -> Steering:
+        """The latest day a person set replaces an earlier one."""
+        return replace(self, needed=needed)
 
     def with_postponement(self, postponement: Postponement) -> Steering:
         return replace(self, postponements=(*self.postponements, postponement))

@@ -63,6 +63,7 @@ REASONS: dict[str, tuple[str, ...]] = {
     "resource.match": ("resource", "keyword", "where"),
     "resource.held": ("resource", "quantity", "until_date"),
     "resource.held_period": ("resource", "quantity", "needed_date", "from_date"),
+    "resource.held_period_set": ("resource", "quantity", "needed_date", "from_date", "by"),
     "resource.confirmed": ("resource", "quantity"),
     "resource.unavailable": ("resource", "needed", "available"),
     "resource.released": ("resource", "stage"),
@@ -152,6 +153,10 @@ REASONS: dict[str, tuple[str, ...]] = {
     "note.initiative": (),
     "note.initiative_already": (),
     "note.help_initiative": (),
+    "note.needed": ("needed_date",),
+    "note.needed_nothing_yet": ("needed_date",),
+    "note.needed_past": ("needed_date",),
+    "note.help_needed": (),
 }
 
 CHECKLIST: dict[str, tuple[str, ...]] = {

@@ -16,6 +16,14 @@ savepoint) with fresh availability, so exactly one of them gets the unit. On SQL
 single writer (``BEGIN IMMEDIATE``) serializes the same steps. Stock rows are touched in
 one global order (kind, item) and advisor rows after them, so two transactions cannot
 deadlock.
+
+Catalogue items are held for a period (``hold_periods``): a unit taken in June is free
+in March. One counter cannot say that, so for a resource hold the stock row's update is
+the lock only: once it holds the row (on PostgreSQL, after a racing worker committed),
+the check reads the other proposals' holds of the item in a fresh statement (READ
+COMMITTED: it sees what the other worker committed) and raises ``Conflict`` when the
+most units in use at one moment of the new period, plus the new hold, exceed the
+capacity. Budgets have no period (money spent is gone): they keep the counter's check.
 """
 
 from __future__ import annotations
@@ -24,10 +32,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from decidim_bridge.hold_periods import Use, free_during, use_of
 from decidim_bridge.store.schema import (
     advisor_loads,
     plan_heads,
@@ -37,6 +46,7 @@ from decidim_bridge.store.schema import (
 )
 
 HELD, CONFIRMED = "held", "confirmed"
+RESOURCE = "resource"
 ACTIVE = (HELD, CONFIRMED)
 RELEASED, EXPIRED = "released", "expired"
 
@@ -97,6 +107,7 @@ class WantedHold:
     status: str  # held | confirmed
     held_at: float
     expires_at: float | None
+    starts_at: float | None = None  # None: uses stock from held_at
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,12 @@ class HoldRow:
     held_at: float
     expires_at: float | None
     updated_at: float
+    starts_at: float | None = None  # None: uses stock from held_at
+
+    @property
+    def use(self) -> Use:
+        """The units this hold uses, and when (``hold_periods``)."""
+        return use_of(self.held_at, self.starts_at, self.expires_at, int(self.quantity))
 
 
 def _insert(conn: Connection, table: Table) -> Any:
@@ -241,6 +258,23 @@ def active_holds(conn: Connection, tenant: str, proposal_id: str) -> list[HoldRo
     return [HoldRow(**dict(r._mapping)) for r in rows]
 
 
+def other_holds(
+    conn: Connection, tenant: str, proposal_id: str, now: float, item_id: str | None = None
+) -> list[HoldRow]:
+    """Other proposals' active catalogue holds that still use stock after ``now``
+    (optionally of one item): what a new hold's period is checked against."""
+    query = select(plan_holds).where(
+        plan_holds.c.tenant == tenant,
+        plan_holds.c.kind == RESOURCE,
+        plan_holds.c.proposal_id != proposal_id,
+        plan_holds.c.status.in_(ACTIVE),
+        or_(plan_holds.c.expires_at.is_(None), plan_holds.c.expires_at > now),
+    )
+    if item_id is not None:
+        query = query.where(plan_holds.c.item_id == item_id)
+    return [HoldRow(**dict(r._mapping)) for r in conn.execute(query.order_by(plan_holds.c.id))]
+
+
 # --- applying holds and loads --------------------------------------------------------------
 
 
@@ -269,6 +303,34 @@ def _unreserve(conn: Connection, tenant: str, kind: str, item_id: str, quantity:
     )
 
 
+def _take_units(
+    conn: Connection,
+    tenant: str,
+    proposal_id: str,
+    hold: WantedHold,
+    delta: int,
+    now: float,
+) -> None:
+    """Hold catalogue units for the hold's period: lock the item's stock row (moving its
+    total by ``delta``), then check the period against the other proposals' holds."""
+    result = conn.execute(
+        update(plan_stock)
+        .where(_stock_key(tenant, RESOURCE, hold.item_id))
+        .values(reserved=plan_stock.c.reserved + delta)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"{RESOURCE} {hold.item_id}: not in stock")
+    if hold.quantity <= 0:
+        return
+    capacity: int = conn.execute(
+        select(plan_stock.c.capacity).where(_stock_key(tenant, RESOURCE, hold.item_id))
+    ).scalar_one()
+    use = use_of(hold.held_at, hold.starts_at, hold.expires_at, hold.quantity)
+    others = [h.use for h in other_holds(conn, tenant, proposal_id, now, hold.item_id)]
+    if free_during(int(capacity), others, max(use.start, now), use.end) < hold.quantity:
+        raise Conflict(f"{RESOURCE} {hold.item_id}: {hold.quantity} no longer free then")
+
+
 def apply_holds(
     conn: Connection,
     tenant: str,
@@ -277,7 +339,11 @@ def apply_holds(
     current: list[HoldRow],
     now: float,
 ) -> None:
-    """Make the proposal's active holds equal ``wanted`` (in one global key order)."""
+    """Make the proposal's active holds equal ``wanted`` (in one global key order).
+
+    A catalogue hold that is new or changes (quantity, status or period) is checked for
+    its period; a hold that stays as it is was checked when it was made.
+    """
     desired = {(h.kind, h.item_id): h for h in wanted}
     existing = {(h.kind, h.item_id): h for h in current}
     for key in sorted(set(desired) | set(existing)):
@@ -290,44 +356,40 @@ def apply_holds(
                 .values(status=RELEASED, updated_at=now)
             )
             _unreserve(conn, tenant, kind, item_id, int(row.quantity))
-        elif hold is not None and row is None:
-            _reserve(conn, tenant, kind, item_id, hold.quantity)
+            continue
+        if hold is None:
+            continue
+        values = {
+            "quantity": hold.quantity,
+            "status": hold.status,
+            "held_at": hold.held_at,
+            "expires_at": hold.expires_at,
+            "starts_at": hold.starts_at,
+            "updated_at": now,
+        }
+        delta = hold.quantity - (int(row.quantity) if row is not None else 0)
+        if row is not None and (
+            delta,
+            hold.status,
+            hold.expires_at,
+            hold.held_at,
+            hold.starts_at,
+        ) == (0, row.status, row.expires_at, row.held_at, row.starts_at):
+            continue
+        if kind == RESOURCE:
+            _take_units(conn, tenant, proposal_id, hold, delta, now)
+        elif delta > 0:
+            _reserve(conn, tenant, kind, item_id, delta)
+        elif delta < 0:
+            _unreserve(conn, tenant, kind, item_id, -delta)
+        if row is None:
             conn.execute(
                 plan_holds.insert().values(
-                    tenant=tenant,
-                    proposal_id=proposal_id,
-                    kind=kind,
-                    item_id=item_id,
-                    quantity=hold.quantity,
-                    status=hold.status,
-                    held_at=hold.held_at,
-                    expires_at=hold.expires_at,
-                    updated_at=now,
+                    tenant=tenant, proposal_id=proposal_id, kind=kind, item_id=item_id, **values
                 )
             )
-        elif hold is not None and row is not None:
-            delta = hold.quantity - int(row.quantity)
-            if delta > 0:
-                _reserve(conn, tenant, kind, item_id, delta)
-            elif delta < 0:
-                _unreserve(conn, tenant, kind, item_id, -delta)
-            if (delta, hold.status, hold.expires_at, hold.held_at) != (
-                0,
-                row.status,
-                row.expires_at,
-                row.held_at,
-            ):
-                conn.execute(
-                    update(plan_holds)
-                    .where(plan_holds.c.id == row.id)
-                    .values(
-                        quantity=hold.quantity,
-                        status=hold.status,
-                        held_at=hold.held_at,
-                        expires_at=hold.expires_at,
-                        updated_at=now,
-                    )
-                )
+        else:
+            conn.execute(update(plan_holds).where(plan_holds.c.id == row.id).values(**values))
 
 
 def move_load(conn: Connection, head: Head, new_lead: str | None, *, capacity: int | None) -> None:

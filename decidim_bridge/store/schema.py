@@ -128,8 +128,12 @@ plan_holds = Table(
     Column("quantity", BigInteger, nullable=False),  # units, or cents for budgets
     Column("status", String(16), nullable=False),  # held | confirmed | released | expired
     Column("held_at", Float, nullable=False),
+    # A held hold lapses then; any hold stops using stock then (None: confirmed, no end).
     Column("expires_at", Float),
     Column("updated_at", Float, nullable=False),
+    # When the hold starts to use stock (the lead time before the day the item is needed);
+    # None: from held_at (``hold_periods``).
+    Column("starts_at", Float),
     Index("ix_plan_holds_proposal", "tenant", "proposal_id", "status"),
     Index("ix_plan_holds_expiry", "tenant", "status", "expires_at"),
 )
@@ -142,7 +146,10 @@ plan_stock = Table(
     Column("kind", String(16), primary_key=True),
     Column("item_id", String(100), primary_key=True),
     Column("capacity", BigInteger, nullable=False),  # from the mappings: units or cents
-    Column("reserved", BigInteger, nullable=False),  # held + confirmed
+    # Held + confirmed, whatever their periods. For budgets this is what a new hold is
+    # checked against; for catalogue items it is a total to read, and the row is the lock
+    # that orders holds on the item: availability counts periods (``store.plans``).
+    Column("reserved", BigInteger, nullable=False),
 )
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from plan_support import MAPPINGS, at, build_english, example_mappings, make_proposal
 
 from decidim_bridge import plan_versions
+from decidim_bridge.cli.common import fmt_time
 from decidim_bridge.cli.plan import check_mappings, plan
 from decidim_bridge.pipeline import save_plan
 
@@ -219,6 +220,49 @@ def test_plan_show_and_holds_of_english_rules_are_in_english(env, monkeypatch, t
     assert re.search(r"\n  budget +wijkbudget-noord-2027 +€500 / €26,000\n", holds.output)
     assert "gereserveerd" not in holds.output and "bevestigd" not in holds.output
     assert runner.invoke(plan, ["release-expired"]).output == "0 hold(s) released\n"
+
+
+def test_plan_holds_shows_each_hold_s_period(env, monkeypatch):
+    mappings = example_mappings()
+    stored = {}
+    for proposal_id, title, moment in (
+        ("1", "Hekken om het speelveld op 26 juni", "2027-01-11T11:00:00+01:00"),
+        ("2", "Hekken om het speelveld op 26 juni", "2027-01-11T11:00:00+01:00"),
+        ("3", "Hekken om het speelveld", "2027-03-01T11:00:00+01:00"),
+    ):
+        with env.begin() as conn:
+            stored[proposal_id] = save_plan(
+                conn,
+                tenant="localhost",
+                proposal=make_proposal(title, proposal_id=proposal_id, published=moment),
+                mappings=mappings,
+                now=at(moment),
+            )
+    fences = {
+        key: next(o.hold for o in value.plan.resources if o.resource_id == "bouwhekken")
+        for key, value in stored.items()
+    }
+    monkeypatch.setattr(
+        "decidim_bridge.cli.plan.time.time", lambda: at("2027-03-02T09:00:00+01:00")
+    )
+    result = CliRunner().invoke(plan, ["holds"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if "bouwhekken" in line]
+    june = fences["1"]
+    assert lines[0].split() == [
+        "1",
+        "aanbod",
+        "bouwhekken",
+        "1",
+        "vastgehouden",
+        "vanaf",
+        *fmt_time(june.starts_at).split(),
+        "tot",
+        *fmt_time(june.expires_at).split(),
+    ]
+    assert lines[2].split()[5:] == ["tot", *fmt_time(fences["3"].expires_at).split()]
+    # Three holds on two sets of fences: at most two at one moment (March is before June).
+    assert lines[-1].split() == ["aanbod", "bouwhekken", "2", "/", "2"]
 
 
 DOC = MAPPINGS.parent / "docs" / "plan-try.md"

@@ -73,3 +73,24 @@ def test_periods_that_do_not_overlap_share_the_stock(mappings):
     }
     assert "unavailable" in statuses.values()  # the June parties ran out
     assert statuses["20"] == "held"
+
+
+def test_june_holds_made_in_january_leave_the_stock_free_in_march(mappings):
+    # Every set of barriers is taken for 26 June in January; a party without a date in
+    # March is before their periods and gets one.
+    parties = [_party(str(i), "2027-01-11T10:00:00+01:00") for i in range(1, 9)]
+    spring = make_proposal(
+        "Straatfeest in de Vogelwijk",
+        BODY,
+        proposal_id="30",
+        address="Merelhof 3, 7415 AB Lindeburg",
+        published="2027-03-01T10:00:00+01:00",
+    )
+    result = plan_batch([*parties, spring], mappings, moment=lambda p: p.published_at.timestamp())
+    offers = {
+        p.proposal_id: next(o for o in p.resources if o.group == "dranghekken")
+        for p in result.plans
+    }
+    assert offers["30"].status == "held" and offers["30"].hold.starts_at is None
+    refused = [r for r in result.refused if r.resource_id.startswith("dranghekken")]
+    assert refused and all(r.available == 0 for r in refused)

@@ -3,10 +3,11 @@ and English, with or without "/"), who may steer, and applying commands to a pla
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
-from plan_support import PLAN_DATA, at, example_mappings
+from plan_support import PLAN_DATA, at, example_mappings, make_proposal
 from steering_support import NOW, street_party
 
 from decidim_bridge.plan import build_plan
@@ -15,6 +16,7 @@ from decidim_bridge.plan.note_commands import (
     CONTACT,
     LEAD,
     MAX_POSTPONE_DAYS,
+    NEEDED,
     POSTPONE,
     RELEASE,
     UNKNOWN,
@@ -25,7 +27,7 @@ from decidim_bridge.plan.note_commands import (
     parse_note,
 )
 from decidim_bridge.plan.state import PlanningState
-from decidim_bridge.plan.steering import NO_STEERING, FirstContact, Postponement
+from decidim_bridge.plan.steering import NO_STEERING, FirstContact, NeededDay, Postponement
 
 NOTES = Path(PLAN_DATA) / "notes"
 ANOUK = {
@@ -71,6 +73,10 @@ PARSED = [
     ("trekker @anouk_devries", LEAD, False, ()),
     ("/lead @Tom_Smit", LEAD, True, ()),
     ("/trekker anouk_devries", LEAD, True, ()),
+    ("/nodig op 26-6-2027", NEEDED, True, ()),
+    ("nodig 26-6-2027", NEEDED, False, ()),
+    ("/needed on 2027-06-26", NEEDED, True, ()),
+    ("Needed 2027-06-26.", NEEDED, False, ()),
 ]
 
 
@@ -91,6 +97,9 @@ def test_the_parts_of_commands(mappings):
     assert parse_line("contact gehad", mappings).on is None
     assert parse_line("confirm partytent", mappings).locale == "en"
     assert parse_line("bevestig partytent", mappings).locale == "nl"
+    assert parse_line("/nodig op 26-6-2027", mappings).on == "2027-06-26"
+    assert parse_line("needed on 2027-6-26", mappings).on == "2027-06-26"
+    assert parse_line("needed on 2027-6-26", mappings).locale == "en"
 
 
 NOT_COMMANDS = [
@@ -106,6 +115,8 @@ NOT_COMMANDS = [
     "@anouk_devries kijk jij even mee?",
     "Ik bevestig partytent morgen",
     "uitstel",
+    "Nodig op zaterdag: een partytent",  # not a date
+    "needed on the day itself",
     "",
     "   ",
 ]
@@ -128,6 +139,8 @@ PROBLEMS = [
     ("uitstel 10 werkdagen:   ", POSTPONE, "note.no_reason"),
     ("/uitstel 0 werkdagen: niets", POSTPONE, "note.bad_days"),
     (f"/postpone {MAX_POSTPONE_DAYS + 1} working days: far", POSTPONE, "note.bad_days"),
+    ("/nodig op zaterdag", NEEDED, "note.not_understood"),
+    ("/needed on 2027-02-30", NEEDED, "note.not_understood"),
 ]
 
 
@@ -302,6 +315,47 @@ def test_postpone(mappings, plan):
     assert result.reason.args["due_date"] == "2027-06-22"
 
 
+def test_the_day_the_items_are_needed(mappings, plan):
+    steering, [result] = apply(["/nodig op 26-6-2027"], plan, mappings)
+    assert steering.needed == NeededDay("2027-06-26", "Anouk de Vries", NOW)
+    assert (result.ok, result.reason.code) == (True, "note.needed")
+    assert result.reason.text == (
+        "De spullen uit het plan zijn nodig op zaterdag 26 juni 2027. Ze zijn gereserveerd "
+        "vanaf de levertijd ervoor tot en met die dag."
+    )
+    later, [again] = apply(["needed on 2027-09-18"], plan, mappings, steering)
+    assert later.needed.on == "2027-09-18" and again.ok  # a later command replaces the day
+    today, [same_day] = apply(["/nodig op 22-4-2027"], plan, mappings)
+    assert same_day.ok and today.needed.on == "2027-04-22"
+    unchanged, [past] = apply(["/nodig op 21-4-2027"], plan, mappings, steering)
+    assert unchanged is steering
+    assert (past.ok, past.reason.code) == (False, "note.needed_past")
+
+
+def test_a_needed_day_for_a_plan_without_catalogue_items(mappings):
+    nothing = build_plan(
+        make_proposal("Buurtcafé in de Vogelwijk", "Elke maand.", address="Kievitlaan 3"),
+        example_mappings(),
+        NOW,
+    )
+    assert nothing.resources == ()
+    steering, [result] = apply(["/needed on 2027-06-26"], nothing, mappings)
+    assert steering.needed.on == "2027-06-26"
+    assert (result.ok, result.reason.code) == (True, "note.needed_nothing_yet")
+
+
+def test_a_needed_day_moves_the_holds_to_it(mappings, plan):
+    """The engine uses the day a person set in place of the text's (here: none)."""
+    steering, _ = apply(["/nodig op 26-6-2027"], plan, mappings)
+    again = build_plan(street_party(), mappings, NOW + 60, PlanningState(steering=steering))
+    tent = next(o for o in again.resources if o.resource_id == "partytent")
+    assert date.fromtimestamp(tent.hold.expires_at) == date(2027, 6, 26)
+    assert date(2027, 6, 1) < date.fromtimestamp(tent.hold.starts_at) < date(2027, 6, 26)
+    assert tent.reasons[-1].code == "resource.held_period_set"
+    assert tent.reasons[-1].args["by"] == "Anouk de Vries"
+    assert "de datum die Anouk de Vries opgaf" in tent.reasons[-1].text
+
+
 def test_change_the_lead(mappings, plan):
     steering, [result] = apply(["trekker @anouk_devries"], plan, mappings)
     assert steering.lead.advisor_id == "a-de-vries"
@@ -322,6 +376,8 @@ def test_a_closed_initiative_only_takes_contact(mappings):
         mappings,
     )
     assert [r.reason.code for r in results] == ["note.closed"] * 3 + ["note.contact"]
+    _, [needed] = apply(["/nodig op 26-6-2027"], closed, mappings)
+    assert needed.reason.code == "note.closed"
     assert steering.lead is None and steering.offers == () and steering.first_contact
 
 

@@ -60,6 +60,7 @@ def test_partly_done_with_the_help(mappings, plan):
         "/uitstel",
         "/trekker",
         "/initiatief",
+        "/nodig",
     ]
 
 
@@ -78,6 +79,18 @@ def test_english_commands_get_an_english_reply(mappings, plan):
         "- Party tent (3 x 6 metres) is confirmed for this initiative.",
         "- The decision comes 5 working days later, by Tuesday 15 June 2027. "
         "The initiators read the reason: summer break",
+    ]
+
+
+def test_a_needed_day_is_confirmed_in_the_note_s_language(mappings, plan):
+    assert reply_to("/nodig op 26-6-2027", plan, mappings).splitlines() == [
+        "[decidim-bridge] Uw notitie is verwerkt:",
+        "- De spullen uit het plan zijn nodig op zaterdag 26 juni 2027. Ze zijn gereserveerd "
+        "vanaf de levertijd ervoor tot en met die dag.",
+    ]
+    assert reply_to("/needed on 2027-04-01", plan, mappings).splitlines() == [
+        "[decidim-bridge] Your note was not processed:",
+        "- Thursday 1 April 2027 has passed already. Choose today or a later day.",
     ]
 
 
@@ -100,6 +113,7 @@ REPLIES = [
     ("/bevestig partytnet\n/doe iets\n/trekker @jan\n/uitstel 5 werkdagen", "help nl"),
     ("/confirm nothing\n/lead @tom_smit\n/postpone 3 working days: x", "help en"),
     ("uitstel 10 werkdagen: bevestig partytent", "a reason that looks like a command"),
+    ("/nodig op 26-6-2027\n/needed on 2027-04-01\n/nodig op zaterdag", "needed days"),
 ]
 
 

@@ -20,6 +20,7 @@ from decidim_bridge.plan.steering import (
     NO_STEERING,
     FirstContact,
     LeadChoice,
+    NeededDay,
     OfferChoice,
     Postponement,
     Steering,
@@ -53,6 +54,14 @@ class TestSteeringData:
         data = json.loads(text)
         assert data["lead"]["advisor_id"] == "t-smit"
         assert [p["days"] for p in data["postponements"]] == [10, 3]
+
+    def test_the_needed_day_round_trips_and_a_later_one_replaces_it(self):
+        assert "needed" not in json.loads(steering_to_json(NO_STEERING))  # older JSON stays
+        steering = NO_STEERING.with_needed(NeededDay("2027-06-26", "Anouk", T))
+        assert steering_from_json(steering_to_json(steering)) == steering
+        later = steering.with_needed(NeededDay("2027-09-18", "Tom", T + 1))
+        assert later.needed == NeededDay("2027-09-18", "Tom", T + 1)
+        assert not later.empty
 
     @pytest.mark.parametrize("stored", [None, "", steering_to_json(NO_STEERING)])
     def test_nothing_stored_is_no_steering(self, stored):

@@ -1,11 +1,12 @@
 """Storing plans (``pipeline.save_plan`` over ``store.plans``): versions, holds, loads,
-lifecycle, expiry, and two PostgreSQL workers racing for the last item or the last place
-in an advisor's list."""
+lifecycle, expiry, hold periods, and two PostgreSQL workers racing for the last item (in
+the same period or not) or the last place in an advisor's list."""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import replace
+from datetime import date
 
 from plan_support import at, make_proposal
 from sqlalchemy import update
@@ -14,9 +15,10 @@ from decidim_bridge import pipeline, plan_versions
 from decidim_bridge.pipeline import release_expired_holds, save_plan, sync_reference_rows
 from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.store import plans as store
-from decidim_bridge.store.schema import advisor_loads
+from decidim_bridge.store.schema import advisor_loads, plan_holds
 
 NOW = at("2027-04-20T11:00:00+02:00")
+MARCH = "2027-03-01T09:00:00+01:00"
 DAY = 86400.0
 MOESTUIN = "Buurtmoestuin in de Vogelwijk"  # wants the one plot on Kievitlaan
 
@@ -185,6 +187,85 @@ class TestExpiry:
         assert len(ids) == len(first.plan.holds)
 
 
+FENCES = "Hekken om het speelveld"
+JANUARY = "2027-01-11T10:00:00+01:00"
+
+
+def _fences(proposal_id, day="", published=JANUARY, **fields):
+    title = f"{FENCES} op {day}" if day else FENCES
+    return make_proposal(title, proposal_id=proposal_id, published=published, **fields)
+
+
+def fence_holds(db, tenant="localhost"):
+    with db.read() as conn:
+        return [
+            h
+            for h in store.holds(conn, tenant)
+            if h.item_id == "bouwhekken" and h.status in ("held", "confirmed")
+        ]
+
+
+class TestHoldPeriods:
+    def test_a_june_hold_made_in_january_leaves_the_stock_free_in_march(self, db, mappings):
+        january = at(JANUARY)
+        for n in ("1", "2"):  # both sets of fences, for parties on 26 June
+            june = save(db, mappings, _fences(n, "26 juni"), now=january)
+            assert offer(june, "bouwhekken").status == "held"
+        rows = fence_holds(db)
+        assert all(date.fromtimestamp(h.starts_at) >= date(2027, 5, 1) for h in rows)
+        assert all(date.fromtimestamp(h.expires_at) == date(2027, 6, 26) for h in rows)
+        march = at("2027-03-01T10:00:00+01:00")
+        spring = save(db, mappings, _fences("3", published=MARCH), now=march)
+        assert offer(spring, "bouwhekken").status == "held"
+        assert offer(spring, "bouwhekken").hold.starts_at is None  # no date: from now
+        late = save(db, mappings, _fences("4", "26 juni", published=MARCH), now=march)
+        assert offer(late, "bouwhekken").status == "unavailable"
+        assert offer(late, "bouwhekken").reasons[-1].args["available"] == 0
+        assert reserved(db, "resource", "bouwhekken") == 3  # every period together
+
+    def test_the_start_is_kept_in_the_table_and_read_back(self, db, mappings):
+        stored = save(db, mappings, _fences("1", "26 juni"), now=at(JANUARY))
+        [row] = fence_holds(db)
+        assert row.starts_at == offer(stored, "bouwhekken").hold.starts_at
+        with db.begin() as conn:
+            head = store.lock_head(conn, "localhost", "1", at(JANUARY))
+            state, _ = plan_versions.planning_state(conn, head, now=at(JANUARY))
+        assert state.availability.own_holds[("resource", "bouwhekken")].starts_at == row.starts_at
+        again = save(db, mappings, _fences("1", "26 juni"), now=at(JANUARY) + DAY)
+        assert not again.created  # the same period: nothing new
+
+    def test_a_row_without_start_counts_from_when_it_was_made(self, db, mappings):
+        save(db, mappings, _fences("1", "26 juni"), now=at(JANUARY))
+        save(db, mappings, _fences("2", "26 juni"), now=at(JANUARY))
+        with db.begin() as conn:  # as rows stored before holds had a start
+            conn.execute(update(plan_holds).values(starts_at=None))
+        spring = save(
+            db, mappings, _fences("3", published=MARCH), now=at("2027-03-01T10:00:00+01:00")
+        )
+        assert offer(spring, "bouwhekken").status == "unavailable"
+
+    def test_a_later_needed_day_moves_the_hold(self, db, mappings):
+        first = save(db, mappings, _fences("1", "26 juni"), now=at(JANUARY))
+        moved = save(db, mappings, _fences("1", "18 september"), now=at(JANUARY) + DAY)
+        assert moved.created
+        [row] = fence_holds(db)
+        assert date.fromtimestamp(row.expires_at) == date(2027, 9, 18)
+        assert row.starts_at > offer(first, "bouwhekken").hold.expires_at
+        assert reserved(db, "resource", "bouwhekken") == 1
+
+    def test_accepting_a_dated_initiative_keeps_its_period(self, db, mappings):
+        save(db, mappings, _fences("1", "26 juni"), now=at(JANUARY))
+        accepted = save(
+            db, mappings, _fences("1", "26 juni", state="accepted"), now=at(JANUARY) + DAY
+        )
+        hold = offer(accepted, "bouwhekken").hold
+        assert hold.status == "confirmed"
+        assert date.fromtimestamp(hold.expires_at) == date(2027, 6, 26)
+        assert release_expired_holds(db, "localhost", at("2027-07-01T10:00:00+02:00")) == 0
+        [row] = fence_holds(db)
+        assert (row.status, row.starts_at) == ("confirmed", hold.starts_at)
+
+
 class TestTenants:
     def test_tenants_do_not_share_stock(self, db, mappings):
         save(db, mappings, make_proposal(MOESTUIN), tenant="a.example")
@@ -262,6 +343,32 @@ def test_postgres_race_for_the_last_set_of_fences(pg_db, mappings, monkeypatch):
     assert outcomes == ["held", "unavailable"]
     assert sorted(r.attempts for r in results.values()) == [1, 2]  # the loser re-planned
     assert reserved(pg_db, "resource", "bouwhekken", "race.example") == 2
+
+
+def test_postgres_race_for_the_last_item_in_other_periods_both_win(pg_db, mappings, monkeypatch):
+    tenant = "race.example"
+    with pg_db.begin() as conn:  # someone else already has one of the two sets, for June
+        save_plan(conn, tenant=tenant, proposal=_fences("0", "26 juni"), mappings=mappings, now=NOW)
+    proposals = [_fences("1", "26 juni"), _fences("2", "18 september")]
+    results = _race(pg_db, mappings, monkeypatch, proposals)
+    assert {r.proposal_id: offer(r, "bouwhekken").status for r in results.values()} == {
+        "1": "held",
+        "2": "held",
+    }
+    assert sorted(r.attempts for r in results.values()) == [1, 1]
+    assert len(fence_holds(pg_db, tenant)) == 3
+
+
+def test_postgres_race_for_the_last_item_in_one_period_one_wins(pg_db, mappings, monkeypatch):
+    tenant = "race.example"
+    with pg_db.begin() as conn:
+        save_plan(conn, tenant=tenant, proposal=_fences("0", "26 juni"), mappings=mappings, now=NOW)
+    proposals = [_fences("1", "25 juni"), _fences("2", "26 juni")]
+    results = _race(pg_db, mappings, monkeypatch, proposals)
+    outcomes = sorted(offer(r, "bouwhekken").status for r in results.values())
+    assert outcomes == ["held", "unavailable"]
+    assert sorted(r.attempts for r in results.values()) == [1, 2]  # the period check held
+    assert len(fence_holds(pg_db, tenant)) == 2
 
 
 def test_postgres_race_for_the_last_place_of_an_advisor(pg_db, mappings, monkeypatch):
