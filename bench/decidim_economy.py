@@ -14,22 +14,33 @@ Two modes run one after the other, each against a fresh sandbox and a fresh brid
 
 * naive   — ``DECIDIM_BRIDGE_READ_ECONOMY=false``: one read of the proposal per event;
 * economy — the default: the state event of the bridge's own answer needs no read, events
-  of one proposal queued in the inbox share one read.
+  of one proposal queued in the inbox share one read; and the poller runs as well
+  (``DECIDIM_BRIDGE_JOB_POLL``, every ``--poll-interval`` seconds, 3), sweeping both
+  spaces through its share of the same budget, as a bridge that polls besides its
+  webhooks does.
 
 Each mode runs two phases:
 
 1. burst — ``--initiatives`` drafts (40; 200 with ``--full``) are published evenly within
-   one window ("a minute"), then one initiative in another space (the wijkraad's assembly,
-   put in scope for the run); the phase ends when the bridge's inbox and outbox are empty;
-2. bulk answers — an admin publishes an ``accepted`` answer on each of them at once.
+   one window ("a minute"), and among them ``--lone`` (5) initiatives of another space (the
+   wijkraad's assembly, put in scope for the run), spread evenly over the burst; the phase
+   ends when the bridge's inbox and outbox are empty;
+2. bulk answers — an admin publishes an ``accepted`` answer on each burst initiative at once.
 
-Printed per mode and phase: API requests per planned initiative (reads = queries, writes =
-mutations, other = sign-ins), the time from each publication's webhook to the bridge's
-comment (p50, p95, p99), the time to drain the burst, the least time the bridge's budget
-allows for the writes that had to happen (writes / budget x window) and their ratio,
-requests refused with 429, the most requests the sandbox saw in one window (must stay
-within the bridge's budget), and the webhook-to-comment time of the lone initiative of the
-other space. Requests are counted by the sandbox (its journal).
+Printed per mode and phase: API requests per planned initiative (reads = queries other
+than the poller's, writes = mutations, all = everything including sign-ins and the
+poller), the poller's requests, the time from each publication's webhook to the bridge's
+comment (p50, p95, p99), the time to drain the phase, the least time the phase could take
+and the ratio of the two, requests refused with 429, the most requests the sandbox saw in
+one window (must stay within the bridge's budget), and the webhook-to-comment p50 and p99
+of the lone initiatives of the other space. The least time is the later of two bounds:
+the writes that had to happen at the bridge's budget (writes / budget x window), and the
+span over which the phase's events arrived (its first to its last publication or answer):
+a burst published over one window cannot drain before it has arrived. A second table
+splits each phase's requests by who made them: the poller (its operations), reads of the
+worker and the writer (other queries; the writer's read before an answer is one), the
+writer's writes (mutations) and sign-ins. Requests are counted by the sandbox (its
+journal).
 """
 
 from __future__ import annotations
@@ -61,8 +72,11 @@ from decidim_bridge.store import Database
 from decidim_bridge.store.schema import inbox, outbox
 
 COMPONENT = 11  # Wijkinitiatieven, in scope in the example rules
-#: The wijkraad's assembly, put in scope for the run: the lone initiative of another space.
+#: The wijkraad's assembly, put in scope for the run: the lone initiatives of another space.
 LONE_COMPONENT = 31
+#: The poller's operations (sweeping pages of proposals, finding a space's components).
+POLLER_OPERATIONS = frozenset({"ProposalsPage", "ProcessComponents", "AssemblyComponents"})
+WHO = ("poller", "reads", "writes", "sign-in")
 REPO = Path(__file__).resolve().parent.parent
 ASSEMBLY_IGNORED = (
     "  - name: Wijkraad Noord\n"
@@ -82,12 +96,21 @@ class Phase:
     initiatives: int
     started: float
     ended: float = 0.0
+    #: When the last publication (or answer) of the phase was made: its events arrived
+    #: between ``started`` and this.
+    arrived: float = 0.0
     entries: list[Any] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
-    lone: float | None = None
+    lone: list[float] = field(default_factory=list)
 
-    def count(self, target: str) -> int:
-        return sum(1 for e in self.entries if e.target == target)
+    def count(self, who: str) -> int:
+        return sum(1 for e in self.entries if made_by(e) == who)
+
+    def least(self, budget: int, window: float) -> tuple[float, float, float]:
+        """(by the budget, by the arrivals, the later of the two) in seconds."""
+        by_budget = self.count("writes") / budget * window
+        by_arrival = self.arrived - self.started
+        return by_budget, by_arrival, max(by_budget, by_arrival)
 
     @property
     def refused(self) -> int:
@@ -101,6 +124,17 @@ class ModeResult:
     window: float
     budget: int
     max_per_window: int
+    poller: bool = False
+
+
+def made_by(entry: Any) -> str:
+    """Who made a request, from the sandbox's journal: the poller (by its operations), the
+    worker's and the writer's reads (other queries), the writer's writes, sign-ins."""
+    if entry.target == "mutation":
+        return "writes"
+    if entry.target == "query":
+        return "poller" if entry.operation_name in POLLER_OPERATIONS else "reads"
+    return "sign-in"
 
 
 def free_port() -> int:
@@ -155,6 +189,7 @@ def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tu
 def bridge_env(
     args: argparse.Namespace, workdir: Path, sandbox: Sandbox, secret: str, economy: bool
 ) -> dict[str, str]:
+    """The bridge's settings; economy mode also polls (a job every ``--poll-interval``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(
@@ -175,6 +210,7 @@ def bridge_env(
             "DECIDIM_BRIDGE_LOG_LEVEL": "WARNING",
             "DECIDIM_BRIDGE_WORKER_POLL_INTERVAL": "0.05",
             "DECIDIM_BRIDGE_RECONCILE_DELAY": "2",
+            "DECIDIM_BRIDGE_JOB_POLL": f"{args.poll_interval}s" if economy else "off",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -279,23 +315,31 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
         # Start at the beginning of a window, as a burst would meet a fresh minute.
         time.sleep(args.window - time.time() % args.window + 0.05)
         since = journal.entries()[-1].seq if journal.entries() else 0
-        burst = Phase("burst", len(ids) + 1, started=time.time())  # with the lone one
-        lone = sandbox.state.create_proposal(
-            component_id=LONE_COMPONENT,
-            title={"nl": "Moestuin bij het buurthuis in de Vogelwijk"},
-            body={"nl": "We willen met de buren een moestuin beginnen bij het buurthuis."},
-            taxonomy_ids=[3, 11],
-            publish=False,
-        ).id
+        lones = [
+            sandbox.state.create_proposal(
+                component_id=LONE_COMPONENT,
+                title={"nl": f"Moestuin bij het buurthuis in de Vogelwijk ({k + 1})"},
+                body={"nl": "We willen met de buren een moestuin beginnen bij het buurthuis."},
+                taxonomy_ids=[3, 11],
+                publish=False,
+            ).id
+            for k in range(args.lone)
+        ]
+        # Another space's initiatives, spread evenly over the burst.
+        after = [int((k + 0.5) * len(ids) / max(1, len(lones))) for k in range(len(lones))]
+        burst = Phase("burst", len(ids) + len(lones), started=time.time())
         for index, pid in enumerate(ids):
             time.sleep(max(0.0, burst.started + index * args.window / len(ids) - time.time()))
             sandbox.state.publish_proposal(pid)
-        sandbox.state.publish_proposal(lone)  # another space, right after the burst
+            for lone, position in zip(lones, after, strict=True):
+                if position == index:
+                    sandbox.state.publish_proposal(lone)
+        burst.arrived = time.time()
         wait_drained(db, sandbox, args.timeout)
         burst.entries = journal.entries(since=since)
         burst.ended = max((e.at for e in burst.entries), default=burst.started)
         burst.latencies = comment_latencies(sandbox, ids)
-        burst.lone = next(iter(comment_latencies(sandbox, [lone])), None)
+        burst.lone = comment_latencies(sandbox, lones)
 
         since = burst.entries[-1].seq if burst.entries else since
         answers = Phase("bulk answers", len(ids), started=time.time())
@@ -303,12 +347,18 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
             sandbox.state.answer_as_admin(
                 pid, "accepted", {"nl": "<p>Akkoord.</p>", "en": "<p>Accepted.</p>"}, publish=True
             )
+        answers.arrived = time.time()
         wait_drained(db, sandbox, args.timeout)
         answers.entries = journal.entries(since=since)
         answers.ended = max((e.at for e in answers.entries), default=answers.started)
         per_window = Counter(int(e.at // args.window) for e in journal.entries())
         return ModeResult(
-            mode, [burst, answers], args.window, args.budget, max(per_window.values(), default=0)
+            mode,
+            [burst, answers],
+            args.window,
+            args.budget,
+            max(per_window.values(), default=0),
+            poller=env["DECIDIM_BRIDGE_JOB_POLL"] != "off",
         )
     finally:
         process.terminate()
@@ -323,25 +373,53 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
 
 def report(results: list[ModeResult]) -> list[str]:
     lines = [
-        f"{'mode':8} {'phase':13} {'reads/i':>7} {'writes/i':>8} {'all/i':>6} "
-        f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'drain s':>7} {'min s':>6} {'ratio':>6} "
-        f"{'429':>4} {'max/win':>7} {'lone s':>6}"
+        f"{'mode':8} {'phase':13} {'reads/i':>7} {'writes/i':>8} {'all/i':>6} {'poll':>5} "
+        f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'drain s':>7} {'budget s':>8} "
+        f"{'arrive s':>8} {'ratio':>6} {'429':>4} {'max/win':>7} {'lone p50':>8} "
+        f"{'lone p99':>8}"
     ]
     for result in results:
         for phase in result.phases:
             n = phase.initiatives or 1
-            reads, writes = phase.count("query"), phase.count("mutation")
-            total = len(phase.entries)
+            reads, writes = phase.count("reads"), phase.count("writes")
             drain = phase.ended - phase.started
-            least = writes / result.budget * result.window
+            by_budget, by_arrival, least = phase.least(result.budget, result.window)
             ratio = drain / least if least else float("nan")
-            lat = phase.latencies
+            lat, lone = phase.latencies, phase.lone
             lines.append(
                 f"{result.mode:8} {phase.name:13} {reads / n:7.2f} {writes / n:8.2f} "
-                f"{total / n:6.2f} {percentile(lat, 0.5):6.1f} {percentile(lat, 0.95):6.1f} "
-                f"{percentile(lat, 0.99):6.1f} {drain:7.1f} {least:6.1f} {ratio:6.2f} "
-                f"{phase.refused:4d} {result.max_per_window:7d} "
-                + (f"{phase.lone:6.1f}" if phase.lone is not None else f"{'-':>6}")
+                f"{len(phase.entries) / n:6.2f} {phase.count('poller'):5d} "
+                f"{percentile(lat, 0.5):6.1f} {percentile(lat, 0.95):6.1f} "
+                f"{percentile(lat, 0.99):6.1f} {drain:7.1f} {by_budget:8.1f} {by_arrival:8.1f} "
+                f"{ratio:6.2f} {phase.refused:4d} {result.max_per_window:7d} "
+                + (
+                    f"{percentile(lone, 0.5):8.1f} {percentile(lone, 0.99):8.1f}"
+                    if lone
+                    else f"{'-':>8} {'-':>8}"
+                )
+            )
+    return lines
+
+
+def requests_by_who(results: list[ModeResult]) -> list[str]:
+    """Each phase's requests split by who made them, and the most of each in one window."""
+    lines = [
+        f"{'mode':8} {'phase':13} "
+        + " ".join(f"{who:>8}" for who in WHO)
+        + " "
+        + " ".join(f"{'max ' + who:>14}" for who in WHO)
+    ]
+    for result in results:
+        for phase in result.phases:
+            most = {
+                who: Counter(int(e.at // result.window) for e in phase.entries if made_by(e) == who)
+                for who in WHO
+            }
+            lines.append(
+                f"{result.mode:8} {phase.name:13} "
+                + " ".join(f"{phase.count(who):8d}" for who in WHO)
+                + " "
+                + " ".join(f"{max(most[who].values(), default=0):14d}" for who in WHO)
             )
     return lines
 
@@ -354,6 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget", type=int, default=60, help="bridge requests per window")
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--modes", default="naive,economy")
+    parser.add_argument("--lone", type=int, default=5, help="initiatives of another space")
+    parser.add_argument(
+        "--poll-interval", type=int, default=3, help="seconds between sweeps (economy mode)"
+    )
     parser.add_argument("--quick", action="store_true", help="20 initiatives")
     parser.add_argument("--full", action="store_true", help="200 initiatives")
     args = parser.parse_args(argv)
@@ -368,14 +450,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line in report(results):
         print(line)
+    print("requests by who made them (the writer's read before an answer counts as a read):")
+    for line in requests_by_who(results):
+        print(line)
     refused = sum(p.refused for r in results for p in r.phases)
     # The bridge counts a request when it takes a slot, the sandbox when it answers: a
     # request taken at the very end of a window may land in the next one, at most one per
     # process that talks to Decidim (worker, writer, scheduler).
     within = all(r.max_per_window <= r.budget + EDGE for r in results)
+    polled = ", ".join(r.mode for r in results if r.poller) or "none"
     print(
         f"429 refused: {refused}; every window within the bridge's budget "
-        f"(+{EDGE} at a window's edge): {within}"
+        f"(+{EDGE} at a window's edge): {within}; poller running in: {polled}"
     )
     return 0 if refused == 0 and within else 1
 

@@ -160,6 +160,7 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
                 note_id=action.note_id,
                 body=steered.reply,
                 now=now,
+                proposal=proposal,
             )
         outcome = f"{steered.account}; {pipeline.outcome_of(stored)}"[: pipeline.OUTCOME_LENGTH]
         ctx.finish(conn, outcome)

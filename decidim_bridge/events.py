@@ -38,3 +38,23 @@ class Event:
         if self.proposal_id is not None:
             return f"proposal:{self.proposal_id}"
         return f"{self.resource_type}:{self.resource_id}"
+
+    @property
+    def space(self) -> str:
+        """The participatory space the event concerns, as the inbox takes turns by it."""
+        return space_of(self.space_type, self.space_id, self.component_id)
+
+
+def space_of(space_type: str | None, space_id: str | None, component_id: str | None) -> str:
+    """The key the inbox and outbox claims take turns by: the participatory space
+    (``Decidim::Assembly/3``), else the component when the space is not known
+    (``component/31``), else ``""`` (one key for everything of unknown place).
+
+    A space known by its component only (a source that names no space) gets a key of its
+    own: at worst such a space has two turns instead of one.
+    """
+    if space_type and space_id:
+        return f"{space_type}/{space_id}"
+    if component_id:
+        return f"component/{component_id}"
+    return ""

@@ -78,9 +78,10 @@ class Worker(ClaimLoop):
     # --- one step ----------------------------------------------------------------------
 
     def run_once(self) -> bool:
-        """Claim and handle at most ``batch`` rows (of different proposals, oldest first);
-        returns whether there was one. Rows claimed together have their proposals read
-        ahead in as few requests as Decidim allows (``prefetch``)."""
+        """Claim and handle at most ``batch`` rows (of different proposals; spaces in turn,
+        within a space the oldest first: ``store.inbox``); returns whether there was one.
+        Rows claimed together have their proposals read ahead in as few requests as Decidim
+        allows (``prefetch``)."""
         with self.db.begin() as conn:
             rows = inbox_store.claim(
                 conn,

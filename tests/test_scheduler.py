@@ -151,3 +151,15 @@ def test_a_run_whose_process_died_is_taken_over_when_its_lease_lapses(settings, 
     clock.advance(settings.job_lease_seconds + 1)
     assert "daily" in other.run_due()
     assert len(daily.periods) == 1
+
+
+def test_the_next_look_is_when_the_next_period_begins_at_most_a_tick_away(db, settings):
+    clock = FakeClock(START + 1.0)
+    jobs = [
+        Job("often", parse("5s"), Counting(), "every five seconds"),
+        Job("never", parse("off"), Counting(), "switched off"),
+    ]
+    scheduler = Scheduler(db, settings, jobs=jobs, clock=clock)
+    assert scheduler.pause(30.0) == pytest.approx(4.01)  # START is a multiple of 5 s
+    hourly = Scheduler(db, settings, jobs=_jobs(Counting(), Counting()), clock=clock)
+    assert hourly.pause(30.0) == 30.0

@@ -287,6 +287,7 @@ class Poller:
                         body=event.body,
                         body_sha256=event.body_sha256,
                         now=now,
+                        space=event.space,
                     )
                     if result.duplicate:
                         report.already_stored += 1

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from decidim_bridge.events import PROPOSAL_TYPE
+from decidim_bridge.events import PROPOSAL_TYPE, space_of
 from decidim_bridge.proposals import ParticipatorySpace, Proposal
 
 EVENT_PREFIX = "decidim.events.proposals."
@@ -73,6 +73,7 @@ class Synthesized:
     subject: str
     body: str
     body_sha256: str
+    space: str = ""  # the participatory space (``events.space_of``), for the inbox's turns
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -189,6 +190,7 @@ def synthesize(
         subject=f"proposal:{proposal.id}",
         body=body,
         body_sha256=hashlib.sha256(body.encode("utf-8")).hexdigest(),
+        space=space_of(space.type, space.id, str(proposal.component_id)),
     )
 
 

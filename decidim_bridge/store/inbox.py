@@ -1,11 +1,20 @@
 """The inbox: durable, deduplicated events, claimed by workers with a lease.
 
 Functions take a ``Connection`` so callers choose the transaction. Claiming follows one
-rule on both databases: the oldest due row whose subject (proposal) has no earlier
-unfinished row; a ``running`` row whose lease expired is due again. On PostgreSQL the
-claim uses ``FOR UPDATE SKIP LOCKED`` so concurrent workers never take the same row; on
-SQLite the single writer lock (``BEGIN IMMEDIATE``) gives the same guarantee.
-Finishing a row is fenced by the lease owner: a worker that lost its lease cannot finish.
+rule on both databases. A row is due when it is ``pending`` and its time has come, or
+``running`` with an expired lease; it is claimable when its subject (proposal) has no
+earlier unfinished row, so a proposal's events are handled one at a time, in order.
+Among claimable rows, participatory spaces take turns (``queries.in_turns``): within a
+space the oldest first; across spaces the next claim goes to the space served longest ago
+(each row records its space, ``events.space_of``, and when it was last claimed), and a
+claim of several rows takes the oldest of each space before the second of any. A burst of
+one space therefore delays another space's event by at most one turn, not the whole
+burst. Rows stored before spaces were recorded share the space ``""``.
+
+On PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED`` so concurrent workers never take
+the same row; on SQLite the single writer lock (``BEGIN IMMEDIATE``) gives the same
+guarantee. Finishing a row is fenced by the lease owner: a worker that lost its lease
+cannot finish.
 """
 
 from __future__ import annotations
@@ -15,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -24,6 +33,7 @@ from decidim_bridge.store.database import translate_driver_error
 from decidim_bridge.store.queries import (
     count_by_status,
     fetch_by_id,
+    in_turns,
     newest_rows,
     require_ids,
 )
@@ -53,6 +63,8 @@ class InboxRow:
     lease_until: float | None
     last_error: str | None
     finished_at: float | None
+    space: str = ""
+    claimed_at: float | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> InboxRow:
@@ -82,6 +94,7 @@ class NewDelivery:
     now: float
     status: str = "pending"
     outcome: str | None = None
+    space: str = ""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -103,6 +116,7 @@ class NewDelivery:
             0,
             self.now,
             self.now if self.status != "pending" else None,
+            self.space,
         )
 
     def values(self) -> dict[str, Any]:
@@ -120,6 +134,7 @@ class NewDelivery:
             "attempts": 0,
             "next_attempt_at": self.now,
             "finished_at": self.now if self.status != "pending" else None,
+            "space": self.space,
         }
 
 
@@ -136,8 +151,10 @@ def store_delivery(
     now: float,
     status: str = "pending",
     outcome: str | None = None,
+    space: str = "",
 ) -> StoreResult:
-    """Insert a delivery once; a second delivery with the same key is reported as duplicate."""
+    """Insert a delivery once; a second delivery with the same key is reported as duplicate.
+    ``space``: the participatory space it concerns (``events.space_of``), for turns."""
     delivery = NewDelivery(
         tenant=tenant,
         source=source,
@@ -149,6 +166,7 @@ def store_delivery(
         now=now,
         status=status,
         outcome=outcome,
+        space=space,
     )
     return store_deliveries(conn, [delivery])[0]
 
@@ -168,6 +186,7 @@ INSERT_COLUMNS = (
     "attempts",
     "next_attempt_at",
     "finished_at",
+    "space",
 )
 
 
@@ -259,22 +278,13 @@ def store_deliveries(conn: Connection, deliveries: Sequence[NewDelivery]) -> lis
     return results
 
 
-def _claimable(now: float, tenant: str | None) -> Any:
-    earlier = inbox.alias("earlier")
-    blocked = exists().where(
-        earlier.c.tenant == inbox.c.tenant,
-        earlier.c.subject == inbox.c.subject,
-        earlier.c.id < inbox.c.id,
-        earlier.c.status.in_(OPEN_STATUSES),
+def _due(now: float, c: Any = inbox.c) -> Any:
+    """Pending and its time has come, or running with an expired lease (``c``: the columns
+    of the inbox or of a query over it)."""
+    return or_(
+        and_(c.status == "pending", c.next_attempt_at <= now),
+        and_(c.status == "running", c.lease_until < now),
     )
-    due = or_(
-        and_(inbox.c.status == "pending", inbox.c.next_attempt_at <= now),
-        and_(inbox.c.status == "running", inbox.c.lease_until < now),
-    )
-    condition = and_(due, ~blocked)
-    if tenant is not None:
-        condition = and_(condition, inbox.c.tenant == tenant)
-    return condition
 
 
 def claim(
@@ -286,29 +296,39 @@ def claim(
     limit: int = 1,
     tenant: str | None = None,
 ) -> list[InboxRow]:
-    """Take up to ``limit`` due rows for ``owner`` until ``now + lease_seconds``."""
-    candidates = select(inbox.c.id).where(_claimable(now, tenant)).order_by(inbox.c.id).limit(limit)
+    """Take up to ``limit`` due rows for ``owner`` until ``now + lease_seconds``, spaces in
+    turn (module docstring); returned in the order they were chosen."""
+    candidates = in_turns(
+        inbox,
+        group="subject",
+        open_statuses=OPEN_STATUSES,
+        due=lambda c: _due(now, c),
+        where=(lambda c: c.tenant == tenant) if tenant is not None else None,
+        within=lambda c: [c.id],
+        limit=limit,
+    ).with_only_columns(inbox.c.id)
     if conn.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=inbox)
-        ids = [r.id for r in conn.execute(candidates)]
-        if not ids:
-            return []
-        target = inbox.c.id.in_(ids)
-    else:
-        target = inbox.c.id.in_(candidates.scalar_subquery())
+    # SQLite: the claim's transaction holds the write lock (BEGIN IMMEDIATE) from here on.
+    ids = [int(r.id) for r in conn.execute(candidates)]
+    if not ids:
+        return []
     stmt = (
         update(inbox)
-        .where(target)
+        # Due again: on PostgreSQL a row another worker claimed since this statement's
+        # snapshot is locked, not skipped, and must not be taken twice.
+        .where(inbox.c.id.in_(ids), _due(now))
         .values(
             status="running",
             lease_owner=owner,
             lease_until=now + lease_seconds,
             attempts=inbox.c.attempts + 1,
+            claimed_at=now,
         )
         .returning(*inbox.c)
     )
-    rows = [InboxRow.from_row(r) for r in conn.execute(stmt)]
-    return sorted(rows, key=lambda r: r.id)
+    rows = {r.id: InboxRow.from_row(r) for r in conn.execute(stmt)}
+    return [rows[i] for i in ids if i in rows]
 
 
 def _fenced(row_id: int, owner: str) -> Any:

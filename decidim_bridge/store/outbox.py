@@ -17,7 +17,19 @@ terminator), for backends that cannot be read back.
 
 Rows of one ``lane`` (normally all Decidim writes of one proposal) are executed one at a
 time, in id order; a row blocks later rows of its lane while it is planned or in flight.
-Across lanes: rows whose outcome is unknown first, then comments, then the oldest.
+Which claimable row goes next (``claim``):
+
+1. rows whose outcome is unknown, before anything else (one read settles each and unblocks
+   its lane);
+2. then participatory spaces take turns (``queries.in_turns``): the next claim goes to
+   the space served longest ago, so a burst of one space delays another space's writes by
+   one turn each, not by the whole burst (each row records its proposal's space,
+   ``events.space_of``, and when it was last claimed; rows recorded before spaces were
+   recorded share the space ``""``);
+3. within a space, comments first, then the oldest (by ``next_attempt_at``, then id): a
+   resident waits for the comment after publishing, so a burst's later initiatives get
+   their comment before the earlier ones' answers, evaluators and notes.
+
 Functions take a ``Connection`` so callers choose the transaction.
 """
 
@@ -31,10 +43,10 @@ from typing import Any
 from sqlalchemy import (
     and_,
     case,
-    exists,
     func,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -44,6 +56,7 @@ from decidim_bridge.errors import LeaseLost
 from decidim_bridge.store.queries import (
     count_by_status,
     fetch_by_id,
+    in_turns,
     newest_rows,
     require_ids,
 )
@@ -75,6 +88,9 @@ class NewEffect:
     public: bool
     payload: dict[str, Any]
     held: bool = False
+    #: The proposal's participatory space (``events.space_of``): the writer serves spaces
+    #: in turn. ``""``: unknown (digest mails, say).
+    space: str = ""
 
 
 @dataclass(frozen=True)
@@ -103,6 +119,8 @@ class OutboxRow:
     created_at: float
     updated_at: float
     done_at: float | None
+    space: str = ""
+    claimed_at: float | None = None
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> OutboxRow:
@@ -153,6 +171,7 @@ def record(conn: Connection, effects: Iterable[NewEffect], *, now: float) -> lis
                 public=effect.public,
                 payload=json.dumps(effect.payload, sort_keys=True, ensure_ascii=False),
                 status="held" if effect.held else "planned",
+                space=effect.space,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
@@ -254,32 +273,44 @@ def keys_present(conn: Connection, *, tenant: str, keys: Sequence[str]) -> set[s
 # --- claiming and finishing -----------------------------------------------------------------
 
 
-def _claimable(
-    now: float, kinds: Sequence[str] | None, skip_lanes: Sequence[str], tenant: str | None
-) -> Any:
-    earlier = outbox.alias("earlier")
-    blocked = exists().where(
-        earlier.c.tenant == outbox.c.tenant,
-        earlier.c.lane == outbox.c.lane,
-        earlier.c.id < outbox.c.id,
-        earlier.c.status.in_(OPEN_STATUSES),
-    )
-    due = or_(
-        and_(outbox.c.status == "planned", outbox.c.next_attempt_at <= now),
+def _due(now: float, c: Any = outbox.c) -> Any:
+    """Planned and its time has come, or in flight (outcome unknown) with its time come and
+    no live lease (``c``: the columns of the outbox or of a query over it)."""
+    return or_(
+        and_(c.status == "planned", c.next_attempt_at <= now),
         and_(
-            outbox.c.status == "in_flight",
-            outbox.c.next_attempt_at <= now,
-            or_(outbox.c.lease_until.is_(None), outbox.c.lease_until < now),
+            c.status == "in_flight",
+            c.next_attempt_at <= now,
+            or_(c.lease_until.is_(None), c.lease_until < now),
         ),
     )
-    condition = and_(due, ~blocked)
+
+
+def _narrowed(
+    c: Any, kinds: Sequence[str] | None, skip_lanes: Sequence[str], tenant: str | None
+) -> Any:
+    condition: Any = true()
     if kinds is not None:
-        condition = and_(condition, outbox.c.kind.in_(list(kinds)))
+        condition = and_(condition, c.kind.in_(list(kinds)))
     if skip_lanes:
-        condition = and_(condition, outbox.c.lane.not_in(list(skip_lanes)))
+        condition = and_(condition, c.lane.not_in(list(skip_lanes)))
     if tenant is not None:
-        condition = and_(condition, outbox.c.tenant == tenant)
+        condition = and_(condition, c.tenant == tenant)
     return condition
+
+
+def _unknown_first(c: Any) -> Any:
+    # Reads-back first: a row whose outcome is unknown costs one read to settle and blocks
+    # its lane until then; new writes can wait for it (most of all when requests are scarce).
+    return case((c.status == "in_flight", 0), else_=1)
+
+
+def _within_a_space(c: Any) -> list[Any]:
+    # Within a space, comments first: the comment is what a resident waits for after
+    # publishing, one request each; the answer, evaluators and note of a burst's earlier
+    # initiatives can wait for the comments of later ones. Across spaces the turns decide.
+    comments_first = case((c.kind == COMMENT_KIND, 0), else_=1)
+    return [_unknown_first(c), comments_first, c.next_attempt_at, c.id]
 
 
 def claim(
@@ -293,45 +324,58 @@ def claim(
     tenant: str | None = None,
     limit: int = 1,
 ) -> list[OutboxRow]:
-    """Take due rows for ``owner``: they become ``in_flight`` with a lease, attempts + 1.
+    """Take due rows for ``owner`` in the module's order (unknown outcome first, then
+    spaces in turn, within a space comments first, then the oldest): they become
+    ``in_flight`` with a lease, attempts + 1.
 
     The returned rows carry the status they had *before* the claim, so the writer knows
     whether the previous attempt's outcome is unknown (was ``in_flight``) and must be
     reconciled before writing again.
     """
-    # Reads-back first: a row whose outcome is unknown costs one read to settle and blocks
-    # its lane until then; new writes can wait for it (most of all when requests are scarce).
-    unknown_first = case((outbox.c.status == "in_flight", 0), else_=1)
-    # Then comments: the comment is what a resident waits for after publishing, one request
-    # each; the answer, evaluators and note of a burst's earlier initiatives can wait for
-    # the comments of later ones (and of another space's initiative behind the burst).
-    comments_first = case((outbox.c.kind == COMMENT_KIND, 0), else_=1)
-    candidates = (
-        select(outbox)
-        .where(_claimable(now, kinds, skip_lanes, tenant))
-        .order_by(unknown_first, comments_first, outbox.c.next_attempt_at, outbox.c.id)
-        .limit(limit)
+    candidates = in_turns(
+        outbox,
+        group="lane",
+        open_statuses=OPEN_STATUSES,
+        due=lambda c: _due(now, c),
+        where=lambda c: _narrowed(c, kinds, skip_lanes, tenant),
+        within=_within_a_space,
+        first=lambda c: [_unknown_first(c)],
+        columns=("kind",),
+        limit=limit,
     )
     if conn.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True, of=outbox)
     before = [OutboxRow.from_row(r) for r in conn.execute(candidates)]
     if not before:
         return []
-    ids = [r.id for r in before]
-    conn.execute(
-        update(outbox)
-        .where(outbox.c.id.in_(ids))
-        .values(
-            status="in_flight",
-            lease_owner=owner,
-            lease_until=now + lease_seconds,
-            attempts=outbox.c.attempts + 1,
-            updated_at=now,
-        )
+    taken: set[int] = set(
+        conn.execute(
+            update(outbox)
+            # Due again: on PostgreSQL a row another writer claimed since this statement's
+            # snapshot is locked, not skipped, and must not be taken twice.
+            .where(outbox.c.id.in_([r.id for r in before]), _due(now))
+            .values(
+                status="in_flight",
+                lease_owner=owner,
+                lease_until=now + lease_seconds,
+                attempts=outbox.c.attempts + 1,
+                updated_at=now,
+                claimed_at=now,
+            )
+            .returning(outbox.c.id)
+        ).scalars()
     )
     return [
-        OutboxRow(**{**r.__dict__, "attempts": r.attempts + 1, "lease_owner": owner})
+        OutboxRow(
+            **{
+                **r.__dict__,
+                "attempts": r.attempts + 1,
+                "lease_owner": owner,
+                "claimed_at": now,
+            }
+        )
         for r in before
+        if r.id in taken
     ]
 
 

@@ -61,9 +61,14 @@ inbox = Table(
     Column("lease_until", Float),
     Column("last_error", Text),
     Column("finished_at", Float),
+    # The participatory space the event concerns (``events.space_of``; "" when unknown):
+    # claims take spaces in turn, the one served longest ago first (``claimed_at``).
+    Column("space", String(200), nullable=False, server_default=""),
+    Column("claimed_at", Float),  # when the row was last claimed
     UniqueConstraint("tenant", "source", "delivery_key", name="uq_inbox_delivery"),
     Index("ix_inbox_claim", "status", "next_attempt_at"),
     Index("ix_inbox_subject", "tenant", "subject", "id"),
+    Index("ix_inbox_space", "tenant", "space", "claimed_at"),
 )
 
 # --- the Decidim request budget (store.budget) ---------------------------------------------
@@ -194,10 +199,15 @@ outbox = Table(
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
     Column("done_at", Float),
+    # The participatory space of the proposal ("" when unknown) and when the row was last
+    # claimed: the writer serves spaces in turn (see store.outbox).
+    Column("space", String(200), nullable=False, server_default=""),
+    Column("claimed_at", Float),
     UniqueConstraint("tenant", "effect_key", name="uq_outbox_effect"),
     Index("ix_outbox_claim", "status", "next_attempt_at"),
     Index("ix_outbox_lane", "tenant", "lane", "id"),
     Index("ix_outbox_proposal", "tenant", "proposal_id", "id"),
+    Index("ix_outbox_space", "tenant", "space", "claimed_at"),
 )
 
 

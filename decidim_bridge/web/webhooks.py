@@ -102,6 +102,7 @@ def _store(state: BridgeState, delivery: Delivery, *, now: float) -> inbox_store
         now=now,
         status=delivery.status,
         outcome=delivery.outcome,
+        space=delivery.event.space,
     )
     if state.committer is not None:
         return state.committer.submit(new)

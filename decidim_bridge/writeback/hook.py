@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
+from decidim_bridge.events import space_of
 from decidim_bridge.plan.steering import NO_STEERING, Steering
 from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.policy import policy_for
@@ -74,6 +75,7 @@ class WriteBack:
             current_answer=dict(proposal.answer) if proposal is not None else None,
             now=now,
             steering=steering,
+            space=proposal_space(proposal, stored.plan.component_id),
         )
 
     def record_reply(
@@ -86,9 +88,11 @@ class WriteBack:
         note_id: str,
         body: str,
         now: float,
+        proposal: Proposal | None = None,
     ) -> list[int]:
         """Record the reply (``body``, rendered, starting with the marker) to the note
-        ``note_id``: once per note; nothing without the module. The new outbox row ids."""
+        ``note_id``: once per note; nothing without the module. The new outbox row ids.
+        ``proposal``: as read from Decidim (its space decides the writer's turn)."""
         return record_reply(
             conn,
             options=self.options,
@@ -98,7 +102,16 @@ class WriteBack:
             note_id=note_id,
             body=body,
             now=now,
+            space=proposal_space(proposal, component_id),
         )
+
+
+def proposal_space(proposal: Proposal | None, component_id: str) -> str:
+    """The key the writer takes turns by (``events.space_of``): the proposal's space as
+    Decidim shows it, else its component."""
+    if proposal is None:
+        return space_of(None, None, component_id)
+    return space_of(proposal.space.type, proposal.space.id, proposal.component_id or component_id)
 
 
 def prepare_writeback(

@@ -13,6 +13,7 @@ count as a response. ``record_reply`` records the reply to a note with commands.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -134,8 +135,11 @@ def record_writes(
     link_maker: LinkMaker | None = None,
     current_answer: dict[str, str] | None = None,
     steering: Steering = NO_STEERING,
+    space: str = "",
 ) -> list[int]:
-    """Plan and record the writes of ``plan``; returns the ids of new outbox rows."""
+    """Plan and record the writes of ``plan``; returns the ids of new outbox rows.
+    ``space``: the proposal's participatory space (``events.space_of``), for the writer's
+    turns across spaces."""
     if (subject.state or None) not in FINAL_STATES:
         store.supersede(
             conn,
@@ -159,7 +163,7 @@ def record_writes(
         link_maker=link_maker,
         steering=steering,
     )
-    return store.record(conn, effects, now=now)
+    return store.record(conn, [replace(e, space=space) for e in effects], now=now)
 
 
 def record_reply(
@@ -172,9 +176,11 @@ def record_reply(
     note_id: str,
     body: str,
     now: float,
+    space: str = "",
 ) -> list[int]:
     """Record the reply to the Decidim note ``note_id`` (once per note, whatever happens
-    later); nothing without the module's private notes. Returns the new row ids."""
+    later); nothing without the module's private notes. Returns the new row ids.
+    ``space``: as for ``record_writes``."""
     if not options.can_write_notes:
         return []
     effect = reply_effect(
@@ -185,4 +191,4 @@ def record_reply(
         body=body,
         ref_prefix=options.ref_prefix,
     )
-    return store.record(conn, [effect], now=now)
+    return store.record(conn, [replace(effect, space=space)], now=now)

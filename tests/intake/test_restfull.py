@@ -127,3 +127,13 @@ def test_schema_violations_name_the_field(payload, field):
 def test_a_non_object_body_is_a_schema_violation():
     with pytest.raises(SchemaViolation):
         parse_restfull([CREATED])
+
+
+def test_the_space_the_inbox_takes_turns_by_is_the_related_space():
+    event = parse_restfull(sample("proposal_creation.succeeded__wijkinitiatief.json"))
+    assert event.space == "Decidim::ParticipatoryProcess/1"
+    without = sample("proposal_creation.succeeded__wijkinitiatief.json")
+    del without["data"]["relationships"]["space"]
+    for link in without["data"]["links"].values():
+        link.get("meta", {}).pop("space_id", None)
+    assert parse_restfull(without).space == "component/11"

@@ -122,6 +122,8 @@ def test_first_sweep_reports_existing_proposals_once(db, decidim, settings):
     assert sweep(db, decidim) == [PUBLISHED] * 120
     first = parse_stored("poller", events(db)[0].body, tenant=settings.tenant)
     assert first.extra["existing"] is True and "write_existing" not in first.extra
+    assert {r.space for r in events(db)} == {first.space}  # the inbox's turns
+    assert first.space.endswith(f"/{first.space_id}")
     assert first.extra["detected_by"] == "baseline"
     assert sweep(db, decidim) == []
     assert decidim.pages == 6

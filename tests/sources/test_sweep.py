@@ -108,6 +108,7 @@ def test_synthesized_events_are_foundation_envelopes():
     assert event.event_type == EVENT_TYPES["state_changed"] in PROPOSAL_EVENT_TYPES
     assert event.subject == "proposal:1042"
     parsed = parse_envelope(json.loads(event.body), source="poller")
+    assert event.space == parsed.space == "Decidim::ParticipatoryProcess/1"
     assert parsed.type == "decidim.events.proposals.proposal_state_changed"
     assert (parsed.organization_host, parsed.proposal_id, parsed.component_id) == (
         "localhost",

@@ -192,3 +192,53 @@ class TestClaim:
         with any_db.begin() as conn:
             inbox.extend_lease(conn, row.id, owner="w1", until=500.0)
         assert claim(any_db, owner="w2", now=400.0) == []
+
+
+class TestTurnsAcrossSpaces:
+    """Within a space the oldest first, a proposal's events in order; across spaces turns."""
+
+    def _burst(self, db):
+        """50 events of 25 proposals of space A (two each, in order), then 1 of space B."""
+        with db.begin() as conn:
+            for n in range(50):
+                add(conn, f"a{n:02d}", subject=f"proposal:{n // 2}", now=100.0 + n, space="A")
+            add(conn, "b", subject="proposal:900", now=160.0, space="B")
+
+    def test_one_at_a_time_the_other_space_comes_second(self, any_db):
+        self._burst(any_db)
+        order = []
+        for step in range(51):
+            (row,) = claim(any_db, owner="w1", now=200.0 + step)
+            order.append(row.delivery_key)
+            with any_db.begin() as conn:
+                inbox.finish(conn, row.id, owner="w1", now=200.5 + step)
+        assert order[:2] == ["a00", "b"]
+        assert order[2:] == [f"a{n:02d}" for n in range(1, 50)]  # oldest first within A
+
+    def test_a_batch_takes_the_first_of_each_space_first(self, any_db):
+        self._burst(any_db)
+        taken = claim(any_db, limit=5, now=200.0)
+        # A's second event of each proposal waits for its first (one subject at a time).
+        assert [r.delivery_key for r in taken] == ["a00", "b", "a02", "a04", "a06"]
+        assert {r.space for r in taken} == {"A", "B"} and taken[0].claimed_at == 200.0
+
+    def test_spaces_alternate_when_both_are_busy(self, any_db):
+        with any_db.begin() as conn:
+            for n in range(4):
+                add(conn, f"a{n}", subject=f"proposal:{n}", now=100.0 + n, space="A")
+            for n in range(4):
+                add(conn, f"b{n}", subject=f"proposal:{10 + n}", now=110.0 + n, space="B")
+        order = []
+        for step in range(8):
+            (row,) = claim(any_db, owner="w1", now=200.0 + step)
+            order.append(row.delivery_key)
+        assert order == ["a0", "b0", "a1", "b1", "a2", "b2", "a3", "b3"]
+
+    def test_concurrent_claimers_never_share_a_row(self, pg_db):
+        """Two open transactions claim at once: SKIP LOCKED gives each other rows."""
+        self._burst(pg_db)
+        with pg_db.begin() as first, pg_db.begin() as second:
+            one = inbox.claim(first, owner="w1", now=200.0, lease_seconds=30, limit=3)
+            two = inbox.claim(second, owner="w2", now=200.0, lease_seconds=30, limit=3)
+        assert [r.delivery_key for r in one] == ["a00", "b", "a02"]
+        assert [r.delivery_key for r in two] == ["a04", "a06", "a08"]

@@ -49,6 +49,7 @@ class TestAccepted:
         (row,) = rows(app)
         assert row.delivery_key == "msg_a"
         assert row.subject == "proposal:7"
+        assert row.space == "Decidim::ParticipatoryProcess/3"  # the worker's turns
         assert row.status == "pending"
         assert row.body == body.decode()  # raw body kept byte for byte
         assert deliveries("decidim", "accepted") == before + 1

@@ -68,6 +68,7 @@ def test_a_new_version_records_its_writes_and_an_unchanged_one_nothing(db, setti
         ("mail", "advisor"),
     ]
     assert {r.plan_version for r in first} == {stored.version} == {1}
+    assert {r.space for r in first} == {f"{proposal.space.type}/{proposal.space.id}"}
     lead = stored.plan.assignment.lead
     comment = first[0].data["body"]
     assert f"**Uw contactpersoon** is {lead.name}" in comment

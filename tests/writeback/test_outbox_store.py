@@ -10,7 +10,9 @@ from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import NewEffect
 
 
-def _effect(key: str, lane: str = "decidim:1", kind: str = "decidim_comment") -> NewEffect:
+def _effect(
+    key: str, lane: str = "decidim:1", kind: str = "decidim_comment", space: str = ""
+) -> NewEffect:
     return NewEffect(
         tenant="localhost",
         effect_key=key,
@@ -23,6 +25,7 @@ def _effect(key: str, lane: str = "decidim:1", kind: str = "decidim_comment") ->
         lane=lane,
         public=kind != "mail",
         payload={"body": "x"},
+        space=space,
     )
 
 
@@ -126,3 +129,72 @@ def test_the_store_names_the_comment_kind_as_the_write_back_does() -> None:
     from decidim_bridge.writeback.effects import COMMENT
 
     assert store.COMMENT_KIND == COMMENT
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request):
+    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_db")
+
+
+def _burst(database) -> None:
+    """25 proposals of space A with an answer then a comment each (50 rows), then the
+    comment of one proposal of space B."""
+    with database.begin() as conn:
+        for n in range(25):
+            for kind in ("decidim_answer", "decidim_comment"):
+                key = f"{kind[8]}{n:02d}".ljust(64, "x")
+                store.record(conn, [_effect(key, f"decidim:{n}", kind, "A")], now=1.0 + n)
+        store.record(conn, [_effect("b".ljust(64, "x"), "decidim:900", space="B")], now=30.0)
+
+
+def _name(row) -> str:
+    return row.effect_key.rstrip("x")
+
+
+def test_spaces_take_turns_one_claim_at_a_time(any_db) -> None:
+    """B's comment goes in the first turn, not after A's 50 writes (before A's first
+    answer even: neither space was served, and comments go first); within A the oldest
+    first and each proposal's writes in their order (its answer before its comment)."""
+    _burst(any_db)
+    order = []
+    for step in range(51):
+        with any_db.begin() as conn:
+            (row,) = store.claim(conn, owner="w1", now=100.0 + step, lease_seconds=5)
+            store.mark_done(conn, row.id, owner="w1", now=100.5 + step)
+        order.append(_name(row))
+    assert order[:2] == ["b", "a00"]
+    within_a = order[1:]
+    for n in range(25):
+        assert within_a.index(f"a{n:02d}") < within_a.index(f"c{n:02d}")
+    # Oldest first: as each answer is done its comment is claimable, and comments first.
+    assert within_a[:5] == ["a00", "c00", "a01", "c01", "a02"]
+
+
+def test_comments_first_within_a_space_and_turns_across(any_db) -> None:
+    rows = [
+        ("p", "decidim:1", "decidim_answer", "A"),
+        ("q", "decidim:2", "decidim_comment", "A"),
+        ("r", "decidim:3", "decidim_comment", "A"),
+        ("s", "decidim:4", "decidim_comment", "B"),
+        ("t", "decidim:5", "decidim_answer", "B"),
+    ]
+    with any_db.begin() as conn:
+        for at, (name, lane, kind, space) in enumerate(rows, start=1):
+            store.record(conn, [_effect(name.ljust(64, "x"), lane, kind, space)], now=at)
+    with any_db.begin() as conn:
+        claimed = store.claim(conn, owner="w1", now=10.0, lease_seconds=5, limit=5)
+    # Rank 1 of A (its oldest comment) and of B, then rank 2 of each, then A's answer.
+    assert [_name(r) for r in claimed] == ["q", "s", "r", "t", "p"]
+    assert {r.claimed_at for r in claimed} == {10.0}
+
+
+def test_unknown_outcome_still_comes_before_the_turns(any_db) -> None:
+    _burst(any_db)
+    with any_db.begin() as conn:
+        (first,) = store.claim(conn, owner="w1", now=100.0, lease_seconds=5)
+        store.reschedule(
+            conn, first.id, owner="w1", now=100.0, at=101.0, error="timeout", applied_unknown=True
+        )
+    with any_db.begin() as conn:
+        (again,) = store.claim(conn, owner="w1", now=102.0, lease_seconds=5)
+    assert again.id == first.id and again.status == "in_flight"
