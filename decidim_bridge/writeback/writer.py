@@ -157,7 +157,15 @@ class Writer(ClaimLoop):
         if not rows:
             return False
         row = rows[0]
-        group = self._with_following(row, now)
+        try:
+            group = self._with_following(row, now)
+        except (StoreUnavailable, LeaseLost):
+            raise
+        except Exception as exc:
+            # What this Decidim offers could not be learnt: the row's own attempt would meet
+            # the same failure (and ask again), so it is that attempt's failure.
+            self._failed(row, exc, _extra(row))
+            return True
         try:
             with LeaseKeeper(
                 lambda: self._renew_leases([r.id for r in group]),
@@ -230,12 +238,7 @@ class Writer(ClaimLoop):
         in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
         if row.kind not in COMBINED_ORDER or row.status == "in_flight":
             return [row]
-        try:
-            kinds = self._combinable_kinds()
-        except (StoreUnavailable, LeaseLost):
-            raise
-        except Exception:
-            return [row]  # the row's own attempt meets the same failure and handles it
+        kinds = self._combinable_kinds()
         if row.kind not in kinds:
             return [row]
         with self.db.begin() as conn:
