@@ -22,6 +22,18 @@ only delays writes (a later ``next_attempt_at``, Decidim writes pause, mail cont
 permanent refusals (validation, permissions, capability missing) are ``dead`` and listed by
 ``decidim-bridge outbox``; ``outbox retry`` puts them back.
 
+One request for a plan version's writes: with the decidim-bridge module the writer claims,
+with a Decidim row whose outcome is not unknown, the rows of the same proposal and plan
+version that follow it in its lane (``store.outbox.claim_following``, within Decidim's alias
+limit) and sends their writes as one ``CombinedWrite`` document (``decidim.combine``). Each
+row settles from its own field; an error naming a field's alias is that row's failure,
+decided as if it had been sent alone; a failure of the whole request is every row's (after
+an ambiguous one each is read back alone). An answer joins only as the module's guarded
+answer, which Decidim writes only when the proposal's state is not final (checked and
+written under one lock), so no read comes before it; without the module the writer reads
+the proposal before answering, alone, so that it never overwrites a final answer a person
+published meanwhile.
+
 Convergence after a crash or a storm: rows whose outcome is unknown are claimed first (one
 read settles them and unblocks their lane), and the leases of writers that died on this
 host end at once instead of running out (``loop.dead_local_owners``). A 429 pauses Decidim
