@@ -88,6 +88,13 @@ def check(as_json: bool) -> None:
         f"Evaluators:    {'yes (decidim-bridge module)' if found.can_assign_evaluators else 'no'}"
     )
     click.echo(f"Private notes: {'yes (decidim-bridge module)' if found.can_write_notes else 'no'}")
+    guarded = (
+        "yes (decidim-bridge module: no read before an answer; a plan version's writes in "
+        "one request)"
+        if found.can_answer_guarded
+        else "no (the proposal is read before each answer)"
+    )
+    click.echo(f"Guarded answer: {guarded}")
     if not found.introspected:
         click.echo("               (introspection refused: assumed comments only)")
     missing = found.missing_write_paths()

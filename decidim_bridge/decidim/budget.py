@@ -124,7 +124,7 @@ class RequestBudget:
         """Requests counted in the window containing ``at`` (default: now)."""
         with self.db.read() as conn:
             return budget_store.used(
-                conn, host=self.host, window_start=window_start(
-                    self.clock() if at is None else at, self.window_seconds
-                ),
+                conn,
+                host=self.host,
+                window_start=window_start(self.clock() if at is None else at, self.window_seconds),
             )

@@ -9,7 +9,10 @@ the conservative answer is "comments only": ``addComment`` exists in every Decid
 
 Evaluator assignments and private notes have no API in Decidim itself; the decidim-bridge
 Decidim module (``webhooks/decidim/``) adds ``proposalAdmin`` to the query and mutation
-roots. Both writes need the query side too, to read back after an ambiguous failure.
+roots. Both writes need the query side too, to read back after an ambiguous failure. A
+module that also offers ``proposalAdmin { answer(...) }`` answers a proposal only when its
+state allows it (``can_answer_guarded``): the writer needs no read before its answer, and the
+answer can join the other writes of a plan version in one document.
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ class Capabilities:
     can_assign_evaluators: bool = False
     #: The decidim-bridge module: private notes can be written (and read back).
     can_write_notes: bool = False
+    #: The decidim-bridge module: an answer that is written only when the proposal's state
+    #: allows it (checked and written under one lock), so no read is needed before it.
+    can_answer_guarded: bool = False
 
     @property
     def can_answer(self) -> bool:
-        return self.answer_form is not None
+        return self.answer_form is not None or self.can_answer_guarded
 
     def missing_write_paths(self) -> list[tuple[str, str]]:
         """(write path, what the bridge does instead) for each path this Decidim lacks."""
@@ -114,4 +120,5 @@ def detect(version: str | None, data: dict[str, Any]) -> Capabilities:
         introspected=True,
         can_assign_evaluators=module_ok and {"assignEvaluators", "unassignEvaluators"} <= module,
         can_write_notes=module_ok and "createNote" in module,
+        can_answer_guarded=module_ok and "answer" in module,
     )

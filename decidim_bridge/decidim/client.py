@@ -14,13 +14,14 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
 from decidim_bridge.config import Settings
-from decidim_bridge.decidim import mapping, operations, schemas
+from decidim_bridge.decidim import combine, mapping, operations, schemas
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.budget import RequestBudget
 from decidim_bridge.decidim.capabilities import Capabilities, conservative, detect
@@ -28,12 +29,13 @@ from decidim_bridge.decidim.models import (
     AnswerResult,
     Comment,
     Component,
+    GuardedAnswer,
     PrivateNote,
     ProposalAdmin,
     SpacesOverview,
     WhoAmI,
 )
-from decidim_bridge.decidim.transport import GraphQLTransport
+from decidim_bridge.decidim.transport import GraphQLTransport, graphql_error
 from decidim_bridge.errors import (
     CapabilityMissing,
     DecidimError,
@@ -60,6 +62,17 @@ _PROCESS_NAMES = {
     "decidim::participatoryprocess",
 }
 _ASSEMBLY_NAMES = {"assembly", "assemblies", "decidim::assembly"}
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write, ready to send alone or as a part of a combined request: the document of
+    ``documents/``, its variables, and how its top-level field's value becomes the result
+    (raising the client's exceptions when Decidim did not do it)."""
+
+    document: str
+    variables: dict[str, Any]
+    read: Callable[[Any], Any]
 
 
 class _CapabilityCache:
@@ -355,29 +368,34 @@ class DecidimClient:
 
         Not idempotent: after ``AmbiguousWrite`` read ``list_comments`` before trying again.
         """
+        comment_id: str = self._write(self.comment_write(proposal_id, body, locale))
+        return comment_id
+
+    def comment_write(self, proposal_id: str | int, body: str, locale: str) -> Write:
+        """``add_comment`` as a ``Write`` (alone or in ``write_combined``)."""
         if not body.strip():
             raise ValueError("a comment needs a body")
         if not self.capabilities().can_comment:
             raise CapabilityMissing("This Decidim does not offer addComment through its API.")
-        data = self.execute(
-            "add_comment",
-            {
-                "id": str(proposal_id),
-                "type": PROPOSAL_COMMENTABLE_TYPE,
-                "body": body,
-                "locale": locale,
-            },
-        )
-        commentable = data.get("commentable")
-        if commentable is None:
-            raise DecidimRejected(f"Proposal {proposal_id} cannot be commented on (not found).")
-        added = commentable.get("addComment")
-        if added is None:
-            raise DecidimRejected(
-                f"Decidim did not add the comment to proposal {proposal_id} "
-                "(comments closed, or the API user may not comment)."
-            )
-        return str(mapping.load(schemas.AddedCommentSchema(), added, "AddComment")["id"])
+
+        def read(commentable: Any) -> str:
+            if commentable is None:
+                raise DecidimRejected(f"Proposal {proposal_id} cannot be commented on (not found).")
+            added = commentable.get("addComment")
+            if added is None:
+                raise DecidimRejected(
+                    f"Decidim did not add the comment to proposal {proposal_id} "
+                    "(comments closed, or the API user may not comment)."
+                )
+            return str(mapping.load(schemas.AddedCommentSchema(), added, "AddComment")["id"])
+
+        variables = {
+            "id": str(proposal_id),
+            "type": PROPOSAL_COMMENTABLE_TYPE,
+            "body": body,
+            "locale": locale,
+        }
+        return Write("add_comment", variables, read)
 
     def answer_proposal(
         self,
@@ -418,6 +436,50 @@ class DecidimClient:
             mapping.load(schemas.AnsweredProposalSchema(), answered, "AnswerProposal")
         )
 
+    def answer_guarded(
+        self,
+        proposal_id: str | int,
+        state: str,
+        answer_content: dict[str, str],
+        *,
+        unless_states: Sequence[str],
+    ) -> GuardedAnswer:
+        """Answer a proposal unless its state (saved, or withdrawn) is one of
+        ``unless_states``: the decidim-bridge module checks and answers under one lock, so
+        no read is needed first. Converges like ``answer_proposal``."""
+        write = self.guarded_answer_write(
+            proposal_id, state, answer_content, unless_states=unless_states
+        )
+        answered: GuardedAnswer = self._write(write)
+        return answered
+
+    def guarded_answer_write(
+        self,
+        proposal_id: str | int,
+        state: str,
+        answer_content: dict[str, str],
+        *,
+        unless_states: Sequence[str],
+    ) -> Write:
+        """``answer_guarded`` as a ``Write``."""
+        if not state:
+            raise ValueError("an answer needs a state")
+        self._require_module("can_answer_guarded")
+
+        def read(target: Any) -> GuardedAnswer:
+            if target is None or target.get("answer") is None:
+                raise DecidimRejected(f"Decidim did not answer proposal {proposal_id}.")
+            loaded = mapping.load(schemas.GuardedAnswerSchema(), target["answer"], "Answer")
+            return mapping.guarded_answer(loaded)
+
+        variables = {
+            "id": str(proposal_id),
+            "state": state,
+            "answerContent": dict(answer_content),
+            "unlessStates": list(unless_states),
+        }
+        return Write("answer_proposal_guarded", variables, read)
+
     def assign_evaluators(self, proposal_id: str | int, nicknames: list[str]) -> ProposalAdmin:
         """Make these users evaluators of the proposal; the evaluators afterwards.
 
@@ -425,39 +487,92 @@ class DecidimClient:
         repeat after an ambiguous failure. A user without the evaluator role in the space is
         refused by Decidim (``DecidimRejected`` naming them), and then nobody is assigned.
         """
-        return self._evaluators("assign_evaluators", "assignEvaluators", proposal_id, nicknames)
+        admin: ProposalAdmin = self._write(self.evaluators_write(proposal_id, nicknames))
+        return admin
 
     def unassign_evaluators(self, proposal_id: str | int, nicknames: list[str]) -> ProposalAdmin:
         """Remove these users as evaluators of the proposal; the evaluators afterwards."""
-        return self._evaluators("unassign_evaluators", "unassignEvaluators", proposal_id, nicknames)
+        write = self.evaluators_write(proposal_id, nicknames, unassign=True)
+        admin: ProposalAdmin = self._write(write)
+        return admin
+
+    def evaluators_write(
+        self, proposal_id: str | int, nicknames: list[str], *, unassign: bool = False
+    ) -> Write:
+        """``assign_evaluators`` (or ``unassign_evaluators``) as a ``Write``."""
+        if not nicknames:
+            raise ValueError("name at least one evaluator")
+        self._require_module("can_assign_evaluators")
+        field = "unassignEvaluators" if unassign else "assignEvaluators"
+
+        def read(target: Any) -> ProposalAdmin:
+            if target is None or target.get(field) is None:
+                raise DecidimRejected(f"Decidim did not change the evaluators of {proposal_id}.")
+            return mapping.proposal_admin(target[field], field)
+
+        document = "unassign_evaluators" if unassign else "assign_evaluators"
+        return Write(document, {"id": str(proposal_id), "nicknames": list(nicknames)}, read)
 
     def create_note(self, proposal_id: str | int, body: str) -> PrivateNote:
         """Write a private note on the proposal as the API user.
 
         Not idempotent: after ``AmbiguousWrite`` read ``proposal_admin`` before writing again.
         """
+        note: PrivateNote = self._write(self.note_write(proposal_id, body))
+        return note
+
+    def note_write(self, proposal_id: str | int, body: str) -> Write:
+        """``create_note`` as a ``Write``."""
         if not body.strip():
             raise ValueError("a note needs a body")
         self._require_module("can_write_notes")
-        data = self.execute("create_proposal_note", {"id": str(proposal_id), "body": body})
-        target = data.get("proposalAdmin")
-        if target is None or target.get("createNote") is None:
-            raise DecidimRejected(f"Decidim did not add the note to proposal {proposal_id}.")
-        return mapping.private_note(
-            mapping.load(schemas.AdminNoteSchema(), target["createNote"], "CreateProposalNote")
-        )
 
-    def _evaluators(
-        self, document: str, field: str, proposal_id: str | int, nicknames: list[str]
-    ) -> ProposalAdmin:
-        if not nicknames:
-            raise ValueError("name at least one evaluator")
-        self._require_module("can_assign_evaluators")
-        data = self.execute(document, {"id": str(proposal_id), "nicknames": list(nicknames)})
-        target = data.get("proposalAdmin")
-        if target is None or target.get(field) is None:
-            raise DecidimRejected(f"Decidim did not change the evaluators of {proposal_id}.")
-        return mapping.proposal_admin(target[field], field)
+        def read(target: Any) -> PrivateNote:
+            if target is None or target.get("createNote") is None:
+                raise DecidimRejected(f"Decidim did not add the note to proposal {proposal_id}.")
+            note = target["createNote"]
+            return mapping.private_note(
+                mapping.load(schemas.AdminNoteSchema(), note, "CreateProposalNote")
+            )
+
+        return Write("create_proposal_note", {"id": str(proposal_id), "body": body}, read)
+
+    def write_combined(self, writes: Sequence[Write]) -> list[Any]:
+        """Run up to ``combine.MAX_ALIASES`` writes as ONE mutation request (one slot of the
+        budget), in order; per write its result, or the exception it would have raised alone.
+
+        A failure of the whole request (``AmbiguousWrite``, ``DecidimRateLimited``, an error
+        that names no part and came without data, ...) is raised: it concerns every write.
+        """
+        parts = [
+            combine.Part(f"w{index}", operations.get(w.document), w.variables)
+            for index, w in enumerate(writes)
+        ]
+        operation, variables = combine.combine(parts)
+        errors: list[Any] = []
+        try:
+            data = self.transport.execute(operation, variables, share=self.share, wait=self.wait)
+        except GraphQLError as exc:
+            if not isinstance(exc.data, dict):
+                raise
+            data, errors = exc.data, list(exc.errors or ())
+        mine, other = combine.errors_by_alias(errors, [p.alias for p in parts])
+        results: list[Any] = []
+        for part, write in zip(parts, writes, strict=True):
+            value = data.get(part.alias)
+            found = mine[part.alias] or (other if value is None else [])
+            if found:
+                results.append(graphql_error(operation, found, value))
+                continue
+            try:
+                results.append(write.read(value))
+            except DecidimError as exc:
+                results.append(exc)
+        return results
+
+    def _write(self, write: Write) -> Any:
+        data = self.execute(write.document, write.variables)
+        return write.read(data.get(combine.top_field(operations.get(write.document))))
 
     def _require_module(self, *needed: str) -> None:
         found = self.capabilities()

@@ -13,6 +13,7 @@ from decidim_bridge.decidim.models import (
     Comment,
     Component,
     DecidimUser,
+    GuardedAnswer,
     PrivateNote,
     ProposalAdmin,
     SpacesOverview,
@@ -160,6 +161,15 @@ def comment(loaded: dict[str, Any]) -> Comment:
 def answer_result(loaded: dict[str, Any]) -> AnswerResult:
     return AnswerResult(
         proposal_id=loaded["id"], state=loaded.get("state"), answered_at=loaded.get("answered_at")
+    )
+
+
+def guarded_answer(loaded: dict[str, Any]) -> GuardedAnswer:
+    return GuardedAnswer(
+        proposal_id=loaded["id"],
+        written=loaded["written"],
+        state=loaded.get("state"),
+        published=loaded["published"],
     )
 
 

@@ -58,6 +58,18 @@ class AnswerResult:
 
 
 @dataclass(frozen=True)
+class GuardedAnswer:
+    """The module's guarded answer: whether it was written, and the state the proposal has
+    (as saved, published or not; ``withdrawn``; None: not answered) — when not written,
+    the state that kept it from being written."""
+
+    proposal_id: str
+    written: bool
+    state: str | None
+    published: bool
+
+
+@dataclass(frozen=True)
 class DecidimUser:
     """A user as the decidim-bridge module names them (nickname without the "@")."""
 

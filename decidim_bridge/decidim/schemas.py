@@ -219,6 +219,13 @@ class AnsweredProposalSchema(_Base):
     answered_at = _dt("answeredAt")
 
 
+class GuardedAnswerSchema(_Base):
+    id = GraphQLId(required=True)
+    written = fields.Boolean(required=True)
+    state = fields.String(allow_none=True, load_default=None)
+    published = fields.Boolean(required=True)
+
+
 class DecidimInfoSchema(_Base):
     application_name = fields.String(data_key="applicationName", allow_none=True, load_default=None)
     version = fields.String(allow_none=True, load_default=None)

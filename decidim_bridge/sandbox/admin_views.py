@@ -10,6 +10,8 @@ other mutation (``UNAUTHORIZED_OBJECT_ERROR``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.model import ApiUser, Proposal, ProposalNote, User
 from decidim_bridge.sandbox.view_base import RequestContext, View
@@ -115,3 +117,34 @@ class ProposalAdminMutationView(View):
         assert self.ctx.api_user is not None  # mutation_proposal_admin refused anonymous callers
         note = self.store.create_note(self.proposal.id, body, by=self.ctx.api_user)
         return ProposalAdminNoteView(self.ctx, note)
+
+    def answer(
+        self,
+        state: str,
+        answer_content: dict[str, Any] | None = None,
+        unless_states: list[str] | None = None,
+    ) -> ProposalAdminAnswerView:
+        """The guarded answer: not written while the proposal is in one of ``unless_states``."""
+        proposal, written, now = self.store.answer_unless(
+            self.proposal.id,
+            by=self.ctx.api_user,
+            state=state,
+            answer_content=answer_content,
+            unless_states=list(unless_states or ()),
+        )
+        return ProposalAdminAnswerView(self.ctx, proposal, written=written, state=now)
+
+
+class ProposalAdminAnswerView(View):
+    """The outcome of a guarded answer: written or not, and the state the proposal has."""
+
+    graphql_type = "ProposalAdminAnswer"
+
+    def __init__(
+        self, ctx: RequestContext, proposal: Proposal, *, written: bool, state: str | None
+    ) -> None:
+        super().__init__(ctx)
+        self.id = str(proposal.id)
+        self.written = written
+        self.state = state
+        self.published = proposal.answer_published and proposal.internal_state != "not_answered"

@@ -397,6 +397,32 @@ class SandboxState(EvaluationMixin):
                 raise api_errors.not_authorized()
             return self._apply_answer(proposal, component, attributes, by=by)
 
+    def answer_unless(
+        self,
+        proposal_id: Any,
+        *,
+        by: ApiUser | None,
+        state: str,
+        answer_content: dict[str, Any] | None,
+        unless_states: list[str],
+    ) -> tuple[Proposal, bool, str | None]:
+        """The module's guarded ``answer``: the state check and the answer under one lock
+        (the module locks the proposal row); ``(proposal, written, state now)``. The state is
+        the saved one (published or not), ``withdrawn`` for a withdrawn proposal."""
+        with self.lock:
+            proposal = self.proposals[int(proposal_id)]
+            component = self.components[proposal.component_id]
+            if by is None or not by.admin or not component.settings.answering_enabled:
+                raise api_errors.not_authorized()
+            current = _saved_state(proposal)
+            if current in unless_states:
+                return proposal, False, current
+            attributes: dict[str, Any] = {"state": state}
+            if answer_content is not None:
+                attributes["answerContent"] = answer_content
+            self._apply_answer(proposal, component, attributes, by=by)
+            return proposal, True, _saved_state(proposal)
+
     def _apply_answer(
         self,
         proposal: Proposal,
@@ -742,3 +768,10 @@ def _locale_map(value: Any, org: Organization) -> dict[str, str] | None:
     if not isinstance(value, dict):
         return None
     return {k: str(v) for k, v in value.items() if k in org.available_locales and v is not None}
+
+
+def _saved_state(proposal: Proposal) -> str | None:
+    """The answer state as saved, published or not (None: not answered), or withdrawn."""
+    if proposal.withdrawn:
+        return "withdrawn"
+    return None if proposal.internal_state in ("", "not_answered") else proposal.internal_state

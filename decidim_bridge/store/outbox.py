@@ -30,13 +30,16 @@ Which claimable row goes next (``claim``):
    resident waits for the comment after publishing, so a burst's later initiatives get
    their comment before the earlier ones' answers, evaluators and notes.
 
+The writer may take the rows that follow a claimed row in its lane along with it
+(``claim_following``), to send them in one request.
+
 Functions take a ``Connection`` so callers choose the transaction.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -376,6 +379,66 @@ def claim(
         )
         for r in before
         if r.id in taken
+    ]
+
+
+def claim_following(
+    conn: Connection,
+    first: OutboxRow,
+    *,
+    owner: str,
+    now: float,
+    lease_seconds: float,
+    kinds: Sequence[str],
+    slots: Callable[[OutboxRow], int],
+    max_slots: int,
+) -> list[OutboxRow]:
+    """Also take the rows that follow ``first`` (claimed by ``owner``) in its lane and can
+    go in the same request: the next rows by id of the same proposal and plan version,
+    planned and due, of ``kinds``, as long as their ``slots`` fit ``max_slots`` together with
+    ``first``'s. The first row that does not qualify ends the run, so lane order holds.
+    Returned like ``claim``'s rows (status before the claim, attempts + 1)."""
+    if first.plan_version is None:
+        return []
+    stmt = (
+        select(outbox)
+        .where(
+            outbox.c.tenant == first.tenant,
+            outbox.c.lane == first.lane,
+            outbox.c.id > first.id,
+            outbox.c.status.in_(OPEN_STATUSES),
+        )
+        .order_by(outbox.c.id)
+        .limit(max_slots)
+    )
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=outbox)
+    taken: list[OutboxRow] = []
+    used = slots(first)
+    for row in (OutboxRow.from_row(r) for r in conn.execute(stmt)):
+        fits = used + slots(row) <= max_slots
+        same = row.proposal_id == first.proposal_id and row.plan_version == first.plan_version
+        if not (fits and same and row.status == "planned" and row.next_attempt_at <= now):
+            break
+        if row.kind not in kinds:
+            break
+        used += slots(row)
+        taken.append(row)
+    if not taken:
+        return []
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id.in_([r.id for r in taken]))
+        .values(
+            status="in_flight",
+            lease_owner=owner,
+            lease_until=now + lease_seconds,
+            attempts=outbox.c.attempts + 1,
+            updated_at=now,
+        )
+    )
+    return [
+        OutboxRow(**{**r.__dict__, "attempts": r.attempts + 1, "lease_owner": owner}) for r in taken
     ]
 
 

@@ -22,6 +22,18 @@ only delays writes (a later ``next_attempt_at``, Decidim writes pause, mail cont
 permanent refusals (validation, permissions, capability missing) are ``dead`` and listed by
 ``decidim-bridge outbox``; ``outbox retry`` puts them back.
 
+One request for a plan version's writes: with the decidim-bridge module the writer claims,
+with a Decidim row whose outcome is not unknown, the rows of the same proposal and plan
+version that follow it in its lane (``store.outbox.claim_following``, within Decidim's alias
+limit) and sends their writes as one ``CombinedWrite`` document (``decidim.combine``). Each
+row settles from its own field; an error naming a field's alias is that row's failure,
+decided as if it had been sent alone; a failure of the whole request is every row's (after
+an ambiguous one each is read back alone). An answer joins only as the module's guarded
+answer, which Decidim writes only when the proposal's state is not final (checked and
+written under one lock), so no read comes before it; without the module the writer reads
+the proposal before answering, alone, so that it never overwrites a final answer a person
+published meanwhile.
+
 Convergence after a crash or a storm: rows whose outcome is unknown are claimed first (one
 read settles them and unblocks their lane), and the leases of writers that died on this
 host end at once instead of running out (``loop.dead_local_owners``). A 429 pauses Decidim
@@ -41,6 +53,7 @@ from prometheus_client import Counter
 
 from decidim_bridge.config import Settings
 from decidim_bridge.decidim import error_codes
+from decidim_bridge.decidim.combine import MAX_ALIASES
 from decidim_bridge.errors import (
     BridgeError,
     GraphQLError,
@@ -66,6 +79,11 @@ from decidim_bridge.writeback.reconcile import (
 from decidim_bridge.writeback.subject import FINAL_STATES
 
 log = logging.getLogger(__name__)
+
+#: The Decidim kinds that can share a request, in the order a plan version records them.
+COMBINED_ORDER = (COMMENT, ANSWER, EVALUATORS, NOTE)
+#: States in which the guarded answer is not written (a person's final answer, withdrawn).
+UNLESS_STATES = sorted(FINAL_STATES)
 
 WRITES = Counter(
     "bridge_writes",
@@ -116,11 +134,12 @@ class Writer(ClaimLoop):
 
     # --- one step ----------------------------------------------------------------------
 
-    def _renew_lease(self, row_id: int) -> None:
+    def _renew_leases(self, row_ids: list[int]) -> None:
         with self.db.begin() as conn:
-            store.extend_lease(
-                conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
-            )
+            for row_id in row_ids:
+                store.extend_lease(
+                    conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
+                )
 
     def _release_dead_leases(self, now: float) -> None:
         if now - self._leases_checked_at < DEAD_LEASE_CHECK_SECONDS:
@@ -151,12 +170,24 @@ class Writer(ClaimLoop):
             return False
         row = rows[0]
         try:
+            group = self._with_following(row, now)
+        except (StoreUnavailable, LeaseLost):
+            raise
+        except Exception as exc:
+            # What this Decidim offers could not be learnt: the row's own attempt would meet
+            # the same failure (and ask again), so it is that attempt's failure.
+            self._failed(row, exc, _extra(row))
+            return True
+        try:
             with LeaseKeeper(
-                lambda: self._renew_lease(row.id),
+                lambda: self._renew_leases([r.id for r in group]),
                 self.lease_seconds,
                 name=f"outbox-lease-{row.id}",
             ):
-                self._execute(row)
+                if len(group) > 1:
+                    self._execute_combined(group)
+                else:
+                    self._execute(row)
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
         return True
@@ -170,15 +201,7 @@ class Writer(ClaimLoop):
 
     def _execute(self, row: OutboxRow) -> None:
         unknown = row.status == "in_flight"
-        extra = {
-            "outbox_id": row.id,
-            "kind": row.kind,
-            "purpose": row.purpose,
-            "ref": row.ref,
-            "proposal_id": row.proposal_id,
-            "attempt": row.attempts,
-            "reconcile": unknown,
-        }
+        extra = _extra(row)
         try:
             if row.kind == COMMENT:
                 outcome, remote = self._comment(row, unknown)
@@ -199,6 +222,149 @@ class Writer(ClaimLoop):
             return
         WRITES.labels(kind=row.kind, outcome=outcome).inc()
         log.info("write %s", outcome, extra={**extra, "outcome": outcome, "remote_id": remote})
+
+    # --- several rows in one request ---------------------------------------------------
+
+    def _capabilities(self) -> Any:
+        """What this Decidim offers (None: a client that cannot say, e.g. in tests)."""
+        detect = getattr(self.decidim, "capabilities", None)
+        return detect() if detect is not None else None
+
+    def _can_answer_guarded(self) -> bool:
+        return bool(getattr(self._capabilities(), "can_answer_guarded", False))
+
+    def _combinable_kinds(self) -> tuple[str, ...]:
+        """The kinds that can be a field of a combined document on this Decidim: an answer
+        only as the module's guarded answer (else it needs a read first, so it goes alone)."""
+        found = self._capabilities()
+        offered = {
+            COMMENT: bool(getattr(found, "can_comment", False)),
+            ANSWER: bool(getattr(found, "can_answer_guarded", False)),
+            EVALUATORS: bool(getattr(found, "can_assign_evaluators", False)),
+            NOTE: bool(getattr(found, "can_write_notes", False)),
+        }
+        return tuple(kind for kind in COMBINED_ORDER if offered[kind])
+
+    def _with_following(self, row: OutboxRow, now: float) -> list[OutboxRow]:
+        """``row`` and the rows of its plan version that follow it in its lane and can go
+        in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
+        if row.kind not in COMBINED_ORDER or row.status == "in_flight":
+            return [row]
+        kinds = self._combinable_kinds()
+        if row.kind not in kinds:
+            return [row]
+        with self.db.begin() as conn:
+            following = store.claim_following(
+                conn,
+                row,
+                owner=self.owner,
+                now=now,
+                lease_seconds=self.lease_seconds,
+                kinds=kinds,
+                slots=_fields,
+                max_slots=MAX_ALIASES,
+            )
+        return [row, *following]
+
+    def _writes(self, row: OutboxRow) -> list[Any]:
+        """The client's writes (fields of the combined document) for one row."""
+        data = row.data
+        if row.kind == COMMENT:
+            return [self.decidim.comment_write(row.proposal_id, data["body"], data["locale"])]
+        if row.kind == ANSWER:
+            return [
+                self.decidim.guarded_answer_write(
+                    row.proposal_id,
+                    data["state"],
+                    data["answer_content"],
+                    unless_states=UNLESS_STATES,
+                )
+            ]
+        if row.kind == NOTE:
+            return [self.decidim.note_write(row.proposal_id, data["body"])]
+        assign, unassign = _evaluator_lists(data)
+        writes = []
+        if assign:
+            writes.append(self.decidim.evaluators_write(row.proposal_id, assign))
+        if unassign:
+            writes.append(self.decidim.evaluators_write(row.proposal_id, unassign, unassign=True))
+        return writes
+
+    def _execute_combined(self, group: list[OutboxRow]) -> None:
+        """Send the rows' writes as one document; each row gets the outcome of its fields.
+
+        A failure of the whole request is each row's failure (an ambiguous one leaves every
+        row unknown: each is read back alone later); a field's error is its row's failure.
+        """
+        try:
+            writes = [self._writes(row) for row in group]
+        except (StoreUnavailable, LeaseLost):
+            raise
+        except Exception:
+            # Cannot happen once the capabilities allowed the kinds; one by one, as before.
+            for row in group:
+                self._execute(row)
+            return
+        for row in group:
+            self.checkpoint("before_send", row)
+        try:
+            results = self.decidim.write_combined([w for row_writes in writes for w in row_writes])
+        except (StoreUnavailable, LeaseLost):
+            raise
+        except Exception as exc:
+            for row in group:
+                self._failed(row, exc, _extra(row, combined=len(group)))
+            return
+        at = 0
+        for row, row_writes in zip(group, writes, strict=True):
+            mine = results[at : at + len(row_writes)]
+            at += len(row_writes)
+            self.checkpoint("after_send", row)
+            extra = _extra(row, combined=len(group))
+            try:
+                outcome, remote = self._settle(row, mine)
+            except StoreUnavailable:
+                raise
+            except LeaseLost:
+                log.warning("outbox lease lost", extra={"outbox_id": row.id})
+                continue
+            except Exception as exc:
+                self._failed(row, exc, extra)
+                continue
+            WRITES.labels(kind=row.kind, outcome=outcome).inc()
+            log.info("write %s", outcome, extra={**extra, "outcome": outcome, "remote_id": remote})
+
+    def _settle(self, row: OutboxRow, results: list[Any]) -> tuple[str, str | None]:
+        """Finish one row of a combined write from its fields' results (an exception among
+        them is raised, as if the row had been written alone)."""
+        if row.kind == EVALUATORS:
+            return self._evaluators_settled(row, results)
+        (result,) = results
+        if isinstance(result, BaseException):
+            raise result
+        if row.kind == COMMENT:
+            self._finish(row, str(result), "comment added")
+            return "done", str(result)
+        if row.kind == ANSWER:
+            return self._answered(row, result)
+        self._finish(row, str(result.id), "note written")
+        return "done", str(result.id)
+
+    def _evaluators_settled(self, row: OutboxRow, results: list[Any]) -> tuple[str, str | None]:
+        assign, unassign = _evaluator_lists(row.data)
+        pending = list(results)
+        refused: dict[str, str] = {}
+        if assign:
+            result = pending.pop(0)
+            if isinstance(result, GraphQLError) and _refused_user(result) is not None:
+                refused = self._assign_each(row.proposal_id, assign, result)
+            elif isinstance(result, BaseException):
+                raise result
+        if unassign:
+            result = pending.pop(0)
+            if isinstance(result, BaseException):
+                raise result
+        return self._evaluators_done(row, assign, unassign, refused)
 
     def _finish(self, row: OutboxRow, remote_id: str | None, outcome: str) -> None:
         with self.db.begin() as conn:
@@ -230,24 +396,30 @@ class Writer(ClaimLoop):
 
     def _answer(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
         data = row.data
-        proposal = self.decidim.fetch_proposal(row.proposal_id, data["component_id"])
-        if proposal is None:
-            raise _Permanent(f"proposal {row.proposal_id} is not visible in Decidim")
-        state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
-        if state in FINAL_STATES:
-            with self.db.begin() as conn:
-                store.mark_skipped(
-                    conn,
-                    row.id,
-                    owner=self.owner,
-                    now=self.clock(),
-                    reason=f"not written: Decidim already shows '{state}'",
-                )
-            return "skipped", None
-        if answer_matches(proposal.state, proposal.answer, data["state"], data["answer_content"]):
-            self._finish(row, row.proposal_id, "answer already in Decidim")
-            return "found", row.proposal_id
+        guarded = self._can_answer_guarded()
+        if unknown or not guarded:
+            # Without the module's guarded answer, the proposal is read first so that a final
+            # answer a person published meanwhile is not overwritten; after an unknown
+            # outcome it is read anyway (the answer may be there).
+            proposal = self.decidim.fetch_proposal(row.proposal_id, data["component_id"])
+            if proposal is None:
+                raise _Permanent(f"proposal {row.proposal_id} is not visible in Decidim")
+            state = "withdrawn" if getattr(proposal, "withdrawn", False) else proposal.state
+            if state in FINAL_STATES:
+                self._skip(row, state)
+                return "skipped", None
+            if answer_matches(
+                proposal.state, proposal.answer, data["state"], data["answer_content"]
+            ):
+                self._finish(row, row.proposal_id, "answer already in Decidim")
+                return "found", row.proposal_id
         self.checkpoint("before_send", row)
+        if guarded:
+            answered = self.decidim.answer_guarded(
+                row.proposal_id, data["state"], data["answer_content"], unless_states=UNLESS_STATES
+            )
+            self.checkpoint("after_send", row)
+            return self._answered(row, answered)
         result = self.decidim.answer_proposal(
             data["component_id"], row.proposal_id, data["state"], data["answer_content"]
         )
@@ -255,10 +427,26 @@ class Writer(ClaimLoop):
         self._finish(row, str(getattr(result, "proposal_id", row.proposal_id)), "answer set")
         return "done", row.proposal_id
 
+    def _answered(self, row: OutboxRow, answered: Any) -> tuple[str, str | None]:
+        """Finish an answer row from the module's guarded answer."""
+        if not answered.written:
+            self._skip(row, answered.state)
+            return "skipped", None
+        self._finish(row, str(answered.proposal_id), "answer set")
+        return "done", row.proposal_id
+
+    def _skip(self, row: OutboxRow, state: str | None) -> None:
+        with self.db.begin() as conn:
+            store.mark_skipped(
+                conn,
+                row.id,
+                owner=self.owner,
+                now=self.clock(),
+                reason=f"not written: Decidim already shows '{state}'",
+            )
+
     def _evaluators(self, row: OutboxRow, unknown: bool) -> tuple[str, str | None]:
-        data = row.data
-        assign = [str(n) for n in data.get("assign") or ()]
-        unassign = [str(n) for n in data.get("unassign") or ()]
+        assign, unassign = _evaluator_lists(row.data)
         if unknown:
             self.checkpoint("reconcile", row)
             shown = self.decidim.proposal_admin(row.proposal_id).evaluator_nicknames
@@ -270,6 +458,11 @@ class Writer(ClaimLoop):
         if unassign:
             self.decidim.unassign_evaluators(row.proposal_id, unassign)
         self.checkpoint("after_send", row)
+        return self._evaluators_done(row, assign, unassign, refused)
+
+    def _evaluators_done(
+        self, row: OutboxRow, assign: list[str], unassign: list[str], refused: dict[str, str]
+    ) -> tuple[str, str | None]:
         assigned = [n for n in assign if n not in refused]
         refusals = ", ".join(f"@{n} ({why})" for n, why in refused.items())
         if refused and not assigned and not unassign:
@@ -293,11 +486,17 @@ class Writer(ClaimLoop):
             self.decidim.assign_evaluators(proposal_id, nicknames)
             return {}
         except GraphQLError as exc:
-            why = _refused_user(exc)
-            if why is None:
+            if _refused_user(exc) is None:
                 raise
-            if len(nicknames) == 1:
-                return {nicknames[0]: why}
+            return self._assign_each(proposal_id, nicknames, exc)
+
+    def _assign_each(
+        self, proposal_id: str, nicknames: list[str], refusal: GraphQLError
+    ) -> dict[str, str]:
+        """After Decidim refused assigning ``nicknames`` together (``refusal``): each on
+        their own; who was refused and why."""
+        if len(nicknames) == 1:
+            return {nicknames[0]: _refused_user(refusal) or ""}
         refused: dict[str, str] = {}
         for nickname in nicknames:
             try:
@@ -392,6 +591,34 @@ class Writer(ClaimLoop):
             failure.action,
             extra={**extra, "error": summary[:300], "decision": failure.reason},
         )
+
+
+def _extra(row: OutboxRow, *, combined: int = 1) -> dict[str, Any]:
+    """What the writer's log lines say about a row."""
+    extra: dict[str, Any] = {
+        "outbox_id": row.id,
+        "kind": row.kind,
+        "purpose": row.purpose,
+        "ref": row.ref,
+        "proposal_id": row.proposal_id,
+        "attempt": row.attempts,
+        "reconcile": row.status == "in_flight",
+    }
+    if combined > 1:
+        extra["combined"] = combined
+    return extra
+
+
+def _evaluator_lists(data: dict[str, Any]) -> tuple[list[str], list[str]]:
+    return [str(n) for n in data.get("assign") or ()], [str(n) for n in data.get("unassign") or ()]
+
+
+def _fields(row: OutboxRow) -> int:
+    """How many fields (aliases) a row takes in a combined document."""
+    if row.kind != EVALUATORS:
+        return 1
+    assign, unassign = _evaluator_lists(row.data)
+    return max(1, bool(assign) + bool(unassign))
 
 
 class _Permanent(BridgeError):

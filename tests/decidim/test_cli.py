@@ -83,6 +83,7 @@ def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> 
         "version": None,
         "answer_form": None,
         "can_comment": True,
+        "can_answer_guarded": False,
         "introspected": False,
         "can_assign_evaluators": False,
         "can_write_notes": False,

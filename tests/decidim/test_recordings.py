@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from graphql import GraphQLAbstractType, GraphQLResolveInfo, execute, parse
 
-from decidim_bridge.decidim import operations
+from decidim_bridge.decidim import combine, operations
 
 IDS = {"componentId": "11", "proposalId": "5"}
 CASES: list[tuple[str, str, dict[str, Any]]] = [
@@ -51,6 +51,8 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("assign_evaluators", "assign_evaluators-200", {"id": "5", "nicknames": ["sanne_visser"]}),
     ("unassign_evaluators", "unassign_evaluators-200", {"id": "5", "nicknames": ["a"]}),
     ("create_proposal_note", "create_proposal_note-200", {"id": "5", "body": "b"}),
+    ("answer_proposal_guarded", "answer_proposal_guarded-200", {"id": "5", "state": "x"}),
+    ("answer_proposal_guarded", "answer_proposal_guarded_kept-200", {"id": "5", "state": "x"}),
 ]
 
 
@@ -65,12 +67,17 @@ def _type_of(value: Any, _info: GraphQLResolveInfo, abstract: GraphQLAbstractTyp
 
 
 #: Recordings of an instance with the decidim-bridge module, whose documents are plain 0.32.
-MODULE_CASES = {"capabilities_module-200"}
+MODULE_CASES = {"capabilities_module-200", "capabilities_module_guarded-200"}
 
 
 @pytest.mark.parametrize(
     ("document", "recording", "variables"),
-    [*CASES, ("capabilities", "capabilities_module-200", {})],
+    [
+        *CASES,
+        # The module as it is now; ``capabilities_module-200`` is an earlier release of it,
+        # without the guarded answer.
+        ("capabilities", "capabilities_module_guarded-200", {}),
+    ],
 )
 def test_recording_is_a_possible_answer(
     document: str, recording: str, variables: dict[str, Any], recorded_answer: Any
@@ -99,3 +106,51 @@ def test_a_recording_with_an_unrequested_field_is_caught(recorded_answer: Any) -
     result = execute(operations.load_schema(), parse(operation.text), root_value=data)
 
     assert result.data != data
+
+
+#: The parts of the combined write the recordings answer (``client.write_combined``).
+COMBINED_PARTS = [
+    ("add_comment", {"id": "5", "type": "T", "body": "b", "locale": "nl"}),
+    ("answer_proposal_guarded", {"id": "5", "state": "evaluating"}),
+    ("assign_evaluators", {"id": "5", "nicknames": ["a"]}),
+    ("create_proposal_note", {"id": "5", "body": "b"}),
+]
+
+
+def _by_response_key(source: Any, info: GraphQLResolveInfo, **_args: Any) -> Any:
+    """The recorded value under the alias the document gave the field (else its name)."""
+    key = info.path.key
+    return source.get(key) if key in source else source.get(info.field_name)
+
+
+@pytest.mark.parametrize(
+    "recording",
+    [
+        "combined_write-200",
+        "combined_write_note_refused-200",
+        "combined_write_evaluator_refused-200",
+    ],
+)
+def test_combined_recording_is_a_possible_answer(recording: str, recorded_answer: Any) -> None:
+    parts = [
+        combine.Part(f"w{i}", operations.get(name), variables)
+        for i, (name, variables) in enumerate(COMBINED_PARTS)
+    ]
+    operation, variables = combine.combine(parts)
+    body = recorded_answer(recording)
+    data = body["data"]
+
+    result = execute(
+        operations.load_schema(operation.schema),
+        parse(operation.text),
+        root_value=data,
+        variable_values=variables,
+        field_resolver=_by_response_key,
+    )
+
+    assert result.errors is None
+    # A field that failed is null in the recording, and its error names its alias.
+    assert result.data == data
+    assert {e["path"][0] for e in body.get("errors", [])} == {
+        k for k, v in data.items() if v is None
+    }

@@ -84,15 +84,22 @@ class Planner:
 
 
 def _applied_answers(stack: Stack) -> Counter[str]:
-    """AnswerProposal mutations Decidim applied (also those answered with a fault)."""
+    """Answers Decidim applied (also those answered with a fault), per proposal: alone
+    (``AnswerProposal``, ``AnswerProposalGuarded``) or as a field of a ``CombinedWrite``."""
     applied: Counter[str] = Counter()
     for entry in stack.journal(target="mutation"):
-        if not (entry.operation_name or "").startswith("AnswerProposal"):
-            continue
-        if (entry.status == 200 and entry.outcome == "ok") or (entry.fault or "").endswith(
+        name = entry.operation_name or ""
+        if not (entry.status == 200 and entry.outcome == "ok") and not (entry.fault or "").endswith(
             ":after_apply"
         ):
-            applied[str(entry.variables.get("proposalId"))] += 1
+            continue
+        variables = entry.variables or {}
+        if name.startswith("AnswerProposal"):
+            applied[str(variables.get("proposalId") or variables.get("id"))] += 1
+        elif name == "CombinedWrite":
+            for key in variables:
+                if key.endswith("_unlessStates"):  # the guarded answer's field
+                    applied[str(variables[key.removesuffix("_unlessStates") + "_id"])] += 1
     return applied
 
 

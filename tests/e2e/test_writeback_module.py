@@ -49,7 +49,14 @@ def _row(stack, kind, version=1):
 
 
 def _mutations(stack, name):
-    return [e for e in stack.journal(target="mutation") if e.operation_name == name]
+    """Requests that carried this write: alone (``name``) or with the other writes of its
+    plan version in one ``CombinedWrite`` (the first attempt of a version's writes)."""
+    names = (name, "CombinedWrite")
+    return [e for e in stack.journal(target="mutation") if e.operation_name in names]
+
+
+def _bridge_comments(stack):
+    return [c for c in stack.sandbox.state.comments_on(PROPOSAL) if c.author_is_api_user]
 
 
 def _record(stack, stored, steering=NO_STEERING):
@@ -154,7 +161,9 @@ def _sent(stack, field, at_least=1):
 
 
 def _assert_once(stack, field):
-    """Exactly one note for the version, the lead assigned by one request, all done."""
+    """Exactly one comment and one note for the version, the lead assigned by one request,
+    all done."""
+    assert len(_bridge_comments(stack)) == 1
     assert len(_bridge_notes(stack)) == 1
     assert _evaluators(stack) == ["lotte_mulder"]
     assert _sent(stack, field) == 1

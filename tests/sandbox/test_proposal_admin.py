@@ -3,6 +3,8 @@ the state after each write, and the events the API user's writes send."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sandbox_support import document, gql, sign_in
 
@@ -221,3 +223,49 @@ def test_with_the_module_introspection_and_docs_show_it(sbx, token):
     introspection = gql(sbx, '{ __type(name: "Mutation") { fields { name } } }', token=token)
     assert "proposalAdmin" in {f["name"] for f in introspection.json["data"]["__type"]["fields"]}
     assert "extend type Query" in sbx.get("/api/docs").get_data(as_text=True)
+
+
+GUARDED = (
+    Path(__file__).resolve().parents[2]
+    / "decidim_bridge/decidim/documents/answer_proposal_guarded.graphql"
+).read_text(encoding="utf-8")
+FINAL = ["accepted", "rejected", "withdrawn"]
+
+
+def _guarded(sbx, token, **extra):
+    variables = {"id": "101", "state": "evaluating", "answerContent": {"nl": "We kijken ernaar."}}
+    return gql(sbx, GUARDED, {**variables, "unlessStates": FINAL, **extra}, token=token).json
+
+
+def test_the_guarded_answer_answers_an_open_proposal(sbx, token, state):
+    body = _guarded(sbx, token)
+    assert body == {
+        "data": {
+            "proposalAdmin": {
+                "answer": {"id": "101", "written": True, "state": "evaluating", "published": True}
+            }
+        }
+    }
+    assert state.proposals[101].internal_state == "evaluating"
+
+
+@pytest.mark.parametrize("publish", [True, False], ids=["published", "internal"])
+def test_the_guarded_answer_does_not_overwrite_a_persons_final_answer(sbx, token, state, publish):
+    state.answer_as_admin(101, "accepted", {"nl": "Akkoord."}, by="marieke_kok", publish=publish)
+    body = _guarded(sbx, token)
+    assert body["data"]["proposalAdmin"]["answer"] == {
+        "id": "101",
+        "written": False,
+        "state": "accepted",
+        "published": publish,
+    }
+    assert state.proposals[101].internal_state == "accepted"
+    assert state.proposals[101].answer == {"nl": "Akkoord."}
+
+
+def test_the_guarded_answer_does_not_answer_a_withdrawn_proposal(sbx, token, state):
+    state.withdraw_proposal(101)
+    body = _guarded(sbx, token)
+    assert body["data"]["proposalAdmin"]["answer"]["written"] is False
+    assert body["data"]["proposalAdmin"]["answer"]["state"] == "withdrawn"
+    assert state.proposals[101].internal_state == "not_answered"

@@ -72,6 +72,9 @@ def _views() -> dict[str, Any]:
         "ProposalAdminUser": admin_views.ProposalAdminUserView(ctx, state.users[20]),
         "ProposalAdminNote": admin_views.ProposalAdminNoteView(ctx, note),
         "ProposalAdminMutation": admin_views.ProposalAdminMutationView(ctx, proposal),
+        "ProposalAdminAnswer": admin_views.ProposalAdminAnswerView(
+            ctx, proposal, written=False, state=None
+        ),
     }
 
 

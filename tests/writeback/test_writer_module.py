@@ -1,4 +1,5 @@
-"""The writer's evaluator and note writes against Decidim's HTTP API (``responses``).
+"""The writer's evaluator and note writes, and a plan version's Decidim writes in one
+request (``CombinedWrite``), against Decidim's HTTP API (``responses``).
 
 The real client and transport run against recorded answers (``tests/data/decidim``), so an
 HTTP 500 on a mutation is the transport's ``AmbiguousWrite`` and a refusal is Decidim's
@@ -27,7 +28,7 @@ from decidim_bridge.decidim.client import DecidimClient
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
-from decidim_bridge.writeback.effects import EVALUATORS, NOTE, Options
+from decidim_bridge.writeback.effects import ANSWER, COMMENT, EVALUATORS, NOTE, Options
 from decidim_bridge.writeback.hook import WriteBack
 from decidim_bridge.writeback.ledger import record_writes
 from decidim_bridge.writeback.writer import Writer
@@ -59,7 +60,12 @@ def _operation(name: str, variables: dict[str, Any] | None = None) -> Any:
 class Decidim:
     """Recorded answers, registered in the order the writer will ask."""
 
-    def __init__(self, mock: responses.RequestsMock, clock: Any) -> None:
+    def __init__(
+        self,
+        mock: responses.RequestsMock,
+        clock: Any,
+        capabilities: str = "capabilities_module-200",
+    ) -> None:
         self.mock = mock
         token = jwt.encode(
             {"sub": "7", "scp": "api_user", "exp": int(clock() + 7200), "jti": "t"},
@@ -74,7 +80,7 @@ class Decidim:
             headers={"Authorization": f"Bearer {token}"},
         )
         self.answer("DecidimVersion", "decidim_version-200")
-        self.answer("Capabilities", "capabilities_module-200")
+        self.answer("Capabilities", capabilities)
 
     def answer(self, name: str, recording: str | dict[str, Any], **variables: Any) -> None:
         body = recorded(recording) if isinstance(recording, str) else recording
@@ -379,3 +385,189 @@ def test_a_reply_is_recorded_once_per_note_and_only_with_the_module(
     assert reply.data["body"] == f"{body}\n\nRef. {reply.ref}"
     assert reply.data["reply_to"] == "302"
     assert rows[other[0]].effect_key != reply.effect_key
+
+
+# --- one request for a plan version's writes (the module's guarded answer) ------------------
+
+KINDS = (COMMENT, ANSWER, EVALUATORS, NOTE)
+
+
+def _first_plan(db, mappings, templates, clock) -> None:
+    options = Options(
+        decidim_url=BASE_URL,
+        can_comment=True,
+        can_answer=True,
+        can_assign_evaluators=True,
+        can_write_notes=True,
+    )
+    sample = garden()
+    with db.begin() as conn:
+        record_writes(
+            conn,
+            sample.plan,
+            sample.subject,
+            mappings,
+            previous=None,
+            options=options,
+            templates=templates,
+            now=clock(),
+        )
+
+
+def _rows(db) -> dict[str, store.OutboxRow]:
+    with db.read() as conn:
+        rows = [r for r in store.list_rows(conn, limit=100) if r.kind in KINDS]
+    return {r.kind: r for r in rows}
+
+
+def _requests(mock) -> list[str]:
+    return [json.loads(c.request.body)["operationName"] for c in mock.calls if c.request.url == API]
+
+
+@pytest.fixture
+def guarded(mock, clock) -> Decidim:
+    """A Decidim whose module offers the guarded answer."""
+    return Decidim(mock, clock, capabilities="capabilities_module_guarded-200")
+
+
+@pytest.fixture
+def rules(sample_mappings):
+    return _nicknamed(sample_mappings, "anouk_devries", "sanne_visser")
+
+
+def test_a_first_plan_is_one_write_request_and_no_read(
+    db, rules, templates, clock, guarded, http_writer, mock
+):
+    _first_plan(db, rules, templates, clock)
+    assert [r.kind for r in sorted(_rows(db).values(), key=lambda r: r.id)] == list(KINDS)
+    guarded.answer("CombinedWrite", "combined_write-200")
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert {k: (r.status, r.outcome) for k, r in rows.items()} == {
+        COMMENT: ("done", "comment added"),
+        ANSWER: ("done", "answer set"),
+        EVALUATORS: ("done", "evaluators assigned @anouk_devries, @sanne_visser"),
+        NOTE: ("done", "note written"),
+    }
+    assert (rows[COMMENT].remote_id, rows[NOTE].remote_id) == ("903", "303")
+    assert _requests(mock) == ["DecidimVersion", "Capabilities", "CombinedWrite"]
+    (sent,) = guarded.sent("CombinedWrite")
+    assert sent["w0_body"] == rows[COMMENT].data["body"]
+    assert sent["w1_state"] == "evaluating"
+    assert sent["w1_unlessStates"] == ["accepted", "rejected", "withdrawn"]
+    assert sent["w2_nicknames"] == ["anouk_devries", "sanne_visser"]
+    assert sent["w3_body"] == rows[NOTE].data["body"]
+
+
+def test_an_error_on_one_field_fails_only_its_row(
+    db, rules, templates, clock, guarded, http_writer
+):
+    _first_plan(db, rules, templates, clock)
+    guarded.answer("CombinedWrite", "combined_write_note_refused-200")
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert [rows[k].status for k in (COMMENT, ANSWER, EVALUATORS)] == ["done"] * 3
+    assert rows[NOTE].status == "dead"
+    assert "participant accounts only" in rows[NOTE].last_error
+
+
+def test_a_refused_evaluator_in_a_combined_write_falls_back_to_one_by_one(
+    db, sample_mappings, templates, clock, guarded, http_writer
+):
+    _first_plan(db, _nicknamed(sample_mappings, "anouk_devries", "tom_smit"), templates, clock)
+    guarded.answer("CombinedWrite", "combined_write_evaluator_refused-200")
+    guarded.answer(
+        "AssignEvaluators", "assign_evaluators-200", id="101", nicknames=["anouk_devries"]
+    )
+    guarded.answer(
+        "AssignEvaluators", "assign_evaluators_refused-200", id="101", nicknames=["tom_smit"]
+    )
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert rows[EVALUATORS].outcome == (
+        "evaluators assigned @anouk_devries; refused @tom_smit (no evaluator role in this space)"
+    )
+    assert [rows[k].status for k in KINDS] == ["done"] * 4
+
+
+def test_an_ambiguous_combined_write_leaves_every_row_unknown(
+    db, rules, templates, clock, guarded, http_writer, mock
+):
+    _first_plan(db, rules, templates, clock)
+    guarded.status("CombinedWrite", 500)
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert {k: r.status for k, r in rows.items()} == dict.fromkeys(KINDS, "in_flight")
+    assert all("may have applied" in r.last_error for r in rows.values())
+    assert _requests(mock).count("CombinedWrite") == 1
+
+
+def test_a_429_delays_every_row_of_the_combined_write_without_an_unknown_outcome(
+    db, rules, templates, clock, guarded, http_writer
+):
+    _first_plan(db, rules, templates, clock)
+    guarded.status("CombinedWrite", 429)
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert {(r.status, r.attempts) for r in rows.values()} == {("planned", 0)}
+    assert all(r.next_attempt_at > clock() for r in rows.values())
+
+
+def test_without_the_guarded_answer_the_answer_is_read_first_and_goes_alone(
+    db, rules, templates, clock, decidim, http_writer, mock
+):
+    _first_plan(db, rules, templates, clock)
+    decidim.answer("AddComment", "add_comment-200")
+    decidim.answer("ProposalById", "proposal-200")
+    decidim.answer("AnswerProposal", "answer_proposal-200")
+    decidim.answer("CombinedWrite", "combined_write_evaluators_note-200")
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert [rows[k].status for k in KINDS] == ["done"] * 4
+    assert _requests(mock)[2:] == ["AddComment", "ProposalById", "AnswerProposal", "CombinedWrite"]
+    (sent,) = decidim.sent("CombinedWrite")
+    assert sorted(sent) == ["w0_id", "w0_nicknames", "w1_body", "w1_id"]
+
+
+def test_rows_of_another_plan_version_are_not_combined(db, rules, templates, clock):
+    _first_plan(db, rules, templates, clock)
+    with db.begin() as conn:
+        (first,) = store.claim(conn, owner="w", now=clock(), lease_seconds=30)
+        older = dataclasses.replace(first, plan_version=(first.plan_version or 0) + 1)
+        assert (
+            store.claim_following(
+                conn,
+                older,
+                owner="w",
+                now=clock(),
+                lease_seconds=30,
+                kinds=KINDS,
+                slots=lambda r: 1,
+                max_slots=5,
+            )
+            == []
+        )
+        taken = store.claim_following(
+            conn,
+            first,
+            owner="w",
+            now=clock(),
+            lease_seconds=30,
+            kinds=KINDS,
+            slots=lambda r: 1,
+            max_slots=3,
+        )
+    assert [r.kind for r in taken] == [ANSWER, EVALUATORS]
+    assert all(r.status == "planned" and r.attempts == 1 for r in taken)

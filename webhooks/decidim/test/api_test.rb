@@ -26,6 +26,78 @@ class ApiTest < Minitest::Test
     }
   GRAPHQL
 
+  ANSWER = <<~GRAPHQL
+    mutation($id: ID!, $state: String!, $answerContent: JSON, $unlessStates: [String!]) {
+      proposalAdmin(id: $id) {
+        answer(state: $state, answerContent: $answerContent, unlessStates: $unlessStates) { id written state published }
+      }
+    }
+  GRAPHQL
+  FINAL = %w(accepted rejected withdrawn).freeze
+
+  # Records when the proposal row is locked, to check that the state check and the answer
+  # happen under the lock.
+  module LockSpy
+    def lock!(*)
+      LockSpy.calls << [:lock, id]
+      super
+    end
+
+    def self.calls
+      @calls ||= []
+    end
+  end
+  Decidim::Proposals::Proposal.prepend(LockSpy)
+
+  def test_a_guarded_answer_runs_decidims_command_under_a_lock_on_the_proposal
+    LockSpy.calls.clear
+    result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
+                             answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
+    assert_nil result["errors"]
+    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "evaluating", "published" => true },
+                 result["data"]["proposalAdmin"]["answer"])
+    proposal.reload
+    assert_equal ["evaluating", { "nl" => "We kijken ernaar" }], [proposal.internal_state, proposal.answer]
+    assert_equal [[:lock, proposal.id]], LockSpy.calls
+    # Traced by Decidim's command as the API user; the module's answer event follows.
+    assert_equal [["answer", api_user]], Decidim::ActionLog.all.map { |log| [log.action, log.user] }
+    assert_equal ["decidim.bridge.proposal_answer_saved"], bridge_events.map { |d| d.json["type"] }
+  end
+
+  def test_a_guarded_answer_does_not_overwrite_a_final_state_published_or_not
+    proposal.update!(state: "accepted", answer: { "nl" => "Akkoord" }, answered_at: Time.current)
+    result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
+                             answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
+    assert_nil result["errors"]
+    assert_equal({ "id" => proposal.id.to_s, "written" => false, "state" => "accepted", "published" => false },
+                 result["data"]["proposalAdmin"]["answer"])
+    assert_equal ["accepted", { "nl" => "Akkoord" }], [proposal.reload.internal_state, proposal.answer]
+    assert_equal 0, Decidim::ActionLog.count
+  end
+
+  def test_a_guarded_answer_does_not_answer_a_withdrawn_proposal
+    proposal.update!(withdrawn_at: Time.current)
+    result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
+    assert_equal({ "written" => false, "state" => "withdrawn" },
+                 result["data"]["proposalAdmin"]["answer"].slice("written", "state"))
+    assert_nil proposal.reload.internal_state
+  end
+
+  def test_a_guarded_answer_is_refused_like_the_other_writes
+    [participant, evaluator, other_admin].each do |writer|
+      result = graphql(ANSWER, as: writer, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
+      assert_equal ["MUTATION_NOT_AUTHORIZED_ERROR"], error_codes(result), writer.name
+    end
+    component.update!(proposal_answering_enabled: false)
+    closed = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
+    assert_equal ["MUTATION_NOT_AUTHORIZED_ERROR"], error_codes(closed)
+    component.update!(proposal_answering_enabled: true)
+    invalid = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "misschien", unlessStates: FINAL)
+    assert_equal ["VALIDATION_ERROR"], error_codes(invalid)
+    assert_nil proposal.reload.internal_state
+    assert_equal 0, Decidim::ActionLog.count
+  end
+
   def test_an_api_user_and_an_admin_may_read
     [api_user, admin].each do |reader|
       result = graphql(READ, as: reader, id: proposal.id.to_s)

@@ -87,8 +87,10 @@ class EventsTest < Minitest::Test
   end
 
   def test_answers_saved_internally_then_published
-    answer = Struct.new(:state, :answer, :publish_answer, :current_user)
-    Decidim::Proposals::Admin::AnswerProposal.call(answer.new("evaluating", "We kijken ernaar", false, admin), proposal)
+    component.update!(publish_answers_immediately: false)
+    state = Decidim::Bridge::Compat.answer_state_attribute
+    form = Decidim::Proposals::Admin::ProposalAnswerForm.from_params(state => "evaluating", answer: { "nl" => "We kijken ernaar" })
+    Decidim::Proposals::Admin::AnswerProposal.call(form.with_context(current_user: admin, current_component: component), proposal)
     Decidim::Proposals::Admin::PublishAnswers.call(component, admin, [proposal.id])
     internal, published = bridge_events
     logs = Decidim::ActionLog.order(:id).to_a

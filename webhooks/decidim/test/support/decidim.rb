@@ -78,10 +78,23 @@ module Decidim
     alias participatory_space participatory_process
   end
 
+  # decidim-core/app/models/decidim/component.rb: `settings` (the component's) and
+  # `current_settings` (its current step's), here both from two columns.
   class Component < ApplicationRecord
     self.table_name = "decidim_components"
     belongs_to :participatory_space, polymorphic: true
     delegate :organization, to: :participatory_space
+
+    Settings = Struct.new(:proposal_answering_enabled, :publish_answers_immediately) do
+      def publish_answers_immediately?
+        publish_answers_immediately ? true : false
+      end
+    end
+
+    def settings
+      Settings.new(proposal_answering_enabled, publish_answers_immediately)
+    end
+    alias current_settings settings
   end
 
   # decidim-core/app/models/decidim/action_log.rb: user polymorphic, resource optional,
@@ -261,8 +274,13 @@ module Decidim
     # #state hides an unpublished answer, #internal_state does not).
     class Proposal < ApplicationRecord
       self.table_name = "decidim_proposals_proposals"
+      serialize :answer, JSON
       belongs_to :component, foreign_key: "decidim_component_id", class_name: "Decidim::Component"
       delegate :participatory_space, :organization, to: :component
+
+      def withdrawn?
+        withdrawn_at.present?
+      end
 
       def published?
         published_at.present?
@@ -326,8 +344,32 @@ module Decidim
         end
       end
 
-      # decidim-proposals/app/commands/decidim/proposals/admin/answer_proposal.rb: traced as
-      # "answer"; published now only when the component publishes answers immediately.
+      # decidim-proposals/app/forms/decidim/proposals/admin/proposal_answer_form.rb: the state
+      # is `internal_state` since custom proposal states (0.28, with the evaluator rename in
+      # these stand-ins), `state` before; `answer` is translatable (a locale hash).
+      class ProposalAnswerForm < Decidim::Form
+        STATES = %w(not_answered evaluating accepted rejected).freeze
+        mimic :proposal_answer
+        attribute :answer, Hash
+        if NAMING == "valuator"
+          attribute :state, String
+        else
+          attribute :internal_state, String
+
+          def state
+            internal_state
+          end
+        end
+        validate { errors.add(:state, :inclusion) unless STATES.include?(state.to_s) }
+
+        def publish_answer?
+          current_component.current_settings.publish_answers_immediately?
+        end
+      end
+
+      # decidim-proposals/app/commands/decidim/proposals/admin/answer_proposal.rb: invalid
+      # form refused; traced as "answer"; published now only when the component publishes
+      # answers immediately and the state was not published before.
       class AnswerProposal < Decidim::Command
         def initialize(form, proposal)
           @form = form
@@ -335,10 +377,18 @@ module Decidim
         end
 
         def call
+          return broadcast(:invalid) if @form.invalid?
+
+          published_before = @proposal.published_state?
           transaction do
             Decidim.traceability.perform_action!("answer", @proposal, @form.current_user) do
-              attributes = { state: @form.state, answer: @form.answer, answered_at: Time.current }
-              attributes[:state_published_at] = Time.current if @form.publish_answer
+              attributes = { state: @form.state, answer: @form.answer }
+              if @form.state == "not_answered"
+                attributes.merge!(answered_at: nil, state_published_at: nil)
+              else
+                attributes[:answered_at] = Time.current
+                attributes[:state_published_at] = Time.current if !published_before && @form.publish_answer?
+              end
               @proposal.update!(attributes)
             end
           end

@@ -44,6 +44,8 @@ ActiveRecord::Schema.define do
 
   create_table :decidim_components do |t|
     t.string :manifest_name
+    t.boolean :proposal_answering_enabled, default: true
+    t.boolean :publish_answers_immediately, default: true
     t.string :participatory_space_type
     t.integer :participatory_space_id
   end
@@ -58,6 +60,7 @@ ActiveRecord::Schema.define do
     t.datetime :answered_at
     t.datetime :state_published_at
     t.datetime :published_at
+    t.datetime :withdrawn_at
     t.integer :evaluation_assignments_count, default: 0
     t.integer :valuation_assignments_count, default: 0
     t.integer :proposal_notes_count, default: 0

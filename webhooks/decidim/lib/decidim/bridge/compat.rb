@@ -46,6 +46,29 @@ module Decidim
         value.empty? || value == "not_answered" ? nil : value
       end
 
+      # The state a guarded answer compares: "withdrawn" for a withdrawn proposal (0.27 keeps
+      # it in `state`, 0.28+ in `withdrawn_at`), else the saved answer state.
+      def current_state(proposal)
+        return "withdrawn" if proposal.respond_to?(:withdrawn?) && proposal.withdrawn?
+
+        saved_state(proposal)
+      end
+
+      # ProposalAnswerForm's state attribute: `internal_state` since custom proposal states
+      # (0.28), `state` before.
+      def answer_state_attribute
+        form = ::Decidim::Proposals::Admin::ProposalAnswerForm
+        form.method_defined?(:internal_state=) ? :internal_state : :state
+      end
+
+      # Decidim's admin permission for answers (proposal_answering_enabled in the component's
+      # settings and in its current step's settings); a setting that does not exist allows.
+      def answering_enabled?(component)
+        [component.try(:settings), component.try(:current_settings)].compact.all? do |settings|
+          !settings.respond_to?(:proposal_answering_enabled) || settings.proposal_answering_enabled
+        end
+      end
+
       def published_state?(proposal)
         proposal.respond_to?(:published_state?) ? proposal.published_state? ? true : false : !proposal.state.nil?
       end

@@ -18,6 +18,7 @@ module Decidim
       end
 
       Note = Struct.new(:id, :body, :created_at, :author, keyword_init: true)
+      Answered = Struct.new(:id, :written, :state, :published, keyword_init: true)
 
       attr_reader :proposal, :user, :organization
 
@@ -103,7 +104,39 @@ module Decidim
                                               "use an organization admin's account")
       end
 
+      # Runs AnswerProposal with a ProposalAnswerForm unless the proposal's state (as saved,
+      # published or not; "withdrawn" for a withdrawn proposal) is one of unless_states. The
+      # row stays locked from the check to the end of the answer, so a person's answer saved
+      # meanwhile is either seen by the check or waits for this one to finish.
+      def answer(state:, answer_content: nil, unless_states: [])
+        raise Problem.new("VALIDATION_ERROR", "The answer needs a state") if state.to_s.strip.empty?
+        raise Problem.new("MUTATION_NOT_AUTHORIZED_ERROR", "Answers are not enabled in this component") unless Compat.answering_enabled?(proposal.component)
+
+        ::ActiveRecord::Base.transaction do
+          proposal.lock!
+          current = Compat.current_state(proposal)
+          next answered(false, current) if Array(unless_states).map(&:to_s).include?(current.to_s) && !current.nil?
+
+          run_answer(state.to_s, answer_content)
+          answered(true, Compat.current_state(proposal))
+        end
+      end
+
       private
+
+      def answered(written, state)
+        Answered.new(id: id, written: written, state: state, published: Compat.published_state?(proposal))
+      end
+
+      def run_answer(state, answer_content)
+        params = { Compat.answer_state_attribute => state, answer: answer_content || proposal.answer }
+        form = form_class("ProposalAnswerForm").from_params(params).with_context(context)
+        refused = nil
+        ::Decidim::Proposals::Admin::AnswerProposal.call(form, proposal) do
+          on(:invalid) { refused = form.errors.full_messages }
+        end
+        raise Problem.new("VALIDATION_ERROR", "Decidim refused the answer: #{refused.join(', ')}") if refused
+      end
 
       def assignments
         Compat.assignment_class.where(decidim_proposal_id: proposal.id).order(:id).to_a

@@ -46,6 +46,17 @@ module Decidim
         field :notes, [NoteType], "Private notes, oldest first.", null: false
       end
 
+      class AnswerType < ::GraphQL::Schema::Object
+        graphql_name "ProposalAdminAnswer"
+        description "The outcome of a guarded answer."
+
+        field :id, ::GraphQL::Types::ID, null: false
+        field :written, ::GraphQL::Types::Boolean, "Whether this call saved the answer.", null: false
+        field :state, ::GraphQL::Types::String, "The state after the call (saved, or withdrawn); when not written, the state that kept it.",
+              null: true
+        field :published, ::GraphQL::Types::Boolean, "Whether residents see the state.", null: false
+      end
+
       class ProposalAdminMutationType < ::GraphQL::Schema::Object
         graphql_name "ProposalAdminMutation"
         description "Admin-side writes on a proposal, through Decidim's own commands."
@@ -65,6 +76,13 @@ module Decidim
           argument :body, ::GraphQL::Types::String, required: true
         end
 
+        field :answer, AnswerType, null: false,
+                                   description: "Answer the proposal (Admin::AnswerProposal) unless its state is one of unlessStates." do
+          argument :state, ::GraphQL::Types::String, required: true
+          argument :answer_content, ::GraphQL::Types::JSON, required: false
+          argument :unless_states, [::GraphQL::Types::String], required: false
+        end
+
         def assign_evaluators(nicknames: nil, user_ids: nil)
           guarded { object.assign_evaluators(nicknames: nicknames, user_ids: user_ids) }
         end
@@ -75,6 +93,10 @@ module Decidim
 
         def create_note(body:)
           guarded { object.create_note(body) }
+        end
+
+        def answer(state:, answer_content: nil, unless_states: nil)
+          guarded { object.answer(state: state, answer_content: answer_content, unless_states: Array(unless_states)) }
         end
 
         private
