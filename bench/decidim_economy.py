@@ -12,12 +12,15 @@ window here stands for one minute in production.
 Two modes run one after the other, each against a fresh sandbox and a fresh bridge
 (``decidim-bridge run`` as a separate process, SQLite, mail to files):
 
-* naive   — ``DECIDIM_BRIDGE_READ_ECONOMY=false``: one read of the proposal per event;
-* economy — the default: the state event of the bridge's own answer needs no read, events
-  of one proposal queued in the inbox share one read; and the poller runs as well
-  (``DECIDIM_BRIDGE_JOB_POLL``, every ``--poll-interval`` seconds, 3), sweeping both
-  spaces through its share of the same budget, as a bridge that polls besides its
-  webhooks does.
+* naive   — ``DECIDIM_BRIDGE_READ_ECONOMY=false`` and ``DECIDIM_BRIDGE_WRITE_ECONOMY=false``:
+  one read of the proposal per event, one request per write, a read before each answer;
+* economy — the defaults: the state event of the bridge's own answer needs no read, events
+  of one proposal queued in the inbox share one read, reads due together go in one request,
+  a plan version's writes go in one request and the answer is the module's guarded answer.
+
+In both modes the poller runs as well (``DECIDIM_BRIDGE_JOB_POLL``, every
+``--poll-interval`` seconds, 3), sweeping both spaces through its share of the same budget,
+as a bridge that polls besides its webhooks does.
 
 Each mode runs two phases:
 
@@ -74,6 +77,8 @@ from decidim_bridge.store.schema import inbox, outbox
 COMPONENT = 11  # Wijkinitiatieven, in scope in the example rules
 #: The wijkraad's assembly, put in scope for the run: the lone initiatives of another space.
 LONE_COMPONENT = 31
+#: The wijkraad's assembly, the participatory space of ``LONE_COMPONENT``.
+LONE_SPACE = 3
 #: The poller's operations (sweeping pages of proposals, finding a space's components).
 POLLER_OPERATIONS = frozenset({"ProposalsPage", "ProcessComponents", "AssemblyComponents"})
 WHO = ("poller", "reads", "writes", "sign-in")
@@ -182,6 +187,11 @@ def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tu
     public = f"http://127.0.0.1:{server.port}"
     sandbox.config = replace(config, port=server.port, public_url=public)
     sandbox.state.base_url = public
+    # The advisors evaluate the wijkraad's initiatives too, as they do the process's: without
+    # the role Decidim refuses their assignment and the lone initiatives' rows end dead.
+    evaluators = [r.user_id for r in sandbox.state.space_roles if r.role == "evaluator"]
+    for user_id in sorted(set(evaluators)):
+        sandbox.state.grant_space_role(user_id, LONE_SPACE, "evaluator")
     server.start()
     return server, sandbox
 
@@ -189,7 +199,7 @@ def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tu
 def bridge_env(
     args: argparse.Namespace, workdir: Path, sandbox: Sandbox, secret: str, economy: bool
 ) -> dict[str, str]:
-    """The bridge's settings; economy mode also polls (a job every ``--poll-interval``)."""
+    """The bridge's settings for one mode; both modes poll (a job every ``--poll-interval``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(
@@ -204,13 +214,14 @@ def bridge_env(
             "DECIDIM_BRIDGE_DECIDIM_REQUESTS_PER_MINUTE": str(args.budget),
             "DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW": str(int(args.window)),
             "DECIDIM_BRIDGE_READ_ECONOMY": "true" if economy else "false",
+            "DECIDIM_BRIDGE_WRITE_ECONOMY": "true" if economy else "false",
             "DECIDIM_BRIDGE_MAPPINGS_DIR": str(two_spaces(workdir)),
             "DECIDIM_BRIDGE_LINK_SECRET": secrets.token_hex(24),
             "DECIDIM_BRIDGE_LOG_FORMAT": "text",
             "DECIDIM_BRIDGE_LOG_LEVEL": "WARNING",
             "DECIDIM_BRIDGE_WORKER_POLL_INTERVAL": "0.05",
             "DECIDIM_BRIDGE_RECONCILE_DELAY": "2",
-            "DECIDIM_BRIDGE_JOB_POLL": f"{args.poll_interval}s" if economy else "off",
+            "DECIDIM_BRIDGE_JOB_POLL": f"{args.poll_interval}s",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -433,9 +444,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--modes", default="naive,economy")
     parser.add_argument("--lone", type=int, default=5, help="initiatives of another space")
-    parser.add_argument(
-        "--poll-interval", type=int, default=3, help="seconds between sweeps (economy mode)"
-    )
+    parser.add_argument("--poll-interval", type=int, default=3, help="seconds between sweeps")
     parser.add_argument("--quick", action="store_true", help="20 initiatives")
     parser.add_argument("--full", action="store_true", help="200 initiatives")
     args = parser.parse_args(argv)

@@ -62,6 +62,10 @@ class Settings:
     #: Read a proposal once per burst (own echoes unread, queued events covered); off: one
     #: read per event, as before (the benchmark's naive path, and a way back).
     read_economy: bool = True
+    #: Send a plan version's Decidim writes in one request and answer with the module's
+    #: guarded answer (no read first); off: one request per write and a read before each
+    #: answer, as before (the benchmark's naive path, and a way back).
+    write_economy: bool = True
     worker_backoff_base: float = 5.0
     worker_backoff_max: float = 3600.0
     migration_wait_interval: float = 2.0
@@ -187,6 +191,7 @@ class _EnvSchema(Schema):
     publication_mode = fields.String(validate=validate.OneOf(["automatic", "after-approval"]))
     write_answers = _Bool()
     read_economy = _Bool()
+    write_economy = _Bool()
     smtp_url = fields.String(validate=validate.Regexp(r"^smtps?://"))
     mail_dir = fields.String()
     mail_from = fields.Email()

@@ -231,6 +231,8 @@ class Writer(ClaimLoop):
         return detect() if detect is not None else None
 
     def _can_answer_guarded(self) -> bool:
+        if not self.settings.write_economy:
+            return False
         return bool(getattr(self._capabilities(), "can_answer_guarded", False))
 
     def _combinable_kinds(self) -> tuple[str, ...]:
@@ -248,7 +250,11 @@ class Writer(ClaimLoop):
     def _with_following(self, row: OutboxRow, now: float) -> list[OutboxRow]:
         """``row`` and the rows of its plan version that follow it in its lane and can go
         in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
-        if row.kind not in COMBINED_ORDER or row.status == "in_flight":
+        if (
+            not self.settings.write_economy
+            or row.kind not in COMBINED_ORDER
+            or row.status == "in_flight"
+        ):
             return [row]
         kinds = self._combinable_kinds()
         if row.kind not in kinds:

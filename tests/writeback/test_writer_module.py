@@ -571,3 +571,27 @@ def test_rows_of_another_plan_version_are_not_combined(db, rules, templates, clo
         )
     assert [r.kind for r in taken] == [ANSWER, EVALUATORS]
     assert all(r.status == "planned" and r.attempts == 1 for r in taken)
+
+
+def test_without_write_economy_each_write_is_its_own_request_and_the_answer_read_first(
+    db, rules, templates, clock, guarded, http_writer, mock
+):
+    http_writer.settings = dataclasses.replace(http_writer.settings, write_economy=False)
+    _first_plan(db, rules, templates, clock)
+    guarded.answer("AddComment", "add_comment-200")
+    guarded.answer("ProposalById", "proposal-200")
+    guarded.answer("AnswerProposal", "answer_proposal-200")
+    guarded.answer("AssignEvaluators", "assign_evaluators-200")
+    guarded.answer("CreateProposalNote", "create_proposal_note-200")
+
+    http_writer.drain()
+
+    rows = _rows(db)
+    assert [rows[k].status for k in KINDS] == ["done"] * 4
+    assert _requests(mock)[2:] == [
+        "AddComment",
+        "ProposalById",
+        "AnswerProposal",
+        "AssignEvaluators",
+        "CreateProposalNote",
+    ]
