@@ -302,9 +302,10 @@ def prefetch_proposals(
     services: Any,
     clock: Callable[[], float],
 ) -> dict[str, Prefetched]:
-    """Read ahead the proposals of rows claimed together that will need a read, up to
-    ``MAX_BATCH`` of one component per request (a proposal alone is left to its handler:
-    the same one request)."""
+    """Read ahead the proposals of rows claimed together that will need a read (proposal
+    events, and a person's answer or evaluator change of a planned proposal: in a bulk
+    publication of answers those are most of the reads), up to ``MAX_BATCH`` of one
+    component per request (a proposal alone is left to its handler: the same one request)."""
     client = getattr(services, "decidim", None)
     if client is None or not settings.read_economy or not hasattr(client, "fetch_proposals"):
         return {}
@@ -314,16 +315,23 @@ def prefetch_proposals(
         services.mappings = mappings
     wanted: dict[str, list[str]] = {}
     for row in rows:
-        if row.event_type not in PROPOSAL_EVENT_TYPES:
+        if (
+            row.event_type not in PROPOSAL_EVENT_TYPES
+            and row.event_type not in _READING_ADMIN_EVENTS
+        ):
             continue
         event = parse_stored(row.source, row.body, tenant=row.tenant)
         decision = scope_of(event, mappings)
         if decision.in_scope is False:
             continue
         with db.read() as conn:
-            own, _, later = read_plan(conn, event, row, settings, services=services)
+            if row.event_type in _READING_ADMIN_EVENTS:
+                needs_read = _admin_event_reads(conn, event, row)
+            else:
+                own, _, later = read_plan(conn, event, row, settings, services=services)
+                needs_read = not own and later is None
         component_id = _component_of(event, mappings)
-        if own or later is not None or component_id is None:
+        if not needs_read or component_id is None:
             continue
         wanted.setdefault(component_id, []).append(_proposal_id(event))
     found: dict[str, Prefetched] = {}
@@ -425,6 +433,17 @@ def mappings_of(ctx: WorkContext) -> Mappings:
 
 #: Admin events whose handler always reads the proposal, unless the bridge caused them.
 _READING_ADMIN_EVENTS = (ANSWER_SAVED, EVALUATORS_ASSIGNED, EVALUATORS_UNASSIGNED)
+
+
+def _admin_event_reads(conn: Connection, event: Event, row: InboxRow) -> bool:
+    """Whether the handler of an admin event (a person's answer or evaluator change) will
+    read the proposal: not for the bridge's own change, nor for an unplanned proposal."""
+    try:
+        if admin_action(event).by_the_bridge:
+            return False
+    except BridgeError:
+        return False  # its handler records what is wrong with it
+    return current_version(conn, row.tenant, _proposal_id(event)) is not None
 
 
 def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> InboxRow | None:

@@ -600,3 +600,39 @@ def test_an_admin_event_that_failed_before_does_not_take_over_the_read(db, worke
     runner.run_once()
     assert row(db, changed).outcome.startswith(("planned", "unchanged"))
     assert len(decidim.calls) == 2
+
+
+def test_persons_answers_on_several_proposals_are_read_in_one_request(db, batching):
+    ids = [1042, 1043, 1044]
+    decidim = BatchDecidim({str(i): proposal_from_json(numbered(i)) for i in ids})
+    for i in ids:
+        put(db, f"p{i}", proposal=numbered(i))
+    runner = batching(decidim)
+    runner.run_once()
+    decidim.batches.clear()
+    for i in ids:
+        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    bridge = {**ADMIN, "api_user": True}
+    saved = [
+        put(
+            db,
+            f"saved{i}",
+            event_type=ANSWER_SAVED,
+            proposal=numbered(i),
+            more={"state": "accepted", "published": True, "by": ADMIN},
+        )
+        for i in ids
+    ]
+    own = put(
+        db,
+        "own",
+        event_type=ANSWER_SAVED,
+        proposal=numbered(1045),
+        more={"state": "evaluating", "published": True, "by": bridge},
+    )
+    reads = len(decidim.calls)
+    assert runner.run_once()
+    assert decidim.batches == [(("1042", "1043", "1044"), "11")]
+    assert len(decidim.calls) == reads  # no read of its own for any of them
+    assert all(row(db, r).outcome.startswith("published answer saved") for r in saved)
+    assert row(db, own).outcome.startswith("ignored: the bridge's own change")
