@@ -19,7 +19,8 @@ Two modes run one after the other, each against a fresh sandbox and a fresh brid
   a plan version's writes go in one request and the answer is the module's guarded answer.
 
 In both modes the poller runs as well (``DECIDIM_BRIDGE_JOB_POLL``, every
-``--poll-interval`` seconds, 3), sweeping both spaces through its share of the same budget,
+``--poll-interval`` seconds; by default five windows, the default interval of five minutes
+in scaled time), sweeping both spaces through its share of the same budget,
 as a bridge that polls besides its webhooks does.
 
 Each mode runs two phases:
@@ -444,7 +445,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--modes", default="naive,economy")
     parser.add_argument("--lone", type=int, default=5, help="initiatives of another space")
-    parser.add_argument("--poll-interval", type=int, default=3, help="seconds between sweeps")
+    parser.add_argument(
+        "--poll-interval",
+        type=int,
+        default=None,
+        help="seconds between sweeps (default: five windows, i.e. five minutes scaled)",
+    )
     parser.add_argument("--quick", action="store_true", help="20 initiatives")
     parser.add_argument("--full", action="store_true", help="200 initiatives")
     args = parser.parse_args(argv)
@@ -452,10 +458,13 @@ def main(argv: list[str] | None = None) -> int:
         args.initiatives = 20
     if args.full:
         args.initiatives = 200
+    if args.poll_interval is None:
+        args.poll_interval = max(1, round(5 * args.window))
     results = [run_mode(mode, args) for mode in args.modes.split(",")]
     print(
         f"{args.initiatives} initiatives; a window of {args.window:g} s stands for a minute; "
-        f"sandbox limit {args.limit}, bridge budget {args.budget} per window"
+        f"sandbox limit {args.limit}, bridge budget {args.budget} per window; "
+        f"the poller sweeps every {args.poll_interval} s"
     )
     for line in report(results):
         print(line)

@@ -357,14 +357,7 @@ def claim(
             # Due again: on PostgreSQL a row another writer claimed since this statement's
             # snapshot is locked, not skipped, and must not be taken twice.
             .where(outbox.c.id.in_([r.id for r in before]), _due(now))
-            .values(
-                status="in_flight",
-                lease_owner=owner,
-                lease_until=now + lease_seconds,
-                attempts=outbox.c.attempts + 1,
-                updated_at=now,
-                claimed_at=now,
-            )
+            .values(**_taking(owner, now, lease_seconds), claimed_at=now)
             .returning(outbox.c.id)
         ).scalars()
     )
@@ -429,17 +422,22 @@ def claim_following(
     conn.execute(
         update(outbox)
         .where(outbox.c.id.in_([r.id for r in taken]))
-        .values(
-            status="in_flight",
-            lease_owner=owner,
-            lease_until=now + lease_seconds,
-            attempts=outbox.c.attempts + 1,
-            updated_at=now,
-        )
+        .values(**_taking(owner, now, lease_seconds))
     )
     return [
         OutboxRow(**{**r.__dict__, "attempts": r.attempts + 1, "lease_owner": owner}) for r in taken
     ]
+
+
+def _taking(owner: str, now: float, lease_seconds: float) -> dict[str, Any]:
+    """The columns a claim sets: in flight under ``owner``'s lease, one more attempt."""
+    return {
+        "status": "in_flight",
+        "lease_owner": owner,
+        "lease_until": now + lease_seconds,
+        "attempts": outbox.c.attempts + 1,
+        "updated_at": now,
+    }
 
 
 def _fenced(row_id: int, owner: str) -> Any:

@@ -142,11 +142,15 @@ def _nicknamed(mappings: Mappings, lead: str, co: str) -> Mappings:
     return dataclasses.replace(mappings, advisors=dataclasses.replace(team, advisors=advisors))
 
 
-def _record(db, mappings, templates, clock, *, evaluators=False, notes=False) -> None:
-    """The garden's first version with only the module's writes (and the mails)."""
+def _record(
+    db, mappings, templates, clock, *, comment=False, evaluators=False, notes=False
+) -> None:
+    """The garden's first version with the module's writes asked for (and the mails);
+    with ``comment`` also the comment and the answer."""
     options = Options(
         decidim_url=BASE_URL,
-        can_comment=False,
+        can_comment=comment,
+        can_answer=comment,
         can_assign_evaluators=evaluators,
         can_write_notes=notes,
     )
@@ -393,25 +397,8 @@ KINDS = (COMMENT, ANSWER, EVALUATORS, NOTE)
 
 
 def _first_plan(db, mappings, templates, clock) -> None:
-    options = Options(
-        decidim_url=BASE_URL,
-        can_comment=True,
-        can_answer=True,
-        can_assign_evaluators=True,
-        can_write_notes=True,
-    )
-    sample = garden()
-    with db.begin() as conn:
-        record_writes(
-            conn,
-            sample.plan,
-            sample.subject,
-            mappings,
-            previous=None,
-            options=options,
-            templates=templates,
-            now=clock(),
-        )
+    """The garden's first version with every write the module allows."""
+    _record(db, mappings, templates, clock, comment=True, evaluators=True, notes=True)
 
 
 def _rows(db) -> dict[str, store.OutboxRow]:
