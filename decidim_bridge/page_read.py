@@ -14,7 +14,8 @@ window costs nothing extra: ``ProposalSort.publishedAt`` ``DESC`` puts the newes
 (Decidim then orders by id), so proposals from before the burst come last, and the walk
 stops at the first page that reaches back before the earliest publication. Following
 pages (``after``) are read only while more than ``MAX_BATCH`` wanted proposals are still
-missing, at most ``MAX_PAGES`` pages; what is not found is left to the by-id reads.
+missing, fewer pages than the by-id requests they replace and at most ``MAX_PAGES``
+(``page_budget``); what is not found is left to the by-id reads.
 """
 
 from __future__ import annotations
@@ -43,6 +44,14 @@ def published_since_day(earliest: datetime, margin: timedelta = SAFETY_MARGIN) -
     return (moment - margin).astimezone(UTC).date() - timedelta(days=1)
 
 
+def page_budget(wanted: int) -> int:
+    """Pages worth walking for ``wanted`` proposals: fewer than the by-id requests they
+    would take (so a walk that finds none costs at most about twice those), at least one,
+    at most ``MAX_PAGES``."""
+    by_id = -(-wanted // MAX_BATCH)
+    return max(1, min(MAX_PAGES, by_id - 1))
+
+
 def read_by_page(
     client: Any,
     component_id: str,
@@ -58,7 +67,7 @@ def read_by_page(
     floor = earliest - SAFETY_MARGIN
     read_at = clock()
     after: str | None = None
-    for _ in range(MAX_PAGES):
+    for _ in range(page_budget(len(missing))):
         page = client.fetch_proposals_page(
             component_id,
             order=NEWEST_FIRST,

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from decidim_bridge.decidim.models import ProposalPage
-from decidim_bridge.page_read import published_since_day, read_by_page
+from decidim_bridge.page_read import page_budget, published_since_day, read_by_page
 
 BURST_START = datetime(2026, 11, 28, 10, 15, tzinfo=timezone(timedelta(hours=1)))
 
@@ -74,3 +74,11 @@ def test_the_walk_stops_at_a_page_older_than_the_earliest_publication():
     found = read_by_page(client, "11", wanted, earliest, lambda: 0.0)
     assert client.asked == [None, "50"]  # the second page reaches back past the margin
     assert len(found) == 50
+
+
+def test_fewer_pages_than_the_reads_by_id_they_replace():
+    assert [page_budget(n) for n in (6, 10, 11, 15, 16, 20, 50)] == [1, 1, 2, 2, 3, 3, 4]
+    client = Pages(300, BURST_START)
+    wanted = [str(i) for i in range(1001, 1007)]  # six, on the last page
+    assert read_by_page(client, "11", wanted, BURST_START - timedelta(days=1), lambda: 0.0) == {}
+    assert client.asked == [None]
