@@ -37,11 +37,15 @@ SAFETY_MARGIN = timedelta(hours=1)
 MAX_PAGES = 4
 
 
+def as_utc(moment: datetime) -> datetime:
+    """An aware moment (a naive one is taken as UTC), so moments of events compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def published_since_day(earliest: datetime, margin: timedelta = SAFETY_MARGIN) -> date:
     """The ``publishedSince`` day whose start, in any time zone, is before ``earliest``
     less ``margin`` (a naive moment is taken as UTC)."""
-    moment = earliest if earliest.tzinfo is not None else earliest.replace(tzinfo=UTC)
-    return (moment - margin).astimezone(UTC).date() - timedelta(days=1)
+    return (as_utc(earliest) - margin).astimezone(UTC).date() - timedelta(days=1)
 
 
 def page_budget(wanted: int) -> int:
@@ -64,7 +68,7 @@ def read_by_page(
     missing = set(wanted)
     found: dict[str, Prefetched] = {}
     since = published_since_day(earliest)
-    floor = earliest - SAFETY_MARGIN
+    floor = as_utc(earliest) - SAFETY_MARGIN
     read_at = clock()
     after: str | None = None
     for _ in range(page_budget(len(missing))):
@@ -93,8 +97,4 @@ def _reached(proposals: Sequence[Any], floor: datetime) -> bool:
     oldest = proposals[-1].published_at
     if oldest is None:
         return False
-    if oldest.tzinfo is None:
-        oldest = oldest.replace(tzinfo=UTC)
-    if floor.tzinfo is None:
-        floor = floor.replace(tzinfo=UTC)
-    return bool(oldest < floor)
+    return bool(as_utc(oldest) < floor)

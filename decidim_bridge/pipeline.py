@@ -61,7 +61,7 @@ from decidim_bridge.intake.admin_actions import (
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.own_events import own_state_event
-from decidim_bridge.page_read import read_by_page
+from decidim_bridge.page_read import as_utc, read_by_page
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
@@ -341,7 +341,8 @@ def prefetch_proposals(
             continue
         wanted.setdefault(component_id, []).append(_proposal_id(event))
         if row.event_type in PUBLICATION_EVENT_TYPES and event.occurred_at is not None:
-            published.setdefault(component_id, []).append((_proposal_id(event), event.occurred_at))
+            moment = as_utc(event.occurred_at)
+            published.setdefault(component_id, []).append((_proposal_id(event), moment))
     found: dict[str, Prefetched] = {}
     for component_id, ids in wanted.items():
         unique = list(dict.fromkeys(ids))
