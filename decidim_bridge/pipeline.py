@@ -8,9 +8,10 @@
    queued after this one are covered by its one read (their events happened before the
    read, which therefore shows them) and finished in its transaction; a proposal event
    followed by a person's admin event that reads anyway leaves the read to it
-   (``read_plan``). The worker claims up to ``MAX_BATCH`` events of different proposals
-   and ``prefetch_proposals`` reads their proposals in one request; a read made ahead
-   covers only events received before it started.
+   (``read_plan``). The worker claims up to a page (50) of events of different
+   proposals and ``prefetch_proposals`` reads their proposals ahead, ``MAX_BATCH`` per
+   request by id, a burst of publications of one component by page (``page_read``); a
+   read made ahead covers only events received before it started.
 3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
