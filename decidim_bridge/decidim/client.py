@@ -160,6 +160,11 @@ class DecidimClient:
             _capabilities=self._capabilities,
         )
 
+    def budget_spent_until(self) -> float | None:
+        """When this client's share of the request budget is free again (None: now)."""
+        budget = self.transport.budget
+        return None if budget is None else budget.spent_until(share=self.share)
+
     @property
     def circuit_state(self) -> str:
         """closed, half_open or open (also exported as ``bridge_decidim_circuit_state``)."""
