@@ -12,7 +12,13 @@ from __future__ import annotations
 #: (``webhooks/decidim/API.md``): advisors steer the plan from there.
 from decidim_bridge.intake.admin_actions import ADMIN_EVENT_TYPES
 
-__all__ = ["ADMIN_EVENT_TYPES", "IGNORED_EVENT_TYPES", "KNOWN_EVENT_TYPES", "PROPOSAL_EVENT_TYPES"]
+__all__ = [
+    "ADMIN_EVENT_TYPES",
+    "IGNORED_EVENT_TYPES",
+    "KNOWN_EVENT_TYPES",
+    "PROPOSAL_EVENT_TYPES",
+    "PUBLICATION_EVENT_TYPES",
+]
 
 #: Decidim notifications (forwarded by the initializer in ``webhooks/decidim/``) about a
 #: proposal's life, and the equivalent decidim-rest-full events.
@@ -32,6 +38,10 @@ PROPOSAL_EVENT_TYPES: tuple[str, ...] = (
     "proposal_update.succeeded",
     "proposal_state_change.succeeded",
 )
+
+#: The events that report a proposal's publication (``occurred_at``: its moment); a burst
+#: of them is read by page (``page_read``).
+PUBLICATION_EVENT_TYPES: tuple[str, ...] = ("decidim.events.proposals.proposal_published",)
 
 #: Known events the bridge deliberately does nothing with, and why.
 IGNORED_EVENT_TYPES: dict[str, str] = {

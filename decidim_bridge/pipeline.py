@@ -8,9 +8,10 @@
    queued after this one are covered by its one read (their events happened before the
    read, which therefore shows them) and finished in its transaction; a proposal event
    followed by a person's admin event that reads anyway leaves the read to it
-   (``read_plan``). The worker claims up to ``MAX_BATCH`` events of different proposals
-   and ``prefetch_proposals`` reads their proposals in one request; a read made ahead
-   covers only events received before it started.
+   (``read_plan``). The worker claims up to a page (50) of events of different
+   proposals and ``prefetch_proposals`` reads their proposals ahead, ``MAX_BATCH`` per
+   request by id, a burst of publications of one component by page (``page_read``); a
+   read made ahead covers only events received before it started.
 3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
@@ -35,6 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -50,7 +52,7 @@ from decidim_bridge.errors import (
     StoreUnavailable,
 )
 from decidim_bridge.events import Event
-from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES
+from decidim_bridge.handlers import PROPOSAL_EVENT_TYPES, PUBLICATION_EVENT_TYPES
 from decidim_bridge.intake.admin_actions import (
     ANSWER_SAVED,
     EVALUATORS_ASSIGNED,
@@ -60,6 +62,7 @@ from decidim_bridge.intake.admin_actions import (
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.own_events import own_state_event
+from decidim_bridge.page_read import as_utc, read_by_page
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
@@ -305,7 +308,10 @@ def prefetch_proposals(
     """Read ahead the proposals of rows claimed together that will need a read (proposal
     events, and a person's answer or evaluator change of a planned proposal: in a bulk
     publication of answers those are most of the reads), up to ``MAX_BATCH`` of one
-    component per request (a proposal alone is left to its handler: the same one request)."""
+    component per request (a proposal alone is left to its handler: the same one request).
+    When more than ``MAX_BATCH`` of one component are wanted for their publication, they
+    are first looked for on a page of the component's newest publications
+    (``page_read``); only those not on it are read by id."""
     client = getattr(services, "decidim", None)
     if client is None or not settings.read_economy or not hasattr(client, "fetch_proposals"):
         return {}
@@ -314,6 +320,7 @@ def prefetch_proposals(
         mappings = load_mappings(settings.mappings_dir)
         services.mappings = mappings
     wanted: dict[str, list[str]] = {}
+    published: dict[str, list[tuple[str, datetime]]] = {}
     for row in rows:
         if (
             row.event_type not in PROPOSAL_EVENT_TYPES
@@ -334,9 +341,20 @@ def prefetch_proposals(
         if not needs_read or component_id is None:
             continue
         wanted.setdefault(component_id, []).append(_proposal_id(event))
+        if row.event_type in PUBLICATION_EVENT_TYPES and event.occurred_at is not None:
+            moment = as_utc(event.occurred_at)
+            published.setdefault(component_id, []).append((_proposal_id(event), moment))
     found: dict[str, Prefetched] = {}
     for component_id, ids in wanted.items():
         unique = list(dict.fromkeys(ids))
+        publications = published.get(component_id, [])
+        if len({pid for pid, _ in publications}) > MAX_BATCH and hasattr(
+            client, "fetch_proposals_page"
+        ):
+            earliest = min(moment for _, moment in publications)
+            on_page = read_by_page(client, component_id, unique, earliest, clock)
+            found.update(on_page)
+            unique = [pid for pid in unique if pid not in on_page]
         for start in range(0, len(unique), MAX_BATCH):
             chunk = unique[start : start + MAX_BATCH]
             if len(chunk) < 2:

@@ -515,6 +515,26 @@ class BatchDecidim(FakeDecidim):
         return {str(i): self.proposals.get(str(i)) for i in proposal_ids}
 
 
+class PageDecidim(BatchDecidim):
+    """Also lists pages of a component's proposals: ``listed[component]`` newest first."""
+
+    def __init__(self, proposals, listed):
+        super().__init__(proposals)
+        self.listed = listed
+        self.pages = []
+
+    def fetch_proposals_page(self, component_id, *, order, published_since, page_size, after):
+        from decidim_bridge.decidim.models import ProposalPage
+
+        self.pages.append((str(component_id), dict(order), published_since, page_size, after))
+        ids = self.listed.get(str(component_id), [])
+        start = int(after or 0)
+        chunk = ids[start : start + page_size]
+        more = start + page_size < len(ids)
+        proposals = tuple(self.proposals[str(i)] for i in chunk)
+        return ProposalPage(proposals, str(start + page_size) if more else None)
+
+
 def numbered(number):
     data = payload()
     data["id"] = number
@@ -636,3 +656,81 @@ def test_persons_answers_on_several_proposals_are_read_in_one_request(db, batchi
     assert len(decidim.calls) == reads  # no read of its own for any of them
     assert all(row(db, r).outcome.startswith("published answer saved") for r in saved)
     assert row(db, own).outcome.startswith("ignored: the bridge's own change")
+
+
+BURST = list(range(1042, 1054))  # twelve initiatives published one after another
+
+
+def test_a_burst_of_publications_is_read_with_one_page_request(db, batching):
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in [*BURST, 999]},
+        {"11": [*reversed(BURST), 999]},  # 999: published earlier that day, not wanted
+    )
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in BURST]
+    assert batching(decidim).run_once()
+    # occurred_at 2026-11-28T10:15+01:00: the day before its UTC day, in any time zone
+    assert decidim.pages == [("11", {"publishedAt": "DESC"}, "2026-11-27", 50, None)]
+    assert decidim.batches == [] and decidim.calls == []
+    assert all(row(db, r).outcome.startswith("planned: version 1") for r in rows)
+
+
+def test_a_publication_not_on_the_page_is_read_by_id(db, batching):
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in BURST},
+        {"11": list(reversed(BURST[1:]))},
+    )
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in BURST]
+    batching(decidim).run_once()
+    assert len(decidim.pages) == 1
+    assert decidim.calls == [("1042", "11")]  # alone: its handler's own read by id
+    assert all(row(db, r).outcome.startswith("planned: version 1") for r in rows)
+
+
+def test_publications_missing_from_the_page_are_read_in_batches(db, batching):
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in BURST},
+        {"11": list(reversed(BURST[3:]))},
+    )
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in BURST]
+    batching(decidim).run_once()
+    assert len(decidim.pages) == 1
+    assert decidim.batches == [(("1042", "1043", "1044"), "11")]
+    assert decidim.calls == []
+    assert all(row(db, r).outcome.startswith("planned: version 1") for r in rows)
+
+
+def test_publications_of_two_components(db, settings):
+    from decidim_bridge.store.inbox import claim
+
+    base = example_mappings()
+    rule = replace(base.scope.act_on[0], components=("11", "12"))
+    mappings = replace(base, scope=replace(base.scope, act_on=(rule,)))
+    many, few = BURST[:7], [2001, 2002, 2003]
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in [*many, *few]},
+        {"11": list(reversed(many)), "12": list(reversed(few))},
+    )
+    for i in many:
+        put(db, f"p{i}", proposal=numbered(i), component=11)
+    for i in few:
+        put(db, f"p{i}", proposal=numbered(i), component=12)
+    with db.begin() as conn:
+        rows = claim(conn, owner="w", now=NOW, lease_seconds=60, limit=50, tenant=None)
+    services = Services(settings=settings, db=db, decidim=decidim, mappings=mappings)
+    found = pipeline.prefetch_proposals(rows, db, settings, services, lambda: NOW)
+    assert [page[0] for page in decidim.pages] == ["11"]  # three of 12: by id
+    assert decidim.batches == [(("2001", "2002", "2003"), "12")]
+    assert set(found) == {str(i) for i in [*many, *few]}
+    assert all(found[str(i)].proposal is decidim.proposals[str(i)] for i in [*many, *few])
+
+
+def test_the_worker_claims_a_page_of_events_per_turn(db, batching):
+    ids = list(range(1042, 1042 + 60))
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in ids}, {"11": list(reversed(ids))}
+    )
+    rows = [put(db, f"p{i}", proposal=numbered(i)) for i in ids]
+    batching(decidim).run_once()
+    done = [r for r in rows if row(db, r).status == "done"]
+    assert done == rows[:50]
+    assert [page[4] for page in decidim.pages] == [None, "50"]  # 40 claimed, then the 10 oldest

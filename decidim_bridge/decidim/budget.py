@@ -103,6 +103,14 @@ class RequestBudget:
             log.info("decidim budget spent, waiting %.1f s", delay, extra={"host": self.host})
             self.sleep(delay)
 
+    def spent_until(self, *, share: float = 1.0) -> float | None:
+        """When the spent window ends (None: a request could be made now): a caller that
+        would only wait for a slot can do its other work first, or gather more to ask."""
+        now = self.clock()
+        if self.used(now) < self.limit_for(share):
+            return None
+        return self.next_window(now)
+
     def next_window(self, now: float) -> float:
         """The start of the window after the one containing ``now``."""
         return next_window(now, self.window_seconds)

@@ -32,6 +32,7 @@ from decidim_bridge.decidim.models import (
     GuardedAnswer,
     PrivateNote,
     ProposalAdmin,
+    ProposalPage,
     SpacesOverview,
     WhoAmI,
 )
@@ -159,6 +160,11 @@ class DecidimClient:
             _capabilities=self._capabilities,
         )
 
+    def budget_spent_until(self) -> float | None:
+        """When this client's share of the request budget is free again (None: now)."""
+        budget = self.transport.budget
+        return None if budget is None else budget.spent_until(share=self.share)
+
     @property
     def circuit_state(self) -> str:
         """closed, half_open or open (also exported as ``bridge_decidim_circuit_state``)."""
@@ -236,40 +242,71 @@ class DecidimClient:
         ``order`` is a ProposalSort such as ``{"id": "DESC"}``; ``published_since`` a date
         ``YYYY-MM-DD`` (Decidim filters proposals by publication day only).
         """
-        if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
-        variables: dict[str, Any] = {"componentId": str(component_id), "first": page_size}
-        if order:
-            variables["order"] = order
-        if published_since:
-            variables["filter"] = {"publishedSince": published_since}
         after: str | None = None
         seen: set[str] = set()
         while True:
-            variables["after"] = after
-            data = self.execute("proposals_page", variables)
-            if data.get("component") is None:
-                raise NotFound(f"Proposals component {component_id} is not visible in Decidim.")
-            component = self._proposals_component(data["component"], component_id)
-            connection = component.get("proposals")
-            if connection is None:
-                return
-            in_space = mapping.component_space(component)
-            for node in connection["nodes"]:
-                if node is not None:
-                    yield mapping.proposal(
-                        node,
-                        component_id=component["id"],
-                        in_space=in_space,
-                        component_url=component["url"],
-                    )
-            page = connection["page_info"]
-            after = page.get("end_cursor")
-            if not page["has_next_page"] or not after:
+            page = self.fetch_proposals_page(
+                component_id,
+                order=order,
+                published_since=published_since,
+                page_size=page_size,
+                after=after,
+            )
+            yield from page.proposals
+            after = page.next_cursor
+            if after is None:
                 return
             if after in seen:
                 raise DecidimError(f"Decidim repeated the page cursor {after!r}; stopping.")
             seen.add(after)
+
+    def fetch_proposals_page(
+        self,
+        component_id: str | int,
+        *,
+        order: dict[str, str] | None = None,
+        published_since: str | None = None,
+        page_size: int = MAX_PAGE_SIZE,
+        after: str | None = None,
+    ) -> ProposalPage:
+        """One page of a component's published proposals in one request: ``order`` a
+        ProposalSort (``{"publishedAt": "DESC"}``: newest first; Decidim then orders by
+        id), ``published_since`` a day ``YYYY-MM-DD`` (Decidim's ``publishedSince`` is
+        parsed as a date: proposals published at or after that day's start), ``after``
+        the previous page's cursor. The proposals are the same objects
+        ``fetch_proposal`` gives (the ProposalFields fragment)."""
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise ValueError(f"page_size must be 1..{MAX_PAGE_SIZE}")
+        variables: dict[str, Any] = {
+            "componentId": str(component_id),
+            "first": page_size,
+            "after": after,
+        }
+        if order:
+            variables["order"] = order
+        if published_since:
+            variables["filter"] = {"publishedSince": published_since}
+        data = self.execute("proposals_page", variables)
+        if data.get("component") is None:
+            raise NotFound(f"Proposals component {component_id} is not visible in Decidim.")
+        component = self._proposals_component(data["component"], component_id)
+        connection = component.get("proposals")
+        if connection is None:
+            return ProposalPage((), None)
+        in_space = mapping.component_space(component)
+        proposals = tuple(
+            mapping.proposal(
+                node,
+                component_id=component["id"],
+                in_space=in_space,
+                component_url=component["url"],
+            )
+            for node in connection["nodes"]
+            if node is not None
+        )
+        info = connection["page_info"]
+        cursor = info.get("end_cursor") if info["has_next_page"] else None
+        return ProposalPage(proposals, cursor or None)
 
     def list_components(self, space_type: str, space_id_or_slug: str | int) -> list[Component]:
         """The components of a participatory process (by id or slug) or assembly."""

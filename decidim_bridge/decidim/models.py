@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from decidim_bridge.proposals import ParticipatorySpace
+from decidim_bridge.proposals import ParticipatorySpace, Proposal
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,12 @@ class SpacesOverview:
     organization: dict[str, str]
     spaces: tuple[tuple[ParticipatorySpace, tuple[Component, ...]], ...]
     taxonomies: tuple[TaxonomyNode, ...]
+
+
+@dataclass(frozen=True)
+class ProposalPage:
+    """One page of a component's published proposals (``proposals_page``);
+    ``next_cursor`` is None on the last page."""
+
+    proposals: tuple[Proposal, ...]
+    next_cursor: str | None

@@ -140,6 +140,19 @@ def test_spent_budget_raises_without_waiting_when_asked(db: Database, clock: Any
     assert budget.used() == 1
 
 
+def test_spent_until_says_when_a_slot_is_free_again(db: Database, clock: Any) -> None:
+    budget = RequestBudget(db, host="h:1", tenant="t", per_minute=4, clock=clock, sleep=clock.sleep)
+    budget.acquire()
+    budget.acquire()
+    assert budget.spent_until() is None
+    assert budget.spent_until(share=0.5) == budget.next_window(clock.now)  # 2 of 4 is its half
+    budget.acquire()
+    budget.acquire()
+    assert budget.spent_until() == budget.next_window(clock.now)
+    clock.now = budget.next_window(clock.now)
+    assert budget.spent_until() is None
+
+
 def test_share_must_be_a_fraction(db: Database, clock: Any) -> None:
     budget = RequestBudget(db, host="h:1", tenant="t", per_minute=60, clock=clock)
     assert budget.limit_for(0.5) == 30

@@ -144,6 +144,40 @@ def test_iter_proposals_sends_the_publication_filter(decidim: Any, make_client: 
     }
 
 
+def test_one_page_of_the_newest_publications(decidim: Any, make_client: Any) -> None:
+    decidim.sign_in()
+    decidim.answer("ProposalsPage", "proposals_page_newest-200")
+
+    page = make_client().fetch_proposals_page(
+        11, order={"publishedAt": "DESC"}, published_since="2026-11-26", after="Mw"
+    )
+
+    assert [p.id for p in page.proposals] == ["104", "103", "102", "101"]
+    assert page.next_cursor == "NA"
+    assert page.proposals[2].state == "evaluating"
+    assert all(
+        p.component_id == "11" and p.space.slug == "wijkinitiatieven" for p in page.proposals
+    )
+    assert page.proposals[0].published_at is not None
+    assert page.proposals[0].published_at.isoformat() == "2026-11-28T10:15:40+01:00"
+    assert _variables(decidim.graphql_calls()[0]) == {
+        "componentId": "11",
+        "first": 50,
+        "after": "Mw",
+        "filter": {"publishedSince": "2026-11-26"},
+        "order": {"publishedAt": "DESC"},
+    }
+
+
+def test_the_last_page_has_no_next_cursor(decidim: Any, make_client: Any) -> None:
+    decidim.sign_in()
+    decidim.answer("ProposalsPage", "proposals_page3-200")
+
+    page = make_client().fetch_proposals_page(11, after="Mg")
+
+    assert [p.id for p in page.proposals] == ["104"] and page.next_cursor is None
+
+
 def test_iter_proposals_of_an_invisible_component(decidim: Any, make_client: Any) -> None:
     decidim.sign_in()
     decidim.answer("ProposalsPage", "proposal_component_missing-200")

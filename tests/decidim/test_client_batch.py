@@ -51,3 +51,44 @@ def test_more_than_decidim_allows_is_refused_before_sending(decidim, settings, d
     client = DecidimClient.from_settings(settings, db)
     with pytest.raises(ValueError):
         client.fetch_proposals([str(i) for i in range(101, 102 + MAX_BATCH)], 11)
+
+
+def test_a_page_of_the_newest_publications_like_one_by_one(decidim, settings, db):
+    from datetime import UTC, datetime
+
+    from decidim_bridge.page_read import NEWEST_FIRST, published_since_day
+
+    state = decidim.state
+    burst = []
+    for index in range(7):
+        proposal = state.create_proposal(
+            component_id=11,
+            title={"nl": f"Bankje in het park nummer {index}"},
+            body={"nl": "Een bankje in het park om even uit te rusten, graag."},
+            publish=False,
+        )
+        burst.append(proposal.id)
+    for proposal_id in reversed(burst):  # published newest id first: not the id order
+        state.publish_proposal(proposal_id)
+    earliest = datetime.fromtimestamp(min(state.proposals[i].published_at for i in burst), UTC)
+    since = published_since_day(earliest).isoformat()
+    client = DecidimClient.from_settings(settings, db)
+    client.whoami()  # signed in
+    before = decidim.state.journal.entries()[-1].seq
+
+    page = client.fetch_proposals_page(11, order=NEWEST_FIRST, published_since=since)
+
+    sent = decidim.state.journal.entries(since=before)
+    assert [(e.operation_name, e.outcome) for e in sent] == [("ProposalsPage", "ok")]
+    expected = sorted(burst, key=lambda i: (-state.proposals[i].published_at, i))
+    assert [p.id for p in page.proposals] == [str(i) for i in expected]  # older seed ones: not
+    assert page.next_cursor is None
+    assert list(page.proposals) == [client.fetch_proposal(i, 11) for i in expected]
+    later = client.fetch_proposals_page(11, order=NEWEST_FIRST, published_since="2099-01-01")
+    assert later.proposals == ()
+
+
+def test_a_page_asks_no_more_than_decidim_allows(decidim, settings, db):
+    client = DecidimClient.from_settings(settings, db)
+    with pytest.raises(ValueError):
+        client.fetch_proposals_page(11, page_size=51)

@@ -24,6 +24,16 @@ CASES: list[tuple[str, str, dict[str, Any]]] = [
     ("proposals_page", "proposals_page1-200", {"componentId": "11", "first": 50}),
     ("proposals_page", "proposals_page2-200", {"componentId": "11", "first": 50, "after": "MQ"}),
     ("proposals_page", "proposals_page3-200", {"componentId": "11", "first": 50, "after": "Mg"}),
+    (
+        "proposals_page",
+        "proposals_page_newest-200",
+        {
+            "componentId": "11",
+            "first": 50,
+            "filter": {"publishedSince": "2026-11-26"},
+            "order": {"publishedAt": "DESC"},
+        },
+    ),
     ("process_components", "process_components-200", {"slug": "wijkinitiatieven"}),
     ("process_components", "process_components_missing-200", {"slug": "nee"}),
     ("assemblies", "assemblies-200", {}),

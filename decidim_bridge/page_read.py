@@ -1,0 +1,100 @@
+"""Reading a burst of newly published proposals of one component by page, not by id.
+
+Decidim reads at most ``MAX_BATCH`` proposals by id per request (its alias limit), but a
+page of ``proposals`` holds up to ``MAX_PAGE_SIZE``. When the rows a worker claimed want
+more than ``MAX_BATCH`` proposals of one component because they were published, one page
+of that component's proposals published since the earliest of those publications,
+newest first, usually holds them all.
+
+Decidim's ``ProposalFilter.publishedSince`` is a day (``Date.iso8601``; published at or
+after that day's start, a start that depends on the time zone Decidim compares in), so
+the day asked for is the UTC day of the earliest publication less ``SAFETY_MARGIN``, one
+day earlier still: that day starts before the publication in every time zone. The wider
+window costs nothing extra: ``ProposalSort.publishedAt`` ``DESC`` puts the newest first
+(Decidim then orders by id), so proposals from before the burst come last, and the walk
+stops at the first page that reaches back before the earliest publication. Following
+pages (``after``) are read only while more than ``MAX_BATCH`` wanted proposals are still
+missing, fewer pages than the by-id requests they replace and at most ``MAX_PAGES``
+(``page_budget``); what is not found is left to the by-id reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from decidim_bridge.decidim.client import MAX_BATCH, MAX_PAGE_SIZE
+from decidim_bridge.work import Prefetched
+
+#: Newest first: a burst being handled is the newest of the component's publications.
+NEWEST_FIRST = {"publishedAt": "DESC"}
+
+#: Allowance for the clocks of the event's sender and of Decidim's database.
+SAFETY_MARGIN = timedelta(hours=1)
+
+#: Pages one read ahead walks at most (each one request, like one by-id batch).
+MAX_PAGES = 4
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware moment (a naive one is taken as UTC), so moments of events compare."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def published_since_day(earliest: datetime, margin: timedelta = SAFETY_MARGIN) -> date:
+    """The ``publishedSince`` day whose start, in any time zone, is before ``earliest``
+    less ``margin`` (a naive moment is taken as UTC)."""
+    return (as_utc(earliest) - margin).astimezone(UTC).date() - timedelta(days=1)
+
+
+def page_budget(wanted: int) -> int:
+    """Pages worth walking for ``wanted`` proposals: fewer than the by-id requests they
+    would take (so a walk that finds none costs at most about twice those), at least one,
+    at most ``MAX_PAGES``."""
+    by_id = -(-wanted // MAX_BATCH)
+    return max(1, min(MAX_PAGES, by_id - 1))
+
+
+def read_by_page(
+    client: Any,
+    component_id: str,
+    wanted: Sequence[str],
+    earliest: datetime,
+    clock: Callable[[], float],
+) -> dict[str, Prefetched]:
+    """The ``wanted`` proposals found on the newest pages of the component's proposals
+    published since ``earliest`` (each read at the start of the first page's request)."""
+    missing = set(wanted)
+    found: dict[str, Prefetched] = {}
+    since = published_since_day(earliest)
+    floor = as_utc(earliest) - SAFETY_MARGIN
+    read_at = clock()
+    after: str | None = None
+    for _ in range(page_budget(len(missing))):
+        page = client.fetch_proposals_page(
+            component_id,
+            order=NEWEST_FIRST,
+            published_since=since.isoformat(),
+            page_size=MAX_PAGE_SIZE,
+            after=after,
+        )
+        for proposal in page.proposals:
+            proposal_id = str(proposal.id)
+            if proposal_id in missing:
+                missing.discard(proposal_id)
+                found[proposal_id] = Prefetched(proposal, read_at)
+        after = page.next_cursor
+        if after is None or len(missing) <= MAX_BATCH or _reached(page.proposals, floor):
+            break
+    return found
+
+
+def _reached(proposals: Sequence[Any], floor: datetime) -> bool:
+    """Whether the page reaches back before ``floor`` (so later pages are older still)."""
+    if not proposals:
+        return True
+    oldest = proposals[-1].published_at
+    if oldest is None:
+        return False
+    return bool(as_utc(oldest) < floor)
