@@ -1,7 +1,8 @@
 """What municipalities feel at Decidim's edge: API requests per initiative, webhook-to-comment
 time, and the drain of a burst under Decidim's rate limit.
 
-Run: ``.venv/bin/python bench/decidim_economy.py`` (about 2.5 minutes; ``--quick`` about 1.5).
+Run: ``.venv/bin/python bench/decidim_economy.py`` (about 2.5 minutes; ``--quick`` about
+1.5; ``--full`` about 6.5).
 
 Decidim allows about 100 API requests per minute per IP (Rack::Attack) and the bridge keeps
 to its own budget below that (``DECIDIM_REQUESTS_PER_MINUTE``, 60). The embedded sandbox
