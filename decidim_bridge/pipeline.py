@@ -477,14 +477,9 @@ def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> Inbo
         return None  # it failed before and may fail again: this row reads for itself
     try:
         event = parse_stored(following.source, following.body, tenant=following.tenant)
-        if admin_action(event).by_the_bridge:
-            return None
     except BridgeError:
         return None  # its handler records what is wrong with it; this row reads itself
-    proposal_id = str(event.proposal_id or event.resource_id)
-    if current_version(conn, row.tenant, proposal_id) is None:
-        return None  # an admin event of an unplanned proposal is not planned
-    return following
+    return following if _admin_event_reads(conn, event, following) else None
 
 
 def _component_from(payload: Any) -> str | None:

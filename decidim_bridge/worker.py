@@ -8,6 +8,8 @@ While the request budget to Decidim is spent, a worker that reads ahead claims n
 its reads would only wait for the next window, and the events that arrive meanwhile can
 then be read with them (a burst is read in a few full batches instead of many small ones).
 Planning does not wait longer for it: the comment's write needs a slot of the same budget.
+Events that need no request (the bridge's own echoes, ignored types) wait for the window
+too: the claim cannot tell them apart before it parses them.
 
 The table of handlers is given (``handler_table.default_handlers()`` in production); what a
 handler receives is defined in ``work``.

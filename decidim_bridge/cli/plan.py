@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -94,6 +94,9 @@ def show(
         active = store.holds(conn, settings.tenant, proposal_id)
     if not found:
         raise click.ClickException(f"no plan for proposal {proposal_id} ({settings.tenant})")
+    if as_json and not history:  # no labels: works while the rules do not load
+        click.echo(plan_to_json(_chosen(found, version, proposal_id).plan))
+        return
     mappings = load_mappings(settings.mappings_dir)
     locale = locale or mappings.organization.default_locale
     texts = texts_for(mappings, locale)
@@ -106,14 +109,7 @@ def show(
             for change in item.changes:
                 click.echo(f"      {change_line(change, mappings, locale)}")
         return
-    chosen = (
-        found[-1] if version is None else next((v for v in found if v.version == version), None)
-    )
-    if chosen is None:
-        raise click.ClickException(f"proposal {proposal_id} has no version {version}")
-    if as_json:
-        click.echo(plan_to_json(chosen.plan))
-        return
+    chosen = _chosen(found, version, proposal_id)
     click.echo(
         f"{label(texts, 'report', 'version')} {chosen.version} {label(texts, 'report', 'of')} "
         f"{len(found)} ({fmt_time(chosen.created_at)})"
@@ -211,6 +207,16 @@ def _read_proposal(path: Path) -> Proposal:
     except ValueError as exc:
         raise click.ClickException(f"{path}: not valid JSON: {exc}") from exc
     return proposal_from_json(payload)
+
+
+def _chosen(found: list[Any], version: int | None, proposal_id: str) -> Any:
+    """The stored version asked for (default: the latest)."""
+    chosen = (
+        found[-1] if version is None else next((v for v in found if v.version == version), None)
+    )
+    if chosen is None:
+        raise click.ClickException(f"proposal {proposal_id} has no version {version}")
+    return chosen
 
 
 def _texts_of(

@@ -357,7 +357,7 @@ def claim(
             # Due again: on PostgreSQL a row another writer claimed since this statement's
             # snapshot is locked, not skipped, and must not be taken twice.
             .where(outbox.c.id.in_([r.id for r in before]), _due(now))
-            .values(**_taking(owner, now, lease_seconds), claimed_at=now)
+            .values(**_taking(owner, now, lease_seconds))
             .returning(outbox.c.id)
         ).scalars()
     )
@@ -430,8 +430,10 @@ def claim_following(
 
 
 def _taking(owner: str, now: float, lease_seconds: float) -> dict[str, Any]:
-    """The columns a claim sets: in flight under ``owner``'s lease, one more attempt."""
+    """The columns a claim sets: in flight under ``owner``'s lease, one more attempt, and
+    when its space was served (rows taken with a claimed one are served with it)."""
     return {
+        "claimed_at": now,
         "status": "in_flight",
         "lease_owner": owner,
         "lease_until": now + lease_seconds,

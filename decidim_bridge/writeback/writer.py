@@ -135,11 +135,21 @@ class Writer(ClaimLoop):
     # --- one step ----------------------------------------------------------------------
 
     def _renew_leases(self, row_ids: list[int]) -> None:
-        with self.db.begin() as conn:
-            for row_id in row_ids:
-                store.extend_lease(
-                    conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
-                )
+        """Renew the leases of a group's rows that are still in flight, each on its own: a
+        row settled meanwhile is no longer leased, and must not end the others' renewal.
+        ``LeaseLost`` only when none is held any more (the keeper stops then)."""
+        held = 0
+        for row_id in row_ids:
+            try:
+                with self.db.begin() as conn:
+                    store.extend_lease(
+                        conn, row_id, owner=self.owner, until=self.clock() + self.lease_seconds
+                    )
+                held += 1
+            except LeaseLost:
+                continue
+        if not held:
+            raise LeaseLost(f"no lease held on outbox rows {row_ids}")
 
     def _release_dead_leases(self, now: float) -> None:
         if now - self._leases_checked_at < DEAD_LEASE_CHECK_SECONDS:
@@ -307,7 +317,8 @@ class Writer(ClaimLoop):
         except (StoreUnavailable, LeaseLost):
             raise
         except Exception:
-            # Cannot happen once the capabilities allowed the kinds; one by one, as before.
+            # A row the client will not build (a blank body, an empty state, a capability
+            # that went away): each row goes alone, where its own failure is recorded.
             for row in group:
                 self._execute(row)
             return

@@ -169,7 +169,7 @@ def _accepted_plan(db):
 ENGLISH_HISTORY = ("stage:", "-> accepted", "held ->", ": added", ": removed", ", now")
 
 
-def test_plan_show_history_and_holds(env):
+def test_plan_show_history_and_holds(env, monkeypatch, tmp_path):
     _accepted_plan(env)
     runner = CliRunner()
     shown = runner.invoke(plan, ["show", "42"])
@@ -193,6 +193,11 @@ def test_plan_show_history_and_holds(env):
         assert english not in history.output
     first = runner.invoke(plan, ["show", "42", "--version", "1", "--json"])
     assert json.loads(first.output)["stage"] == "open"
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(tmp_path))  # rules that do not load
+    stored = runner.invoke(plan, ["show", "42", "--json"])
+    assert stored.exit_code == 0 and json.loads(stored.output)["stage"] == "accepted"
+    assert runner.invoke(plan, ["show", "42"]).exit_code != 0
+    monkeypatch.setenv("DECIDIM_BRIDGE_MAPPINGS_DIR", str(MAPPINGS))
     missing = runner.invoke(plan, ["show", "999"])
     assert missing.exit_code == 1 and "no plan for proposal 999" in missing.output
     holds = runner.invoke(plan, ["holds"])

@@ -356,6 +356,24 @@ def test_a_needed_day_moves_the_holds_to_it(mappings, plan):
     assert "de datum die Anouk de Vries opgaf" in tent.reasons[-1].text
 
 
+def test_a_day_an_advisor_set_wins_over_a_date_in_the_text(mappings):
+    dated = make_proposal(
+        "Straatfeest in de Vogelwijk op 26 juni",
+        "We willen een partytent en tafels en banken op zaterdag 26 juni 2027.",
+        address="Kievitlaan 3",
+    )
+    first = build_plan(dated, mappings, NOW)
+    tent = next(o for o in first.resources if o.resource_id == "partytent")
+    assert date.fromtimestamp(tent.hold.expires_at) == date(2027, 6, 26)  # the text's date
+    steering, _ = apply(["/nodig op 18-9-2027"], first, mappings)
+    again = build_plan(dated, mappings, NOW + 60, PlanningState(steering=steering))
+    moved = next(o for o in again.resources if o.resource_id == "partytent")
+    assert date.fromtimestamp(moved.hold.expires_at) == date(2027, 9, 18)
+    assert date(2027, 9, 1) < date.fromtimestamp(moved.hold.starts_at) < date(2027, 9, 18)
+    assert moved.reasons[-1].code == "resource.held_period_set"
+    assert moved.reasons[-1].args["needed_date"] == "2027-09-18"
+
+
 def test_change_the_lead(mappings, plan):
     steering, [result] = apply(["trekker @anouk_devries"], plan, mappings)
     assert steering.lead.advisor_id == "a-de-vries"

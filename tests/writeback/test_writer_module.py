@@ -25,6 +25,7 @@ from decidim_bridge.cli import cli
 from decidim_bridge.cli import writeback as writeback_commands
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
+from decidim_bridge.errors import LeaseLost
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
@@ -582,3 +583,37 @@ def test_without_write_economy_each_write_is_its_own_request_and_the_answer_read
         "AssignEvaluators",
         "CreateProposalNote",
     ]
+
+
+def test_a_settled_row_does_not_end_the_lease_renewal_of_the_rest_of_its_group(
+    db, rules, templates, clock, http_writer
+):
+    _first_plan(db, rules, templates, clock)
+    owner = http_writer.owner
+    with db.begin() as conn:
+        (first,) = store.claim(conn, owner=owner, now=clock(), lease_seconds=30)
+        rest = store.claim_following(
+            conn,
+            first,
+            owner=owner,
+            now=clock(),
+            lease_seconds=30,
+            kinds=KINDS,
+            slots=lambda r: 1,
+            max_slots=5,
+        )
+        store.mark_done(conn, first.id, owner=owner, now=clock(), outcome="comment added")
+    group = [first.id, *(r.id for r in rest)]
+    assert len(group) == 4
+    clock.advance(20)
+
+    http_writer._renew_leases(group)
+
+    with db.read() as conn:
+        leased = {r.id: r.lease_until for r in store.list_rows(conn, limit=100) if r.id in group}
+    assert all(leased[r.id] == clock() + http_writer.lease_seconds for r in rest)
+    with db.begin() as conn:
+        for row in rest:
+            store.mark_done(conn, row.id, owner=owner, now=clock(), outcome="done")
+    with pytest.raises(LeaseLost):
+        http_writer._renew_leases(group)
