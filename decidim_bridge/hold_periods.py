@@ -71,3 +71,11 @@ def free_during(capacity: int, uses: Iterable[Use], first: float, end: float | N
     """Units of an item with ``capacity`` that no hold in ``uses`` takes during the period
     (negative when the holds already take more than there is)."""
     return capacity - peak(uses, first, end)
+
+
+def free_from_now(
+    capacity: int, uses: Iterable[Use], first: float, end: float | None, now: float
+) -> int:
+    """``free_during`` the part of the period that has not passed at ``now``: the one
+    count the planner and the store's check both make, so they cannot disagree."""
+    return free_during(capacity, uses, max(first, now), end)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.hold_periods import Use, free_during
+from decidim_bridge.hold_periods import Use, free_from_now
 from decidim_bridge.plan.diff import Change, diff
 from decidim_bridge.plan.model import Hold, Plan
 from decidim_bridge.plan.serialize import (
@@ -139,7 +139,7 @@ def planning_state(
 
     def free_between(item_id: str, first: float, end: float | None) -> int:
         capacity = capacities.get(item_id, 0)
-        return free_during(capacity, others.get(item_id, ()), max(first, now), end)
+        return free_from_now(capacity, others.get(item_id, ()), first, end, now)
 
     state = PlanningState(
         loads=store.loads(conn, tenant),

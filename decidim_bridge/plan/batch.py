@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from decidim_bridge.hold_periods import free_during, use_of
+from decidim_bridge.hold_periods import free_from_now
 from decidim_bridge.plan.engine import build_plan
 from decidim_bridge.plan.model import Hold, Plan
 from decidim_bridge.plan.state import Availability, PlanningState
@@ -56,12 +56,8 @@ def _free(mappings: Mappings, holds: list[Hold], now: float) -> Availability:
 
     def free_between(item_id: str, first: float, end: float | None) -> int:
         """Units not in use by another hold at any moment of ``first``..``end``."""
-        uses = [
-            use_of(h.held_at, h.starts_at, h.expires_at, h.quantity)
-            for h in holds
-            if h.kind == "resource" and h.item_id == item_id
-        ]
-        return free_during(quantity.get(item_id, 0), uses, max(first, now), end)
+        uses = [h.use for h in holds if h.kind == "resource" and h.item_id == item_id]
+        return free_from_now(quantity.get(item_id, 0), uses, first, end, now)
 
     return Availability(
         resources={r.id: r.quantity - used.get(("resource", r.id), 0) for r in mappings.resources},

@@ -17,6 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from decidim_bridge.hold_periods import Use, use_of
+
 #: Proposal life stages the plan distinguishes (Decidim states map onto these).
 OPEN, ACCEPTED, REJECTED, WITHDRAWN = "open", "accepted", "rejected", "withdrawn"
 CLOSED_STAGES = (REJECTED, WITHDRAWN)
@@ -113,6 +115,11 @@ class Hold:
     #: time (None: from the moment it was made). Stored with the hold row; the store and
     #: the planner count units per period (``decidim_bridge.hold_periods``).
     starts_at: float | None = field(default=None, metadata=OMIT_DEFAULT)
+
+    @property
+    def use(self) -> Use:
+        """The units this hold uses, and when (``hold_periods.use_of``)."""
+        return use_of(self.held_at, self.starts_at, self.expires_at, self.quantity)
 
 
 @dataclass(frozen=True)

@@ -143,12 +143,6 @@ class OfferTerms:
             own.starts_at is not None and own.expires_at == period[1] and own.starts_at <= period[0]
         )
 
-    @staticmethod
-    def span(hold: Hold) -> tuple[float, float | None]:
-        """When the hold uses stock (``hold_periods``): from its start, else from when it
-        was made, to its end (None: without end)."""
-        return (hold.held_at if hold.starts_at is None else hold.starts_at), hold.expires_at
-
     def until_date(self, hold: Hold) -> str:
         return self.calendar.local_date(hold.expires_at or self.now).isoformat()
 
@@ -259,7 +253,10 @@ def _offer_one(
         hold = terms.hold(
             "resource", resource.id, resource.per_initiative, resource.hold_days, period
         )
-        free = terms.availability.free_resource(resource.id, resource.quantity, terms.span(hold))
+        use = hold.use
+        free = terms.availability.free_resource(
+            resource.id, resource.quantity, (use.start, use.end)
+        )
         return hold, free
 
     for resource, evidence in local:

@@ -36,7 +36,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.hold_periods import Use, free_during, use_of
+from decidim_bridge.hold_periods import Use, free_from_now, use_of
 from decidim_bridge.store.schema import (
     advisor_loads,
     plan_heads,
@@ -327,7 +327,7 @@ def _take_units(
     ).scalar_one()
     use = use_of(hold.held_at, hold.starts_at, hold.expires_at, hold.quantity)
     others = [h.use for h in other_holds(conn, tenant, proposal_id, now, hold.item_id)]
-    if free_during(int(capacity), others, max(use.start, now), use.end) < hold.quantity:
+    if free_from_now(int(capacity), others, use.start, use.end, now) < hold.quantity:
         raise Conflict(f"{RESOURCE} {hold.item_id}: {hold.quantity} no longer free then")
 
 

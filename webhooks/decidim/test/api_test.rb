@@ -49,6 +49,16 @@ class ApiTest < Minitest::Test
   end
   Decidim::Proposals::Proposal.prepend(LockSpy)
 
+  # Records when the module looks at the proposal's state, so the order against the lock
+  # shows: a check before the lock would let a person's answer slip in between.
+  module StateCheckSpy
+    def current_state(proposal)
+      LockSpy.calls << [:check, proposal.id]
+      super
+    end
+  end
+  Decidim::Bridge::Compat.singleton_class.prepend(StateCheckSpy)
+
   def test_a_guarded_answer_runs_decidims_command_under_a_lock_on_the_proposal
     LockSpy.calls.clear
     result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
@@ -58,7 +68,8 @@ class ApiTest < Minitest::Test
                  result["data"]["proposalAdmin"]["answer"])
     proposal.reload
     assert_equal ["evaluating", { "nl" => "We kijken ernaar" }], [proposal.internal_state, proposal.answer]
-    assert_equal [[:lock, proposal.id]], LockSpy.calls
+    assert_equal [[:lock, proposal.id], [:check, proposal.id]], LockSpy.calls.first(2)
+    assert_equal 1, LockSpy.calls.count { |call| call.first == :lock }
     # Traced by Decidim's command as the API user; the module's answer event follows.
     assert_equal [["answer", api_user]], Decidim::ActionLog.all.map { |log| [log.action, log.user] }
     assert_equal ["decidim.bridge.proposal_answer_saved"], bridge_events.map { |d| d.json["type"] }
