@@ -317,15 +317,12 @@ def holds(proposal_id: str | None, status: str | None) -> None:
     """List holds with their periods, and per catalogue item and budget what is reserved of
     what exists: for an item the most units in use at one moment from now on (holds in
     other periods share a unit), for a budget every cent held."""
-    from decidim_bridge.hold_periods import peak
     from decidim_bridge.store import plans as store
 
     settings, db = settings_and_db(configure_logging=False)
-    now = time.time()
     with db.read() as conn:
         rows = store.holds(conn, settings.tenant, proposal_id, status)
-        stock = store.stock(conn, settings.tenant)
-        active = [h for h in store.holds(conn, settings.tenant) if h.status in store.ACTIVE]
+        stock = store.in_use(conn, settings.tenant, time.time())
     mappings = load_mappings(settings.mappings_dir)
     texts = texts_for(mappings, mappings.organization.default_locale)
     for hold in rows:
@@ -337,9 +334,6 @@ def holds(proposal_id: str | None, status: str | None) -> None:
     if proposal_id is None:
         click.echo("\n" + label(texts, "report", "reserved"))
         for (kind, item_id), (capacity, reserved) in sorted(stock.items()):
-            if kind == "resource":
-                uses = [h.use for h in active if (h.kind, h.item_id) == (kind, item_id)]
-                reserved = peak(uses, now, None)
             if reserved:
                 click.echo(
                     f"  {label(texts, 'hold_kind', kind):<8} {item_id:<28} "

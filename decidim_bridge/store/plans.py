@@ -36,7 +36,7 @@ from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from decidim_bridge.hold_periods import Use, free_from_now, use_of
+from decidim_bridge.hold_periods import Use, free_from_now, peak, use_of
 from decidim_bridge.store.schema import (
     advisor_loads,
     plan_heads,
@@ -570,6 +570,19 @@ def stock(conn: Connection, tenant: str) -> dict[tuple[str, str], tuple[int, int
         (r.kind, r.item_id): (int(r.capacity), int(r.reserved))
         for r in conn.execute(select(plan_stock).where(plan_stock.c.tenant == tenant))
     }
+
+
+def in_use(conn: Connection, tenant: str, now: float) -> dict[tuple[str, str], tuple[int, int]]:
+    """``(kind, item) -> (capacity, in use)``: for a catalogue item the most units its
+    active holds use at one moment from ``now`` on (holds in other periods share a unit;
+    the stock row's running total does not say that), for a budget every cent held."""
+    active = [h for h in holds(conn, tenant) if h.status in ACTIVE and h.kind == RESOURCE]
+    found: dict[tuple[str, str], tuple[int, int]] = {}
+    for (kind, item_id), (capacity, reserved) in stock(conn, tenant).items():
+        if kind == RESOURCE:
+            reserved = peak((h.use for h in active if h.item_id == item_id), now, None)
+        found[(kind, item_id)] = (capacity, reserved)
+    return found
 
 
 def loads(conn: Connection, tenant: str) -> dict[str, int]:
