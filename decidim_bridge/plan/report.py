@@ -150,11 +150,9 @@ def offer_line(offer: ResourceOffer, mappings: Mappings, locale: str) -> str:
 def scope_lines(decision: ScopeDecision, mappings: Mappings, locale: str) -> str:
     """``bereik: valt binnen: Wijkinitiatieven`` or why the bridge would not plan it."""
     texts = texts_for(mappings, locale)
-    if decision.in_scope and decision.rule is not None:
-        where = f"{label(texts, 'report', 'in_scope')}: {decision.rule.name}"
-    else:
-        why = reason_text(decision.code, decision.args, mappings, locale)
-        where = f"{label(texts, 'report', 'not_in_scope')}: {why}"
+    why = reason_text(decision.code, decision.args, mappings, locale)
+    verdict = "in_scope" if decision.in_scope else "not_in_scope"
+    where = f"{label(texts, 'report', verdict)}: {why}"
     lines = [f"{label(texts, 'report', 'scope')}: {where}"]
     if not decision.in_scope:
         lines.append(label(texts, "report", "out_of_scope"))

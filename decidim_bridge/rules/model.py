@@ -128,8 +128,8 @@ class ScopeDecision:
 
     in_scope: bool | None  # None: the event does not say enough; decide on the proposal
     reason: str
+    code: str
     rule: SpaceRule | None = None
-    code: str = "scope.unknown"
     args: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -158,7 +158,7 @@ class Scope:
             verdict = rule.matches(*facts)
             if verdict:
                 return ScopeDecision(
-                    True, f"in scope: {rule.name}", rule, "scope.act_on", {"space": rule.name}
+                    True, f"in scope: {rule.name}", "scope.act_on", rule, {"space": rule.name}
                 )
             unknown = unknown or verdict is None
         for rule in self.ignore:
@@ -166,18 +166,20 @@ class Scope:
                 return ScopeDecision(
                     False,
                     f"out of scope: {rule.name} ({rule.reason})",
-                    rule,
                     "scope.ignored",
+                    rule,
                     {"space": rule.name, "reason": rule.reason},
                 )
         if unknown:
-            return ScopeDecision(None, "the event does not name the space or component")
+            return ScopeDecision(
+                None, "the event does not name the space or component", "scope.unknown"
+            )
         where, component = str(space_slug or space_id or "?"), str(component_id or "?")
         return ScopeDecision(
             False,
             f"out of scope: space {where}, component {component} not listed",
-            None,
             "scope.not_listed",
+            None,
             {"space": where, "component": component},
         )
 

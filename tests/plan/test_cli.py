@@ -372,7 +372,7 @@ def test_plan_try_with_english_rules_is_in_english(env, monkeypatch, tmp_path):
         "(the bridge would not plan this proposal; planned anyway for this try)\n"
     )
     one = runner.invoke(plan, ["try", str(EXAMPLE), "--at", "2027-04-20T11:00:00+02:00"])
-    assert one.output.startswith("scope: in scope: Wijkinitiatieven\n")
+    assert one.output.startswith("scope: in scope: Wijkinitiatieven (act_on in scope.yaml)\n")
     assert "  * Team Vastgoed [department]: inform\n" in one.output
     assert "  * Wijkraad Noord [district council]: introduce, inform now\n" in one.output
     for dutch in ("bereik", "Trekker", "Betrokkenen", "afdeling", "uiterlijk"):

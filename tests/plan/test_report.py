@@ -42,6 +42,17 @@ def test_scope_lines_name_the_ignore_rule_and_its_reason():
     )
 
 
+def test_scope_lines_when_the_event_does_not_name_the_space():
+    mappings = example_mappings()
+    decision = mappings.scope.decide(
+        space_type=None, space_id=None, space_slug=None, component_id=None
+    )
+    assert (decision.in_scope, decision.code) == (None, "scope.unknown")
+    assert scope_lines(decision, mappings, "nl").splitlines()[0] == (
+        "bereik: valt erbuiten: de gebeurtenis noemt de ruimte of het component niet"
+    )
+
+
 def test_change_lines_use_labels_and_names():
     mappings = example_mappings()
     lines = [
