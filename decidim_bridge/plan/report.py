@@ -177,6 +177,8 @@ def change_line(change: Change, mappings: Mappings, locale: str) -> str:
     item = change.item
     if item and change.section in _ITEM_KINDS:
         item = name_of(_ITEM_KINDS[change.section], item, mappings, locale)
+    elif item == "counts_load":  # whether the lead's workload counts this plan (plan.diff)
+        item = label(texts, "report", "counts_load")
     subject = f"{label(texts, 'change_section', change.section)} {item}".strip()
     if change.kind != "changed":
         return f"{subject}: {label(texts, 'change', change.kind)}"
@@ -184,6 +186,8 @@ def change_line(change: Change, mappings: Mappings, locale: str) -> str:
     def value(raw: str | None) -> str:
         if raw is None or raw == "None":
             return "-"
+        if raw in ("True", "False"):  # a flag (plan.diff writes str(bool))
+            return label(texts, "report", "yes" if raw == "True" else "no")
         if change.section == "stakeholders":  # "inform, now" (plan.diff)
             action, _, now = raw.partition(", ")
             return label(texts, "action", action) + (

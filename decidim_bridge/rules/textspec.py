@@ -240,6 +240,8 @@ LABELS: dict[str, tuple[str, ...]] = {
         "challenge",
         "flagged",
         "no",
+        "yes",
+        "counts_load",
         "checklist",
         "due",
         "version",

@@ -166,7 +166,16 @@ def _accepted_plan(db):
 
 
 #: What plan show --history and plan holds said in English before they followed the rules.
-ENGLISH_HISTORY = ("stage:", "-> accepted", "held ->", ": added", ": removed", ", now")
+ENGLISH_HISTORY = (
+    "stage:",
+    "-> accepted",
+    "held ->",
+    ": added",
+    ": removed",
+    ", now",
+    "counts_load",
+    "True",
+)
 
 
 def test_plan_show_history_and_holds(env, monkeypatch, tmp_path):

@@ -70,7 +70,7 @@ def test_change_lines_use_labels_and_names():
         "plan 42: gemaakt",
         "fase: lopend -> ingetrokken",
         "trekker: Anouk de Vries -> Carla Bakker",
-        "trekker counts_load: True -> False",
+        "trekker telt mee in de werklast: ja -> nee",
         "thema's Groen: eraf",
         "budget: geen -> Wijkbudget Noord 2027 (vastgehouden, € 750)",
     ]
