@@ -47,6 +47,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from prometheus_client import Counter
@@ -210,21 +211,29 @@ class Writer(ClaimLoop):
         return count
 
     def _execute(self, row: OutboxRow) -> None:
+        self._record(row, _extra(row), lambda: self._write(row))
+
+    def _write(self, row: OutboxRow) -> tuple[str, str | None]:
         unknown = row.status == "in_flight"
-        extra = _extra(row)
+        if row.kind == COMMENT:
+            return self._comment(row, unknown)
+        if row.kind == ANSWER:
+            return self._answer(row, unknown)
+        if row.kind == EVALUATORS:
+            return self._evaluators(row, unknown)
+        if row.kind == NOTE:
+            return self._note(row, unknown)
+        if row.kind == MAIL:
+            return self._mail(row)
+        raise BridgeError(f"unknown outbox kind {row.kind!r}")
+
+    def _record(
+        self, row: OutboxRow, extra: dict[str, Any], step: Callable[[], tuple[str, str | None]]
+    ) -> None:
+        """Run ``step`` for ``row``: count and log its outcome, or decide on its failure
+        (``_failed``). The store being down and a lost lease are not the row's failure."""
         try:
-            if row.kind == COMMENT:
-                outcome, remote = self._comment(row, unknown)
-            elif row.kind == ANSWER:
-                outcome, remote = self._answer(row, unknown)
-            elif row.kind == EVALUATORS:
-                outcome, remote = self._evaluators(row, unknown)
-            elif row.kind == NOTE:
-                outcome, remote = self._note(row, unknown)
-            elif row.kind == MAIL:
-                outcome, remote = self._mail(row)
-            else:
-                raise BridgeError(f"unknown outbox kind {row.kind!r}")
+            outcome, remote = step()
         except (StoreUnavailable, LeaseLost):
             raise
         except Exception as exc:
@@ -337,19 +346,14 @@ class Writer(ClaimLoop):
             mine = results[at : at + len(row_writes)]
             at += len(row_writes)
             self.checkpoint("after_send", row)
-            extra = _extra(row, combined=len(group))
             try:
-                outcome, remote = self._settle(row, mine)
-            except StoreUnavailable:
-                raise
-            except LeaseLost:
+                self._record(
+                    row,
+                    _extra(row, combined=len(group)),
+                    partial(self._settle, row, mine),
+                )
+            except LeaseLost:  # this row only: the others of the group are settled still
                 log.warning("outbox lease lost", extra={"outbox_id": row.id})
-                continue
-            except Exception as exc:
-                self._failed(row, exc, extra)
-                continue
-            WRITES.labels(kind=row.kind, outcome=outcome).inc()
-            log.info("write %s", outcome, extra={**extra, "outcome": outcome, "remote_id": remote})
 
     def _settle(self, row: OutboxRow, results: list[Any]) -> tuple[str, str | None]:
         """Finish one row of a combined write from its fields' results (an exception among
