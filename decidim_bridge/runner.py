@@ -1,7 +1,8 @@
 """``decidim-bridge run``: the whole bridge in one process.
 
-The web server (waitress, in a thread), the worker, the writer and the scheduler (which also
-sweeps Decidim when the ``poll`` job is on) run as threads of one process and share one
+The web server (waitress, in a thread), the worker, the writer and the mail sender
+(``services.build_writers``) and the scheduler (which also sweeps Decidim when the ``poll``
+job is on) run as threads of one process and share one
 database engine, one Decidim client budget and the loaded mappings. SIGTERM or SIGINT stops
 them in order: the web server stops taking requests and answers the ones it has (a webhook
 is acknowledged only after its commit, so an interrupted request is simply sent again), then
@@ -45,7 +46,7 @@ class Bridge:
         from decidim_bridge.app import create_app
         from decidim_bridge.handler_table import DEFAULT_BATCH, default_handlers, default_prefetch
         from decidim_bridge.scheduler import Scheduler
-        from decidim_bridge.services import build_services, build_writer
+        from decidim_bridge.services import build_services, build_writers
         from decidim_bridge.worker import Worker
 
         self.settings = settings
@@ -69,7 +70,7 @@ class Bridge:
             prefetch=default_prefetch(),
             batch=DEFAULT_BATCH,
         )
-        self.writer = build_writer(settings, self.db)
+        self.writers = build_writers(settings, self.db)
         self.scheduler = Scheduler(self.db, settings, services=services, clock=clock)
         self.stopped = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -78,7 +79,7 @@ class Bridge:
         for name, target in (
             ("web", self.server.run),
             ("worker", self.worker.run),
-            ("writer", self.writer.run),
+            *((writer.loop_name, writer.run) for writer in self.writers),
             ("scheduler", self.scheduler.run),
         ):
             thread = threading.Thread(target=self._guard(name, target), name=name, daemon=True)
@@ -116,8 +117,10 @@ class Bridge:
         self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=WEB_GRACE_SECONDS)
         time.sleep(0.3)  # the server's loop sends the last answers
         self.server.close()
-        for loop in (self.worker, self.writer, self.scheduler):
-            loop.stop()
+        self.worker.stop()
+        for writer in self.writers:
+            writer.stop()
+        self.scheduler.stop()
         for thread in self._threads:
             thread.join(LOOP_GRACE_SECONDS if thread.name != "web" else WEB_GRACE_SECONDS)
         self.db.dispose()

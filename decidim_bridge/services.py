@@ -33,12 +33,20 @@ def build_services(settings: Settings, db: Database) -> Services:
 
 
 def build_writer(settings: Settings, db: Database) -> Writer:
-    """The writer with the configured Decidim client and mail backend."""
+    """One writer of every lane with the configured Decidim client and mail backend
+    (``writer --once``: executes what is due, Decidim writes and mails alike)."""
+    return build_writers(settings, db, split=False)[0]
+
+
+def build_writers(settings: Settings, db: Database, *, split: bool = True) -> list[Writer]:
+    """The writer loops of a long-running process: one for Decidim's writes and one for
+    the mails (``split``), sharing the Decidim client and the mail backend."""
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.mail import backend_for
-    from decidim_bridge.writeback.writer import Writer
+    from decidim_bridge.writeback.writer import DECIDIM, EVERY, MAIL_ONLY, Writer
 
     decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
     mail_dir = settings.mail_dir or settings.instance_dir / "mail"  # set by Settings itself
     mailer = backend_for(settings.smtp_url, mail_dir)
-    return Writer(db, settings, decidim=decidim, mailer=mailer)
+    lanes = (DECIDIM, MAIL_ONLY) if split else (EVERY,)
+    return [Writer(db, settings, decidim=decidim, mailer=mailer, lanes=lane) for lane in lanes]

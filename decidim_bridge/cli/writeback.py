@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 
 import click
@@ -17,21 +19,40 @@ from decidim_bridge.cli.common import (
 )
 from decidim_bridge.store import outbox as outbox_store
 
+log = logging.getLogger(__name__)
+
 
 @click.command()
 @click.option("--once", is_flag=True, help="Execute what is due now, then exit.")
 @reports_errors
 def writer(once: bool) -> None:
-    """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM."""
-    from decidim_bridge.services import build_writer
+    """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM.
+
+    Decidim's writes and the mails run as two loops (threads), so neither waits for the
+    other; ``--once`` executes what is due with one loop."""
+    from decidim_bridge.services import build_writer, build_writers
 
     settings, db = settings_and_db(require_migrated=True, wait=not once)
-    runner = build_writer(settings, db)
-    runner.install_signal_handlers()
     if once:
-        runner.drain()
-    else:
-        runner.run()
+        build_writer(settings, db).drain()
+        return
+    decidim_writer, mailer = build_writers(settings, db)
+    decidim_writer.install_signal_handlers()
+
+    def send_mails() -> None:
+        try:
+            mailer.run()
+        except Exception:  # the process stops with it; its supervisor restarts both
+            log.exception("mail sender failed; stopping")
+            decidim_writer.stop()
+
+    thread = threading.Thread(target=send_mails, name=mailer.loop_name, daemon=True)
+    thread.start()
+    try:
+        decidim_writer.run()
+    finally:
+        mailer.stop()
+        thread.join(60)
 
 
 @click.group("outbox", invoke_without_command=True)

@@ -110,13 +110,9 @@ def admin_action(event: Event) -> AdminAction:
     """The admin action an event of ``ADMIN_EVENT_TYPES`` reports."""
     data = _load(event.type, event.extra)
     if event.type == NOTE_CREATED:
-        return AdminAction(
-            event.type, data["author"], note_id=data["note_id"], body=data["body"]
-        )
+        return AdminAction(event.type, data["author"], note_id=data["note_id"], body=data["body"])
     if event.type == ANSWER_SAVED:
-        return AdminAction(
-            event.type, data["by"], state=data["state"], published=data["published"]
-        )
+        return AdminAction(event.type, data["by"], state=data["state"], published=data["published"])
     return AdminAction(event.type, data["by"], evaluators=tuple(data["evaluators"]))
 
 

@@ -104,10 +104,7 @@ def classify(proposal: Proposal, text: ProposalText, mappings: Mappings) -> Clas
             candidates.append((district_id, evidence, reason))
     # A word that names a place is evidence for the wijk only (Noorderpark is no park).
     place_words = {
-        word
-        for hit in text.hits
-        if hit.owner[0] == "district"
-        for word in hit.word.split()
+        word for hit in text.hits if hit.owner[0] == "district" for word in hit.word.split()
     }
     for hit in text.hits:
         kind, item_id = hit.owner

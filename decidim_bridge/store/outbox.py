@@ -325,11 +325,14 @@ def claim(
     kinds: Sequence[str] | None = None,
     skip_lanes: Sequence[str] = (),
     tenant: str | None = None,
+    lane_prefix: str | None = None,
     limit: int = 1,
 ) -> list[OutboxRow]:
     """Take due rows for ``owner`` in the module's order (unknown outcome first, then
     spaces in turn, within a space comments first, then the oldest): they become
-    ``in_flight`` with a lease, attempts + 1.
+    ``in_flight`` with a lease, attempts + 1. ``lane_prefix``: only lanes whose name starts
+    with it (a class of lanes: a proposal's Decidim writes, or mails), looked at alone, so
+    that a writer of one class does not rank the other's rows on every claim.
 
     The returned rows carry the status they had *before* the claim, so the writer knows
     whether the previous attempt's outcome is unknown (was ``in_flight``) and must be
@@ -341,6 +344,7 @@ def claim(
         open_statuses=OPEN_STATUSES,
         due=lambda c: _due(now, c),
         where=lambda c: _narrowed(c, kinds, skip_lanes, tenant),
+        groups=(lambda c: c.lane.startswith(lane_prefix, autoescape=True)) if lane_prefix else None,
         within=_within_a_space,
         first=lambda c: [_unknown_first(c)],
         columns=("kind",),

@@ -67,6 +67,7 @@ def in_turns(
     within: Callable[[Columns], list[Any]],
     first: Callable[[Columns], list[Any]] = lambda c: [],
     where: Build | None = None,
+    groups: Build | None = None,
     columns: Sequence[str] = (),
     limit: int,
 ) -> Select[Any]:
@@ -82,7 +83,9 @@ def in_turns(
     claim of several takes the first of each space before the second of any. ``first``
     goes before all of this (the outbox's unknown outcomes). ``due``, ``where``,
     ``within`` and ``first`` are built from the columns given (``columns``: what they use
-    beyond the id, tenant, space, status, times and group).
+    beyond the id, tenant, space, status, times and group). ``groups`` leaves whole groups
+    out before anything is ranked (it must select every row of a group or none, e.g. by
+    the group's name), so a claim of one class of groups costs what that class holds.
 
     Both steps are computed once per claim over the open rows (``MATERIALIZED`` on
     PostgreSQL, whose planner would otherwise repeat them per row when a table's
@@ -101,7 +104,7 @@ def in_turns(
             .over(partition_by=(table.c.tenant, table.c[group]), order_by=table.c.id)
             .label("nth"),
         )
-        .where(table.c.status.in_(list(open_statuses)))
+        .where(table.c.status.in_(list(open_statuses)), *([groups(table.c)] if groups else []))
         .cte("heads")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )

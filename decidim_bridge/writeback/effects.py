@@ -81,6 +81,9 @@ PUBLIC_KINDS = (COMMENT, ANSWER)
 INTERNAL_KINDS = (EVALUATORS, NOTE)
 #: Every kind written to Decidim, in the proposal's lane (one at a time, in order).
 DECIDIM_KINDS = (*PUBLIC_KINDS, *INTERNAL_KINDS)
+#: How lane names start: a lane holds a proposal's Decidim writes or one mail, never both,
+#: so the Decidim writer and the mail sender each claim from their own class of lanes.
+DECIDIM_LANES, MAIL_LANES = "decidim:", "mail:"
 #: Purposes of ``NOTE`` rows: the plan of a version, the reply to a note with commands.
 NOTE_PLAN, NOTE_REPLY = "plan", "reply"
 
@@ -170,7 +173,7 @@ class _Builder:
         held: bool = False,
     ) -> None:
         subject = self.subject
-        lane = decidim_lane(subject.proposal_id) if kind in DECIDIM_KINDS else f"mail:{key[:24]}"
+        lane = decidim_lane(subject.proposal_id) if kind in DECIDIM_KINDS else mail_lane(key)
         self.effects.append(
             NewEffect(
                 tenant=subject.tenant,
@@ -231,7 +234,12 @@ class _Builder:
 
 def decidim_lane(proposal_id: str) -> str:
     """The lane of every Decidim write of one proposal (executed one at a time, in order)."""
-    return f"decidim:{proposal_id}"
+    return f"{DECIDIM_LANES}{proposal_id}"
+
+
+def mail_lane(key: str) -> str:
+    """A mail's own lane: mails never wait for each other."""
+    return f"{MAIL_LANES}{key[:24]}"
 
 
 def mail_effect(
@@ -264,7 +272,7 @@ def mail_effect(
         kind=MAIL,
         purpose=purpose,
         recipient=to,
-        lane=f"mail:{key[:24]}",
+        lane=mail_lane(key),
         public=False,
         payload={
             "to": [to],

@@ -38,6 +38,13 @@ Convergence after a crash or a storm: rows whose outcome is unknown are claimed 
 read settles them and unblocks their lane), and the leases of writers that died on this
 host end at once instead of running out (``loop.dead_local_owners``). A 429 pauses Decidim
 requests until Decidim's next throttle window (``DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW``).
+
+Two loops in production (``writers``): one executes the Decidim writes (``DECIDIM``), one
+sends the mails (``MAIL``, several claimed at a time). A plan version records several
+mails for each Decidim request; sent by one loop, they delayed the Decidim writes behind
+them while Decidim's budget had room, and the writes a slow mail server behind Decidim's
+rate limit. One loop of ``EVERY`` lane (tests, ``writer --once``) sends mail while Decidim
+writes are paused.
 """
 
 from __future__ import annotations
@@ -69,7 +76,15 @@ from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import OutboxRow
 from decidim_bridge.worker import default_owner
-from decidim_bridge.writeback.effects import ANSWER, COMMENT, EVALUATORS, MAIL, NOTE
+from decidim_bridge.writeback.effects import (
+    ANSWER,
+    COMMENT,
+    DECIDIM_LANES,
+    EVALUATORS,
+    MAIL,
+    MAIL_LANES,
+    NOTE,
+)
 from decidim_bridge.writeback.failures import RetryPolicy, classify_failure
 from decidim_bridge.writeback.reconcile import (
     answer_matches,
@@ -97,6 +112,12 @@ Checkpoint = Callable[[str, OutboxRow], None]
 #: Seconds between looks for leases held by writers that died on this host.
 DEAD_LEASE_CHECK_SECONDS = 1.0
 
+#: Which lanes a writer executes: every lane, a proposal's Decidim writes, or the mails.
+EVERY, DECIDIM, MAIL_ONLY = "every", "decidim", "mail"
+_LANE_PREFIXES = {EVERY: None, DECIDIM: DECIDIM_LANES, MAIL_ONLY: MAIL_LANES}
+#: Mails claimed at once by the mail loop (each still sent and settled on its own).
+MAIL_BATCH = 20
+
 
 def _no_checkpoint(_name: str, _row: OutboxRow) -> None:
     return None
@@ -117,7 +138,12 @@ class Writer(ClaimLoop):
         owner: str | None = None,
         clock: Callable[[], float] = time.time,
         checkpoint: Checkpoint = _no_checkpoint,
+        lanes: str = EVERY,
     ) -> None:
+        if lanes not in _LANE_PREFIXES:
+            raise ValueError(f"lanes must be one of {sorted(_LANE_PREFIXES)}")
+        self.lanes = lanes
+        self.loop_name = "mailer" if lanes == MAIL_ONLY else "writer"
         self.db = db
         self.settings = settings
         self.decidim = decidim
@@ -164,21 +190,29 @@ class Writer(ClaimLoop):
                 )
 
     def run_once(self) -> bool:
-        """Claim and execute at most one due row; returns whether there was one."""
+        """Claim and execute at most one due row (the mail loop: up to ``MAIL_BATCH``
+        mails); returns whether there was one."""
         now = self.clock()
         self._release_dead_leases(now)
-        kinds = None if now >= self.decidim_paused_until else (MAIL,)
+        paused = now < self.decidim_paused_until
+        if paused and self.lanes == DECIDIM:
+            return False  # nothing else to do until Decidim may be asked again
         with self.db.begin() as conn:
             rows = store.claim(
                 conn,
                 owner=self.owner,
                 now=now,
                 lease_seconds=self.lease_seconds,
-                kinds=kinds,
+                kinds=(MAIL,) if paused else None,
                 tenant=self.settings.tenant,
+                lane_prefix=_LANE_PREFIXES[self.lanes],
+                limit=MAIL_BATCH if self.lanes == MAIL_ONLY else 1,
             )
         if not rows:
             return False
+        if self.lanes == MAIL_ONLY:
+            self._send_mails(rows)
+            return True
         row = rows[0]
         try:
             group = self._with_following(row, now)
@@ -202,6 +236,21 @@ class Writer(ClaimLoop):
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
         return True
+
+    def _send_mails(self, rows: list[OutboxRow]) -> None:
+        """Send mails claimed together one by one; the leases of those waiting are kept."""
+        waiting = list(rows)
+        with LeaseKeeper(
+            lambda: self._renew_leases([r.id for r in waiting]),
+            self.lease_seconds,
+            name=f"outbox-lease-mails-{rows[0].id}",
+        ):
+            while waiting:
+                try:
+                    self._execute(waiting[0])
+                except LeaseLost:
+                    log.warning("outbox lease lost", extra={"outbox_id": waiting[0].id})
+                waiting.pop(0)
 
     def drain(self, *, max_rows: int = 10_000) -> int:
         """Execute every row that is due now (tests, ``--once``); returns how many."""
@@ -571,8 +620,10 @@ class Writer(ClaimLoop):
         message = build_message(mail)
 
         def handover() -> None:
-            with self.db.begin() as conn:
-                store.mark_sending(conn, row.id, owner=self.owner, now=self.clock())
+            # The mark is only ever read when sending again is not safe (SMTP).
+            if not self.mailer.resend_is_safe:
+                with self.db.begin() as conn:
+                    store.mark_sending(conn, row.id, owner=self.owner, now=self.clock())
             self.checkpoint("before_send", row)
 
         remote = self.mailer.send(message, mail.recipients, handover)

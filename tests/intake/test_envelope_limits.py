@@ -82,8 +82,10 @@ class TestNoServerError:
 
     @pytest.mark.parametrize("where", ["resource_id", "extra"])
     def test_lone_surrogate(self, client, app, where):
-        payload = envelope(proposal_id="\ud800") if where == "resource_id" else envelope(
-            extra={"note": "a\udfffb"}
+        payload = (
+            envelope(proposal_id="\ud800")
+            if where == "resource_id"
+            else envelope(extra={"note": "a\udfffb"})
         )
         body = json.dumps(payload).encode()  # json.dumps escapes the surrogate as \udXXX
         response = post(client, body)

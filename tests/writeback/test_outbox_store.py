@@ -198,3 +198,40 @@ def test_unknown_outcome_still_comes_before_the_turns(any_db) -> None:
     with any_db.begin() as conn:
         (again,) = store.claim(conn, owner="w1", now=102.0, lease_seconds=5)
     assert again.id == first.id and again.status == "in_flight"
+
+
+def test_a_claim_of_one_class_of_lanes_sees_only_those_lanes(any_db) -> None:
+    """The Decidim writer and the mail sender each claim from their own lanes: an older
+    mail is not the Decidim writer's, an older Decidim write not the mail sender's."""
+    with any_db.begin() as conn:
+        store.record(
+            conn,
+            [
+                _effect("m1" * 32, lane="mail:m1", kind="mail"),
+                _effect("c1" * 32, lane="decidim:1"),
+                _effect("m2" * 32, lane="mail:m2", kind="mail"),
+                _effect("c2" * 32, lane="decidim:2"),
+            ],
+            now=1.0,
+        )
+    with any_db.begin() as conn:
+        decidim = store.claim(
+            conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="decidim:", limit=5
+        )
+        mails = store.claim(
+            conn, owner="m", now=5.0, lease_seconds=30, lane_prefix="mail:", limit=5
+        )
+        rest = store.claim(conn, owner="x", now=5.0, lease_seconds=30, limit=5)
+    assert sorted(r.lane for r in decidim) == ["decidim:1", "decidim:2"]
+    assert sorted(r.lane for r in mails) == ["mail:m1", "mail:m2"]
+    assert rest == []
+
+
+def test_a_lane_prefix_is_matched_literally(db) -> None:
+    """A prefix is text, not a pattern: ``_`` and ``%`` in it match only themselves."""
+    with db.begin() as conn:
+        store.record(conn, [_effect("a" * 64, lane="mailx1", kind="mail")], now=1.0)
+        assert store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="mail_") == []
+        assert store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="%") == []
+        (row,) = store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="mailx")
+    assert row.lane == "mailx1"
