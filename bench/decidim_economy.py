@@ -30,7 +30,8 @@ Each mode runs two phases:
    one window ("a minute"), and among them ``--lone`` (5) initiatives of another space (the
    wijkraad's assembly, put in scope for the run), spread evenly over the burst; the phase
    ends when the bridge's inbox and outbox are empty;
-2. bulk answers — an admin publishes an ``accepted`` answer on each burst initiative at once.
+2. bulk answers — an admin publishes an ``accepted`` answer on each burst initiative at once,
+   at the beginning of the window after the burst drained.
 
 Printed per mode and phase: API requests per planned initiative (reads = queries other
 than the poller's, writes = mutations, all = everything including sign-ins and the
@@ -355,6 +356,9 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
         burst.lone = comment_latencies(sandbox, lones)
 
         since = burst.entries[-1].seq if burst.entries else since
+        # At the beginning of a window too: the least time counts a whole budget from the
+        # start, and the burst's last requests may have spent the window it drained in.
+        time.sleep(args.window - time.time() % args.window + 0.05)
         answers = Phase("bulk answers", len(ids), started=time.time())
         for pid in ids:
             sandbox.state.answer_as_admin(
