@@ -19,6 +19,10 @@ Two modes run one after the other, each against a fresh sandbox and a fresh brid
   of one proposal queued in the inbox share one read, reads due together go in one request,
   a plan version's writes go in one request and the answer is the module's guarded answer.
 
+The sandbox delivers its webhooks ``--senders`` (4) at a time, as the module's forwarder
+does through Decidim's job workers (ActiveJob on Sidekiq, several threads), not one after
+the other.
+
 In both modes the poller runs as well (``DECIDIM_BRIDGE_JOB_POLL``, every
 ``--poll-interval`` seconds; by default five windows, the default interval of five minutes
 in scaled time), sweeping both spaces through its share of the same budget,
@@ -183,6 +187,7 @@ def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tu
         rate_period=args.window,
         webhook_url=webhook_url,
         webhook_secret=secret,
+        webhook_senders=args.senders,
     )
     app = create_sandbox_app(config)
     server = ServerThread(app, "127.0.0.1", 0)
@@ -450,6 +455,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--modes", default="naive,economy")
     parser.add_argument("--lone", type=int, default=5, help="initiatives of another space")
+    parser.add_argument(
+        "--senders",
+        type=int,
+        default=4,
+        help="webhooks the sandbox delivers at once (Decidim's job workers)",
+    )
     parser.add_argument(
         "--poll-interval",
         type=int,

@@ -60,6 +60,7 @@ class Sandbox:
                 self.config.webhook_secret,
                 max_attempts=self.config.webhook_max_attempts,
                 backoff_base=self.config.webhook_backoff,
+                senders=self.config.webhook_senders,
                 # Without the module, Decidim sends none of its events.
                 skip_prefix=None if self.config.bridge_module else BRIDGE_PREFIX,
             ).attach(self.state)

@@ -33,6 +33,9 @@ class SandboxConfig:
     webhook_secret: str | None = None
     webhook_max_attempts: int = 8
     webhook_backoff: float = 0.5
+    #: Deliveries at once (Decidim's job workers deliver the module's events concurrently);
+    #: one keeps the order in which the events happened.
+    webhook_senders: int = 1
     seed: bool = True
     #: Load published seed proposals as drafts, to be published by ``/_sandbox/replay``.
     staged: bool = False

@@ -5,7 +5,9 @@ notifications (``decidim.events.proposals.*``, ``decidim.events.comments.*``) to
 and for the decidim-bridge module's admin-side events (``decidim.bridge.*``, with the
 module's stable ``webhook-id``; ``skip_prefix`` drops them for a Decidim without the module).
 Each event becomes the bridge's envelope (``decidim_bridge/intake/envelope.py``), signed with
-``sign_standard``. Deliveries run on one background thread: a failed attempt (connection
+``sign_standard``. Deliveries run on ``senders`` background threads (one by default, in
+the order the events happened; several, like the job workers that deliver for the module's
+forwarder, may deliver out of order): a failed attempt (connection
 error, timeout, 5xx, 408, 425, 429) is retried with exponential backoff under the same
 ``webhook-id`` and a fresh timestamp and signature; other 4xx answers (a wrong secret, a
 refused body) are final, since resending the same bytes cannot change them.
@@ -112,7 +114,11 @@ class WebhookEmitter:
         event_types: frozenset[str] | None = None,
         skip_prefix: str | None = None,
         clock: Callable[[], float] = time.time,
+        senders: int = 1,
     ) -> None:
+        if senders < 1:
+            raise ValueError("senders must be at least 1")
+        self.senders = senders
         self.url = url
         self._key = decode_whsec(secret)
         self.max_attempts = max_attempts
@@ -126,7 +132,7 @@ class WebhookEmitter:
         self._queue: list[_Due] = []
         self._seq = itertools.count()
         self._deliveries: list[Delivery] = []
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._stopping = False
         self._state: SandboxState | None = None
         self.paused = False
@@ -225,17 +231,20 @@ class WebhookEmitter:
     # --- the delivery thread -------------------------------------------------------------
 
     def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
+        self._threads = [t for t in self._threads if t.is_alive()]
+        if not self._threads:
             self._stopping = False
-            self._thread = threading.Thread(target=self._loop, name="sandbox-webhooks", daemon=True)
-            self._thread.start()
+        while len(self._threads) < self.senders:
+            thread = threading.Thread(target=self._loop, name="sandbox-webhooks", daemon=True)
+            thread.start()
+            self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
         with self._cond:
             self._stopping = True
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
 
     def _loop(self) -> None:
         session = requests.Session()

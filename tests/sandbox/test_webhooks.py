@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -171,3 +172,46 @@ def test_module_events_keep_their_stable_webhook_id_and_can_be_left_out(seeded):
         "decidim.events.proposals.proposal_published"
     ]
     without_module.stop()
+
+
+class SlowReceiver(Receiver):
+    """Answers after a pause and records how many requests it held at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.holding = 0
+        self.most = 0
+
+    def hook(self) -> tuple[str, int]:
+        with self.lock:
+            self.holding += 1
+            self.most = max(self.most, self.holding)
+        time.sleep(0.1)
+        with self.lock:
+            self.holding -= 1
+        return super().hook()
+
+
+@pytest.mark.parametrize("senders", [1, 3])
+def test_several_senders_deliver_at_once_one_keeps_the_order(seeded, senders):
+    receiver = SlowReceiver()
+    with ServerThread(receiver.app) as server:
+        emitter = WebhookEmitter(f"{server.url}/hook", SECRET, senders=senders).attach(seeded)
+        seeded.publish_proposal(114)
+        for proposal_id in (101, 102, 103, 104, 105):
+            seeded.withdraw_proposal(proposal_id)
+        assert emitter.flush(10)
+        emitter.stop()
+    delivered = [d for d in emitter.deliveries() if d.status == "delivered"]
+    assert len(delivered) == len(receiver.received) == 6
+    if senders == 1:
+        assert receiver.most == 1
+        ids = [json.loads(body)["resource"]["id"] for _, body in receiver.received]
+        assert ids == ["114", "101", "102", "103", "104", "105"]
+    else:
+        assert receiver.most > 1
+
+
+def test_at_least_one_sender():
+    with pytest.raises(ValueError, match="senders"):
+        WebhookEmitter("http://127.0.0.1:1/hook", SECRET, senders=0)
