@@ -63,8 +63,9 @@ def replay(file: Path, url: str | None, source: str | None) -> None:
 
 
 def _poller(*, wait: bool = False) -> tuple[Poller, Settings]:
+    """The poller; a long-running one (``wait``) lets the live work go first."""
     settings, db = settings_and_db(require_migrated=True, wait=wait)
-    return Poller.from_settings(settings, db), settings
+    return Poller.from_settings(settings, db, yield_to_live_work=wait), settings
 
 
 def _print_reports(reports: list[SweepReport]) -> None:

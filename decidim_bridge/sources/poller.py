@@ -5,7 +5,12 @@ bridge acts on (``act_on`` in ``mappings/scope.yaml``); a space without a compon
 asked for its proposals components. Each sweep reads every published proposal of a
 component (50 per page, ordered by id, through the shared request budget at the poller's
 share), and per page stores the synthesized events (``sources.sweep``) and the new copies
-in one transaction. The first sweep of a component reports what exists as *existing*
+in one transaction. Before each page a scheduled sweep lets the live work go first: while
+webhook events wait in the inbox or Decidim writes in the outbox, it waits (``live_work``, at most
+``LIVE_WORK_WINDOWS`` of Decidim's throttle windows per sweep), so that a sweep falling in a
+burst does not take the requests the residents' comments wait for (the webhooks are
+working then; the sweep only looks for what they missed). The first sweep of a
+component reports what exists as *existing*
 proposals (planned, but nothing public is written on answered or old ones: see
 ``plan.existing``); ``backfill`` does so again for every proposal, and
 ``write_existing`` asks for public writes on them too.
@@ -29,12 +34,18 @@ from decidim_bridge.proposals import Proposal
 from decidim_bridge.sources import sweep
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
+from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import poller as poller_store
+from decidim_bridge.writeback.effects import DECIDIM_LANES
 
 log = logging.getLogger(__name__)
 
 SOURCE = "poller"
 PAGE_SIZE = 50
+#: How many of Decidim's throttle windows a sweep waits at most for the live work to drain.
+LIVE_WORK_WINDOWS = 5
+#: Seconds between looks at the live work while a sweep waits for it.
+LIVE_WORK_CHECK = 0.5
 
 SYNTHESIZED = Counter(
     "bridge_poller_events", "Events the poller put in the inbox, by kind of change.", ["kind"]
@@ -111,6 +122,15 @@ def targets_from_scope(scope: Any) -> list[PollTarget]:
     return targets
 
 
+def live_work(db: Database, now: float) -> bool:
+    """Whether webhook events (any but the poller's own) or Decidim writes wait, or are
+    being handled, right now."""
+    with db.read() as conn:
+        return inbox_store.has_due(conn, now=now, not_from=SOURCE) or outbox_store.has_due(
+            conn, now=now, lane_prefix=DECIDIM_LANES
+        )
+
+
 def _chunks(items: Iterable[Proposal], size: int) -> Iterator[list[Proposal]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -129,8 +149,14 @@ class Poller:
         targets: Sequence[PollTarget],
         clock: Callable[[], float] = time.time,
         discovery_ttl: float = 3600.0,
+        live_work: Callable[[], bool] | None = None,
+        live_work_wait: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.db = db
+        self.live_work = live_work
+        self.live_work_wait = live_work_wait
+        self.sleep = sleep
         self.client = client
         self.tenant = tenant
         self.targets = list(targets)
@@ -140,9 +166,13 @@ class Poller:
         self._discovered_at = 0.0
 
     @classmethod
-    def from_settings(cls, settings: Settings, db: Database) -> Poller:
+    def from_settings(
+        cls, settings: Settings, db: Database, *, yield_to_live_work: bool = False
+    ) -> Poller:
         """The spaces the bridge acts on (``mappings/``), read through the shared budget at
-        ``settings.poll_share`` so that webhook events always keep room."""
+        ``settings.poll_share`` so that webhook events always keep room; the scheduled
+        sweeps also let the live work go first (``yield_to_live_work``), a sweep an
+        operator asks for (``poll --once``, ``backfill``) does not wait for it."""
         from decidim_bridge.decidim.client import DecidimClient
         from decidim_bridge.rules.loader import load
 
@@ -151,7 +181,14 @@ class Poller:
         if not targets:
             raise ConfigError("DECIDIM_BRIDGE_MAPPINGS_DIR", "scope.yaml lists no space to act on")
         client = DecidimClient.from_settings(settings, db, share=settings.poll_share)
-        return cls(db, client, tenant=settings.tenant, targets=targets)
+        return cls(
+            db,
+            client,
+            tenant=settings.tenant,
+            targets=targets,
+            live_work=(lambda: live_work(db, time.time())) if yield_to_live_work else None,
+            live_work_wait=LIVE_WORK_WINDOWS * settings.decidim_rate_window,
+        )
 
     # --- which components -----------------------------------------------------------------
 
@@ -207,8 +244,9 @@ class Poller:
         mode = "backfill" if backfill else ("poll" if known else "baseline")
         report = SweepReport(component_id=component_id, mode=mode)
         try:
+            # Each page is requested when the loop asks for the chunk after the last.
             pages = self.client.iter_proposals(component_id, order={"id": "ASC"})
-            for chunk in _chunks(pages, PAGE_SIZE):
+            for chunk in _chunks(self._after_live_work(pages), PAGE_SIZE):
                 self._store_chunk(chunk, target, mode, report, write_existing)
             with self.db.begin() as conn:
                 poller_store.sweep_finished(
@@ -305,6 +343,24 @@ class Poller:
         for kind, count in stored.items():
             report.events[kind] = report.events.get(kind, 0) + count
             SYNTHESIZED.labels(kind=kind).inc(count)
+
+    def _after_live_work(self, proposals: Iterator[Proposal]) -> Iterator[Proposal]:
+        """The sweep's proposals, each page requested only once the live work has drained
+        (or the sweep has waited ``live_work_wait`` seconds in all)."""
+        waited = self._wait_for_quiet(self.live_work_wait)
+        for position, proposal in enumerate(proposals, start=1):
+            yield proposal
+            if position % PAGE_SIZE == 0:  # the next pull requests the next page
+                waited += self._wait_for_quiet(self.live_work_wait - waited)
+
+    def _wait_for_quiet(self, allowed: float) -> float:
+        """Wait while there is live work, at most ``allowed`` seconds; returns the wait."""
+        waited = 0.0
+        while self.live_work is not None and waited < allowed and self.live_work():
+            pause = min(LIVE_WORK_CHECK, allowed - waited)
+            self.sleep(pause)
+            waited += pause
+        return waited
 
     def _record_failure(self, component_id: str, message: str) -> None:
         try:

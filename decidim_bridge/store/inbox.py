@@ -439,6 +439,16 @@ def counts(conn: Connection) -> dict[str, int]:
     return count_by_status(conn, inbox, STATUSES)
 
 
+def has_due(conn: Connection, *, now: float, not_from: str | None = None) -> bool:
+    """Whether an event (not from source ``not_from``) is being handled or waits to be
+    (due now)."""
+    running = and_(inbox.c.status == "running", inbox.c.lease_until >= now)
+    stmt = select(inbox.c.id).where(or_(_due(now), running))
+    if not_from is not None:
+        stmt = stmt.where(inbox.c.source != not_from)
+    return conn.execute(stmt.limit(1)).first() is not None
+
+
 def oldest_pending_received_at(conn: Connection) -> float | None:
     return conn.execute(
         select(func.min(inbox.c.received_at)).where(inbox.c.status.in_(OPEN_STATUSES))

@@ -710,6 +710,20 @@ def counts(conn: Connection) -> dict[str, int]:
     return count_by_status(conn, outbox, STATUSES)
 
 
+def has_due(conn: Connection, *, now: float, lane_prefix: str) -> bool:
+    """Whether a row of the lanes starting with ``lane_prefix`` is being executed or waits
+    to be (due now); rows held for approval or waiting for a later attempt do not count."""
+    found = conn.execute(
+        select(outbox.c.id)
+        .where(
+            outbox.c.lane.startswith(lane_prefix, autoescape=True),
+            or_(_due(now), and_(outbox.c.status == "in_flight", outbox.c.lease_until >= now)),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def next_due(conn: Connection) -> float | None:
     """When the next planned or in-flight row becomes due (for the writer's sleep)."""
     return conn.execute(

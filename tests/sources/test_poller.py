@@ -301,3 +301,53 @@ def test_a_proposal_repeated_within_a_page_is_handled_once(pg_db, decidim):
     (report,) = make_poller(pg_db, decidim).sweep_all(backfill=True)
     assert (report.proposals, report.events, report.already_stored) == (3, {"published": 3}, 0)
     assert len(events(pg_db)) == 3
+
+
+def test_a_scheduled_sweep_requests_each_page_after_the_live_work(db, decidim):
+    """While webhook events or Decidim writes wait, the next page waits too."""
+    decidim.add(count=120)  # three pages
+    busy = [True, True, False, True, False, False]
+    log: list[str] = []
+
+    def live() -> bool:
+        log.append(f"look after {decidim.pages} page(s)")
+        return busy.pop(0) if busy else False
+
+    poller = make_poller(
+        db, decidim, live_work=live, live_work_wait=60.0, sleep=lambda s: log.append(f"wait {s}")
+    )
+    (report,) = poller.sweep_all()
+    assert report.error is None and report.proposals == 120
+    assert log == [
+        "look after 0 page(s)",
+        "wait 0.5",
+        "look after 0 page(s)",
+        "wait 0.5",
+        "look after 0 page(s)",
+        "look after 1 page(s)",
+        "wait 0.5",
+        "look after 1 page(s)",
+        "look after 2 page(s)",
+    ]
+
+
+def test_a_sweep_waits_for_the_live_work_at_most_its_allowance(db, decidim):
+    decidim.add(count=120)
+    waits: list[float] = []
+    poller = make_poller(
+        db, decidim, live_work=lambda: True, live_work_wait=1.2, sleep=waits.append
+    )
+    (report,) = poller.sweep_all()
+    assert report.proposals == 120 and decidim.pages == 3
+    assert waits == [0.5, 0.5, pytest.approx(0.2)]
+
+
+def test_a_poller_of_the_scheduled_job_yields_one_of_an_operator_does_not(db, settings):
+    from decidim_bridge.sources.poller import LIVE_WORK_WINDOWS, live_work
+
+    scheduled = Poller.from_settings(settings, db, yield_to_live_work=True)
+    asked = Poller.from_settings(settings, db)
+    assert scheduled.live_work is not None and asked.live_work is None
+    assert scheduled.live_work_wait == LIVE_WORK_WINDOWS * settings.decidim_rate_window
+    assert live_work(db, 100.0) is False
+    assert scheduled.live_work() is False

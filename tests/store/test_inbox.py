@@ -242,3 +242,24 @@ class TestTurnsAcrossSpaces:
             two = inbox.claim(second, owner="w2", now=200.0, lease_seconds=30, limit=3)
         assert [r.delivery_key for r in one] == ["a00", "b", "a02"]
         assert [r.delivery_key for r in two] == ["a04", "a06", "a08"]
+
+
+def test_live_work_is_a_due_or_running_event_of_another_source(db) -> None:
+    def delivery(source: str, key: str) -> inbox.NewDelivery:
+        subject = f"proposal:{key}"
+        return inbox.NewDelivery("localhost", source, key, "x.y", subject, "{}", "0", 1.0)
+
+    with db.begin() as conn:
+        assert inbox.has_due(conn, now=5.0) is False
+        inbox.store_deliveries(conn, [delivery("poller", "p1")])
+        assert inbox.has_due(conn, now=5.0) is True
+        assert inbox.has_due(conn, now=5.0, not_from="poller") is False
+        inbox.store_deliveries(conn, [delivery("decidim", "d1")])
+        assert inbox.has_due(conn, now=5.0, not_from="poller") is True
+        assert inbox.has_due(conn, now=0.5, not_from="poller") is False  # not due yet
+        claimed = inbox.claim(conn, owner="w", now=5.0, lease_seconds=30, limit=5, tenant=None)
+        assert {r.source for r in claimed} == {"poller", "decidim"}
+        assert inbox.has_due(conn, now=6.0, not_from="poller") is True  # being handled
+        for row in claimed:
+            inbox.finish(conn, row.id, owner="w", now=7.0, status="done", outcome="ok")
+        assert inbox.has_due(conn, now=8.0) is False

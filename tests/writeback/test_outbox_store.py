@@ -235,3 +235,17 @@ def test_a_lane_prefix_is_matched_literally(db) -> None:
         assert store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="%") == []
         (row,) = store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="mailx")
     assert row.lane == "mailx1"
+
+
+def test_live_writes_are_due_or_in_flight_rows_of_the_lanes_asked(db) -> None:
+    with db.begin() as conn:
+        store.record(conn, [_effect("m" * 64, lane="mail:m", kind="mail")], now=1.0)
+        assert store.has_due(conn, now=5.0, lane_prefix="decidim:") is False
+        store.record(conn, [_effect("c" * 64, lane="decidim:1")], now=3.0)
+        assert store.has_due(conn, now=2.0, lane_prefix="decidim:") is False  # not due yet
+        assert store.has_due(conn, now=5.0, lane_prefix="decidim:") is True
+        (row,) = store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="decidim:")
+        assert store.has_due(conn, now=6.0, lane_prefix="decidim:") is True  # being written
+        store.mark_done(conn, row.id, owner="w", now=7.0)
+        assert store.has_due(conn, now=8.0, lane_prefix="decidim:") is False
+        assert store.has_due(conn, now=8.0, lane_prefix="mail:") is True
