@@ -142,6 +142,9 @@ class ApiTest < Minitest::Test
     [participant, evaluator, other_admin].each do |writer|
       result = graphql(ANSWER, as: writer, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
       assert_equal ["MUTATION_NOT_AUTHORIZED_ERROR"], error_codes(result), writer.name
+      # Refused on the proposalAdmin field itself, before any write is looked at.
+      assert_equal [["proposalAdmin"]], result["errors"].map { |error| error["path"] }, writer.name
+      assert_nil result["data"]["proposalAdmin"]
     end
     component.update!(proposal_answering_enabled: false)
     closed = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
