@@ -343,3 +343,24 @@ def test_the_guarded_answer_is_refused_to_an_api_user_without_admin_rights(sbx, 
     ]
     assert state.proposals[101].internal_state == "not_answered"
     assert events == []
+
+
+def test_the_guarded_answer_reports_refusals_with_the_modules_codes(sbx, token, state, events):
+    refused = _guarded(sbx, token, state="misschien")
+    # A state the form refuses is the module's VALIDATION_ERROR with one text (not Decidim's
+    # own answer mutation's ATTRIBUTE_VALIDATION_ERROR with a list).
+    assert refused["data"] == {"proposalAdmin": None}
+    (error,) = refused["errors"]
+    assert (error["extensions"], error["path"]) == (
+        {"code": "VALIDATION_ERROR"},
+        ["proposalAdmin", "answer"],
+    )
+    assert error["message"].startswith("Decidim refused the answer: ")
+    assert "is not included in the list" in error["message"]
+    state.components[state.proposals[101].component_id].settings.answering_enabled = False
+    closed = _guarded(sbx, token)
+    assert [(e["extensions"], e["path"]) for e in closed["errors"]] == [
+        ({"code": "MUTATION_NOT_AUTHORIZED_ERROR"}, ["proposalAdmin", "answer"])
+    ]
+    assert state.proposals[101].internal_state == "not_answered"
+    assert events == []
