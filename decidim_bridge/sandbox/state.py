@@ -30,6 +30,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from decidim_bridge.decidim import error_codes
 from decidim_bridge.sandbox import api_errors
 from decidim_bridge.sandbox.evaluation import EvaluationMixin, PersonRef, webhook_id
 from decidim_bridge.sandbox.faults import FaultPlan
@@ -420,7 +421,15 @@ class SandboxState(EvaluationMixin):
             attributes: dict[str, Any] = {"state": state}
             if answer_content is not None:
                 attributes["answerContent"] = answer_content
-            self._apply_answer(proposal, component, attributes, by=by)
+            try:
+                self._apply_answer(proposal, component, attributes, by=by)
+            except api_errors.ApiError as refused:
+                if refused.code != error_codes.ATTRIBUTE_VALIDATION:
+                    raise
+                # The module reports the form's refusal as one VALIDATION_ERROR (API.md).
+                raise api_errors.ApiError(
+                    error_codes.VALIDATION, f"Decidim refused the answer: {refused.message}"
+                ) from None
             return proposal, True, _saved_state(proposal)
 
     def _apply_answer(

@@ -12,6 +12,12 @@ from click.testing import CliRunner
 from decidim_bridge.cli import cli
 from decidim_bridge.cli.decidim import register
 
+GUARDED_ANSWER = (
+    "Guarded answer: yes (decidim-bridge module: no read before an answer; "
+    "a plan version's writes in one request)"
+)
+NO_GUARDED_ANSWER = "Guarded answer: no (the proposal is read before each answer)"
+
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
@@ -47,6 +53,7 @@ def test_check_reports_user_version_and_write_paths(
     assert "0.32.1" in result.output
     assert "yes (decidim-apiext form)" in result.output
     assert "Evaluators:    no" in result.output
+    assert NO_GUARDED_ANSWER in result.output.splitlines()
     assert "  - private notes: the internal plan goes to the advisors by mail only" in (
         result.output
     )
@@ -66,6 +73,24 @@ def test_check_with_the_module_lists_nothing_missing(
     assert result.exit_code == 0, result.output
     assert "Evaluators:    yes (decidim-bridge module)" in result.output
     assert "Private notes: yes (decidim-bridge module)" in result.output
+    # An earlier release of the module: no guarded answer, so the answer is read first.
+    assert NO_GUARDED_ANSWER in result.output.splitlines()
+    assert "Missing write paths" not in result.output
+
+
+def test_check_says_when_the_module_offers_the_guarded_answer(
+    decidim: Any, runner: CliRunner, env: dict[str, str]
+) -> None:
+    decidim.sign_in()
+    decidim.answer("Whoami", "whoami-200")
+    decidim.answer("DecidimVersion", "decidim_version-200")
+    decidim.answer("Capabilities", "capabilities_module_guarded-200")
+
+    result = runner.invoke(cli, ["decidim", "check"], env=env)
+
+    assert result.exit_code == 0, result.output
+    assert GUARDED_ANSWER in result.output.splitlines()
+    assert NO_GUARDED_ANSWER not in result.output.splitlines()
     assert "Missing write paths" not in result.output
 
 

@@ -269,3 +269,98 @@ def test_the_guarded_answer_does_not_answer_a_withdrawn_proposal(sbx, token, sta
     assert body["data"]["proposalAdmin"]["answer"]["written"] is False
     assert body["data"]["proposalAdmin"]["answer"]["state"] == "withdrawn"
     assert state.proposals[101].internal_state == "not_answered"
+
+
+def test_the_guarded_answer_without_answer_content_keeps_the_current_answer(sbx, token, state):
+    current = {"nl": "We kijken ernaar.", "en": "We are looking into it."}
+    state.answer_as_admin(101, "evaluating", current, by="marieke_kok", publish=True)
+    variables = {"id": "101", "state": "accepted", "unlessStates": FINAL}
+    omitted = gql(sbx, GUARDED, variables, token=token).json
+    assert omitted == {
+        "data": {
+            "proposalAdmin": {
+                "answer": {"id": "101", "written": True, "state": "accepted", "published": True}
+            }
+        }
+    }
+    assert (state.proposals[101].internal_state, state.proposals[101].answer) == (
+        "accepted",
+        current,
+    )
+    # An explicit null is no content either; a rejection needs an answer, and keeps this one.
+    state.answer_as_admin(101, "evaluating", by="marieke_kok")
+    null = gql(sbx, GUARDED, {**variables, "state": "rejected", "answerContent": None}, token)
+    assert null.json["data"]["proposalAdmin"]["answer"]["written"] is True
+    assert (state.proposals[101].internal_state, state.proposals[101].answer) == (
+        "rejected",
+        current,
+    )
+
+
+def test_the_guarded_answer_without_unless_states_is_written_whatever_the_state(
+    sbx, token, state, events
+):
+    state.answer_as_admin(101, "accepted", {"nl": "Akkoord."}, by="marieke_kok", publish=True)
+    events.clear()
+    variables = {"id": "101", "state": "evaluating", "answerContent": {"nl": "Opnieuw bekeken."}}
+    body = gql(sbx, GUARDED, variables, token=token).json
+    assert body["data"]["proposalAdmin"]["answer"] == {
+        "id": "101",
+        "written": True,
+        "state": "evaluating",
+        "published": True,
+    }
+    assert state.proposals[101].internal_state == "evaluating"
+    assert state.proposals[101].answer == {"nl": "Opnieuw bekeken."}
+    assert [e.type for e in events][-1] == "decidim.bridge.proposal_answer_saved"
+
+
+def test_the_guarded_answer_does_not_overwrite_a_published_rejection(sbx, token, state, events):
+    rejection = {"nl": "Dit past niet in de regeling."}
+    state.answer_as_admin(101, "rejected", rejection, by="marieke_kok", publish=True)
+    events.clear()
+    body = _guarded(sbx, token)
+    # Not written, and the state that kept it, as residents see it.
+    assert body == {
+        "data": {
+            "proposalAdmin": {
+                "answer": {"id": "101", "written": False, "state": "rejected", "published": True}
+            }
+        }
+    }
+    assert state.proposals[101].internal_state == "rejected"
+    assert state.proposals[101].answer == rejection
+    assert events == []
+
+
+def test_the_guarded_answer_is_refused_to_an_api_user_without_admin_rights(sbx, state, events):
+    token = _non_admin_token(sbx, state)
+    body = _guarded(sbx, token)
+    # The module refuses on the proposalAdmin field, as for its other writes.
+    assert body["data"] == {"proposalAdmin": None}
+    assert [(e["extensions"], e["path"]) for e in body["errors"]] == [
+        ({"code": "MUTATION_NOT_AUTHORIZED_ERROR"}, ["proposalAdmin"])
+    ]
+    assert state.proposals[101].internal_state == "not_answered"
+    assert events == []
+
+
+def test_the_guarded_answer_reports_refusals_with_the_modules_codes(sbx, token, state, events):
+    refused = _guarded(sbx, token, state="misschien")
+    # A state the form refuses is the module's VALIDATION_ERROR with one text (not Decidim's
+    # own answer mutation's ATTRIBUTE_VALIDATION_ERROR with a list).
+    assert refused["data"] == {"proposalAdmin": None}
+    (error,) = refused["errors"]
+    assert (error["extensions"], error["path"]) == (
+        {"code": "VALIDATION_ERROR"},
+        ["proposalAdmin", "answer"],
+    )
+    assert error["message"].startswith("Decidim refused the answer: ")
+    assert "is not included in the list" in error["message"]
+    state.components[state.proposals[101].component_id].settings.answering_enabled = False
+    closed = _guarded(sbx, token)
+    assert [(e["extensions"], e["path"]) for e in closed["errors"]] == [
+        ({"code": "MUTATION_NOT_AUTHORIZED_ERROR"}, ["proposalAdmin", "answer"])
+    ]
+    assert state.proposals[101].internal_state == "not_answered"
+    assert events == []

@@ -65,4 +65,4 @@ def test_the_module_suite_passes(ruby: str, naming: str) -> None:
     )
     assert summary, output
     runs, _, failures, errors, skips = (int(n) for n in summary.groups())
-    assert runs >= 23 and failures == errors == skips == 0, output
+    assert runs >= 26 and failures == errors == skips == 0, output

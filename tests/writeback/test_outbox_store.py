@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import pytest
+from plan_support import at, make_proposal
 
+from decidim_bridge.config import Settings
 from decidim_bridge.errors import LeaseLost
 from decidim_bridge.loop import dead_local_owners
+from decidim_bridge.pipeline import store_support_plan
+from decidim_bridge.plan_versions import StoredPlan
+from decidim_bridge.proposals import Proposal
+from decidim_bridge.rules.model import Mappings
+from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import NewEffect
+from decidim_bridge.writeback.effects import (
+    ANSWER,
+    COMMENT,
+    DECIDIM_KINDS,
+    EVALUATORS,
+    NOTE,
+    decidim_lane,
+)
+from decidim_bridge.writeback.hook import prepare_writeback
 
 
 def _effect(
@@ -249,3 +265,99 @@ def test_live_writes_are_due_or_in_flight_rows_of_the_lanes_asked(db) -> None:
         store.mark_done(conn, row.id, owner="w", now=7.0)
         assert store.has_due(conn, now=8.0, lane_prefix="decidim:") is False
         assert store.has_due(conn, now=8.0, lane_prefix="mail:") is True
+
+
+class _WithModule:
+    """A Decidim whose decidim-bridge module takes evaluators and private notes too."""
+
+    can_comment = True
+    can_answer = True
+    can_assign_evaluators = True
+    can_write_notes = True
+
+    def capabilities(self) -> _WithModule:
+        return self
+
+
+def _store_version(
+    database: Database, settings: Settings, mappings: Mappings, proposal: Proposal, now: float
+) -> StoredPlan:
+    """Store a plan version and its writes as the pipeline does (one transaction)."""
+    writeback = prepare_writeback(settings, mappings, decidim=_WithModule(), now=now)
+    with database.begin() as conn:
+        return store_support_plan(
+            conn,
+            tenant="localhost",
+            proposal=proposal,
+            mappings=mappings,
+            now=now,
+            space_key="wijkinitiatieven",
+            writeback=writeback,
+        )
+
+
+def test_following_rows_are_of_the_claimed_rows_plan_version_only(
+    any_db, settings, mappings
+) -> None:
+    garden = "Buurtmoestuin in de Vogelwijk"
+    start = at("2027-04-20T11:00:00+02:00")
+    first = _store_version(
+        any_db, settings, mappings, make_proposal(garden, taxonomies=("Noord", "Groen")), start
+    )
+    moved = make_proposal(garden, taxonomies=("Zuid", "Groen"))  # a new district: version 2
+    second = _store_version(any_db, settings, mappings, moved, start + 3600)
+    assert (first.version, second.version, second.created) == (1, 2, True)
+    with any_db.read() as conn:
+        every = store.rows_for_proposal(conn, tenant="localhost", proposal_id="42")
+    lane = [r for r in every if r.lane == decidim_lane("42")]
+    # Version 2 retired version 1's public writes that had not started; version 1's
+    # evaluators and note are still to go, in the lane before version 2's writes. Both
+    # versions' mails lie between them by id, in lanes of their own.
+    assert [(r.plan_version, r.kind, r.status) for r in lane] == [
+        (1, COMMENT, "superseded"),
+        (1, ANSWER, "superseded"),
+        (1, EVALUATORS, "planned"),
+        (1, NOTE, "planned"),
+        (2, COMMENT, "planned"),
+        (2, ANSWER, "planned"),
+        (2, EVALUATORS, "planned"),
+        (2, NOTE, "planned"),
+    ]
+    assert {r.plan_version for r in every if r.lane != lane[0].lane} == {1, 2}
+    ids = [r.id for r in lane]
+    assert ids != list(range(ids[0], ids[0] + len(ids)))
+    now = start + 7200
+
+    def take(owner: str) -> list[store.OutboxRow]:
+        with any_db.begin() as conn:
+            claimed = store.claim(conn, owner=owner, now=now, lease_seconds=30, kinds=DECIDIM_KINDS)
+            if not claimed:
+                return []
+            following = store.claim_following(
+                conn,
+                claimed[0],
+                owner=owner,
+                now=now,
+                lease_seconds=30,
+                kinds=DECIDIM_KINDS,
+                slots=lambda r: 1,
+                max_slots=10,
+            )
+        return [*claimed, *following]
+
+    version_1 = take("w1")
+    assert [r.id for r in version_1] == [lane[2].id, lane[3].id]
+    assert {r.plan_version for r in version_1} == {1}
+    with any_db.read() as conn:
+        waiting = store.rows_for_proposal(conn, tenant="localhost", proposal_id="42")
+    assert {(r.status, r.attempts) for r in waiting if r.id in {x.id for x in lane[4:]}} == {
+        ("planned", 0)
+    }
+    # Version 2's writes wait in the lane until version 1's are settled.
+    assert take("w2") == []
+    with any_db.begin() as conn:
+        for row in version_1:
+            store.mark_done(conn, row.id, owner="w1", now=now)
+    version_2 = take("w2")
+    assert [r.id for r in version_2] == [r.id for r in lane[4:]]
+    assert {r.plan_version for r in version_2} == {2}

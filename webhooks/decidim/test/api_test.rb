@@ -94,10 +94,57 @@ class ApiTest < Minitest::Test
     assert_nil proposal.reload.internal_state
   end
 
+  def test_a_guarded_answer_without_answer_content_keeps_the_current_answer
+    proposal.update!(state: "evaluating", answer: { "nl" => "We kijken ernaar", "en" => "We are looking into it" },
+                     answered_at: Time.current, state_published_at: Time.current)
+    omitted = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "accepted", unlessStates: FINAL)
+    assert_nil omitted["errors"]
+    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "accepted", "published" => true },
+                 omitted["data"]["proposalAdmin"]["answer"])
+    assert_equal ["accepted", { "nl" => "We kijken ernaar", "en" => "We are looking into it" }],
+                 [proposal.reload.internal_state, proposal.answer]
+    # An explicit null is no content either.
+    proposal.update!(state: "evaluating")
+    null = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "accepted", answerContent: nil, unlessStates: FINAL)
+    assert_equal true, null["data"]["proposalAdmin"]["answer"]["written"]
+    assert_equal({ "nl" => "We kijken ernaar", "en" => "We are looking into it" }, proposal.reload.answer)
+    assert_equal [["answer", api_user]] * 2, Decidim::ActionLog.all.map { |log| [log.action, log.user] }
+  end
+
+  def test_a_guarded_answer_without_unless_states_is_written_whatever_the_state
+    proposal.update!(state: "accepted", answer: { "nl" => "Akkoord" }, answered_at: Time.current,
+                     state_published_at: Time.current)
+    result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
+                             answerContent: { "nl" => "We kijken er opnieuw naar" })
+    assert_nil result["errors"]
+    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "evaluating", "published" => true },
+                 result["data"]["proposalAdmin"]["answer"])
+    assert_equal ["evaluating", { "nl" => "We kijken er opnieuw naar" }], [proposal.reload.internal_state, proposal.answer]
+    assert_equal [["answer", api_user]], Decidim::ActionLog.all.map { |log| [log.action, log.user] }
+    assert_equal ["decidim.bridge.proposal_answer_saved"], bridge_events.map { |d| d.json["type"] }
+  end
+
+  def test_a_guarded_answer_does_not_overwrite_a_published_rejection
+    proposal.update!(state: "rejected", answer: { "nl" => "Dit past niet in de regeling" }, answered_at: Time.current,
+                     state_published_at: Time.current)
+    result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
+                             answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
+    assert_nil result["errors"]
+    # Not written, and the state that kept it, as residents see it.
+    assert_equal({ "id" => proposal.id.to_s, "written" => false, "state" => "rejected", "published" => true },
+                 result["data"]["proposalAdmin"]["answer"])
+    assert_equal ["rejected", { "nl" => "Dit past niet in de regeling" }], [proposal.reload.internal_state, proposal.answer]
+    assert_equal 0, Decidim::ActionLog.count
+    assert_empty bridge_events
+  end
+
   def test_a_guarded_answer_is_refused_like_the_other_writes
     [participant, evaluator, other_admin].each do |writer|
       result = graphql(ANSWER, as: writer, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
       assert_equal ["MUTATION_NOT_AUTHORIZED_ERROR"], error_codes(result), writer.name
+      # Refused on the proposalAdmin field itself, before any write is looked at.
+      assert_equal [["proposalAdmin"]], result["errors"].map { |error| error["path"] }, writer.name
+      assert_nil result["data"]["proposalAdmin"]
     end
     component.update!(proposal_answering_enabled: false)
     closed = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating", unlessStates: FINAL)
