@@ -122,13 +122,13 @@ def targets_from_scope(scope: Any) -> list[PollTarget]:
     return targets
 
 
-def live_work(db: Database, now: float) -> bool:
-    """Whether webhook events (any but the poller's own) or Decidim writes wait, or are
-    being handled, right now."""
+def live_work(db: Database, now: float, horizon: float = 0.0) -> bool:
+    """Whether webhook events (any but the poller's own) or Decidim writes are being
+    handled or are due by ``now + horizon`` (the next window of the request budget)."""
     with db.read() as conn:
-        return inbox_store.has_due(conn, now=now, not_from=SOURCE) or outbox_store.has_due(
-            conn, now=now, lane_prefix=DECIDIM_LANES
-        )
+        return inbox_store.has_due(
+            conn, now=now, not_from=SOURCE, horizon=horizon
+        ) or outbox_store.has_due(conn, now=now, lane_prefix=DECIDIM_LANES, horizon=horizon)
 
 
 def _chunks(items: Iterable[Proposal], size: int) -> Iterator[list[Proposal]]:
@@ -186,7 +186,11 @@ class Poller:
             client,
             tenant=settings.tenant,
             targets=targets,
-            live_work=(lambda: live_work(db, time.time())) if yield_to_live_work else None,
+            live_work=(
+                (lambda: live_work(db, time.time(), settings.decidim_rate_window))
+                if yield_to_live_work
+                else None
+            ),
             live_work_wait=LIVE_WORK_WINDOWS * settings.decidim_rate_window,
         )
 

@@ -439,11 +439,18 @@ def counts(conn: Connection) -> dict[str, int]:
     return count_by_status(conn, inbox, STATUSES)
 
 
-def has_due(conn: Connection, *, now: float, not_from: str | None = None) -> bool:
-    """Whether an event (not from source ``not_from``) is being handled or waits to be
-    (due now)."""
-    running = and_(inbox.c.status == "running", inbox.c.lease_until >= now)
-    stmt = select(inbox.c.id).where(or_(_due(now), running))
+def has_due(
+    conn: Connection, *, now: float, not_from: str | None = None, horizon: float = 0.0
+) -> bool:
+    """Whether an event (not from source ``not_from``) is being handled or is due by
+    ``now + horizon`` (one waiting for the next window of the request budget is due then);
+    events waiting longer (backoff) do not count."""
+    stmt = select(inbox.c.id).where(
+        or_(
+            inbox.c.status == "running",
+            and_(inbox.c.status == "pending", inbox.c.next_attempt_at <= now + horizon),
+        )
+    )
     if not_from is not None:
         stmt = stmt.where(inbox.c.source != not_from)
     return conn.execute(stmt.limit(1)).first() is not None

@@ -710,14 +710,16 @@ def counts(conn: Connection) -> dict[str, int]:
     return count_by_status(conn, outbox, STATUSES)
 
 
-def has_due(conn: Connection, *, now: float, lane_prefix: str) -> bool:
-    """Whether a row of the lanes starting with ``lane_prefix`` is being executed or waits
-    to be (due now); rows held for approval or waiting for a later attempt do not count."""
+def has_due(conn: Connection, *, now: float, lane_prefix: str, horizon: float = 0.0) -> bool:
+    """Whether a row of the lanes starting with ``lane_prefix`` is being executed or is due
+    by ``now + horizon`` (a write waiting for the next window of the request budget is due
+    then); rows held for approval or waiting longer (backoff) do not count."""
     found = conn.execute(
         select(outbox.c.id)
         .where(
             outbox.c.lane.startswith(lane_prefix, autoescape=True),
-            or_(_due(now), and_(outbox.c.status == "in_flight", outbox.c.lease_until >= now)),
+            outbox.c.status.in_(("planned", "in_flight")),
+            outbox.c.next_attempt_at <= now + horizon,
         )
         .limit(1)
     ).first()

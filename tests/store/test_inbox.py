@@ -257,6 +257,7 @@ def test_live_work_is_a_due_or_running_event_of_another_source(db) -> None:
         inbox.store_deliveries(conn, [delivery("decidim", "d1")])
         assert inbox.has_due(conn, now=5.0, not_from="poller") is True
         assert inbox.has_due(conn, now=0.5, not_from="poller") is False  # not due yet
+        assert inbox.has_due(conn, now=0.5, not_from="poller", horizon=0.5) is True
         claimed = inbox.claim(conn, owner="w", now=5.0, lease_seconds=30, limit=5, tenant=None)
         assert {r.source for r in claimed} == {"poller", "decidim"}
         assert inbox.has_due(conn, now=6.0, not_from="poller") is True  # being handled

@@ -259,6 +259,7 @@ def test_live_writes_are_due_or_in_flight_rows_of_the_lanes_asked(db) -> None:
         assert store.has_due(conn, now=5.0, lane_prefix="decidim:") is False
         store.record(conn, [_effect("c" * 64, lane="decidim:1")], now=3.0)
         assert store.has_due(conn, now=2.0, lane_prefix="decidim:") is False  # not due yet
+        assert store.has_due(conn, now=2.0, lane_prefix="decidim:", horizon=1.0) is True
         assert store.has_due(conn, now=5.0, lane_prefix="decidim:") is True
         (row,) = store.claim(conn, owner="w", now=5.0, lease_seconds=30, lane_prefix="decidim:")
         assert store.has_due(conn, now=6.0, lane_prefix="decidim:") is True  # being written
