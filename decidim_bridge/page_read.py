@@ -1,10 +1,12 @@
-"""Reading a burst of newly published proposals of one component by page, not by id.
+"""Reading a burst of recently published proposals of one component by page, not by id.
 
 Decidim reads at most ``MAX_BATCH`` proposals by id per request (its alias limit), but a
 page of ``proposals`` holds up to ``MAX_PAGE_SIZE``. When the rows a worker claimed want
-more than ``MAX_BATCH`` proposals of one component because they were published, one page
-of that component's proposals published since the earliest of those publications,
-newest first, usually holds them all.
+more than ``MAX_BATCH`` proposals of one component whose publication moment is known (the
+event of a publication; for a person's answer, the day the stored plan says it was
+published: ``first_moment_of``), the pages of that component's proposals published since
+the earliest of them, newest first, usually hold them all: a bulk publication of answers
+mostly answers the initiatives of the same recent round.
 
 Decidim's ``ProposalFilter.publishedSince`` is a day (``Date.iso8601``; published at or
 after that day's start, a start that depends on the time zone Decidim compares in), so
@@ -40,6 +42,12 @@ MAX_PAGES = 4
 def as_utc(moment: datetime) -> datetime:
     """An aware moment (a naive one is taken as UTC), so moments of events compare."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def first_moment_of(day: date) -> datetime:
+    """The earliest moment that is on ``day`` in some time zone (its start at UTC+14): a
+    publication known only by its local day was not earlier."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) - timedelta(hours=14)
 
 
 def published_since_day(earliest: datetime, margin: timedelta = SAFETY_MARGIN) -> date:

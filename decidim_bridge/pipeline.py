@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -62,7 +62,7 @@ from decidim_bridge.intake.admin_actions import (
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.own_events import own_state_event
-from decidim_bridge.page_read import as_utc, read_by_page
+from decidim_bridge.page_read import as_utc, first_moment_of, read_by_page
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
@@ -311,7 +311,8 @@ def prefetch_proposals(
     component per request (a proposal alone is left to its handler: the same one request).
     When more than ``MAX_BATCH`` of one component are wanted for their publication, they
     are first looked for on a page of the component's newest publications
-    (``page_read``); only those not on it are read by id."""
+    (``page_read``; for a person's answer, the day its plan says it was published); only
+    those not on it are read by id."""
     client = getattr(services, "decidim", None)
     if client is None or not settings.read_economy or not hasattr(client, "fetch_proposals"):
         return {}
@@ -331,18 +332,23 @@ def prefetch_proposals(
         decision = scope_of(event, mappings)
         if decision.in_scope is False:
             continue
+        moment: datetime | None = None
         with db.read() as conn:
             if row.event_type in _READING_ADMIN_EVENTS:
-                needs_read = _admin_event_reads(conn, event, row)
+                planned = _admin_event_plan(conn, event, row)
+                needs_read = planned is not None
+                if planned is not None:
+                    moment = first_moment_of(date.fromisoformat(planned.expectations.published_on))
             else:
                 own, _, later = read_plan(conn, event, row, settings, services=services)
                 needs_read = not own and later is None
+                if row.event_type in PUBLICATION_EVENT_TYPES and event.occurred_at is not None:
+                    moment = as_utc(event.occurred_at)
         component_id = _component_of(event, mappings)
         if not needs_read or component_id is None:
             continue
         wanted.setdefault(component_id, []).append(_proposal_id(event))
-        if row.event_type in PUBLICATION_EVENT_TYPES and event.occurred_at is not None:
-            moment = as_utc(event.occurred_at)
+        if moment is not None:
             published.setdefault(component_id, []).append((_proposal_id(event), moment))
     found: dict[str, Prefetched] = {}
     for component_id, ids in wanted.items():
@@ -456,12 +462,19 @@ _READING_ADMIN_EVENTS = (ANSWER_SAVED, EVALUATORS_ASSIGNED, EVALUATORS_UNASSIGNE
 def _admin_event_reads(conn: Connection, event: Event, row: InboxRow) -> bool:
     """Whether the handler of an admin event (a person's answer or evaluator change) will
     read the proposal: not for the bridge's own change, nor for an unplanned proposal."""
+    return _admin_event_plan(conn, event, row) is not None
+
+
+def _admin_event_plan(conn: Connection, event: Event, row: InboxRow) -> Plan | None:
+    """The current plan of the proposal when the handler of an admin event will read the
+    proposal (see ``_admin_event_reads``), else None."""
     try:
         if admin_action(event).by_the_bridge:
-            return False
+            return None
     except BridgeError:
-        return False  # its handler records what is wrong with it
-    return current_version(conn, row.tenant, _proposal_id(event)) is not None
+        return None  # its handler records what is wrong with it
+    version = current_version(conn, row.tenant, _proposal_id(event))
+    return version.plan if version is not None else None
 
 
 def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> InboxRow | None:

@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 from decidim_bridge.decidim.models import ProposalPage
-from decidim_bridge.page_read import page_budget, published_since_day, read_by_page
+from decidim_bridge.page_read import (
+    first_moment_of,
+    page_budget,
+    published_since_day,
+    read_by_page,
+)
 
 BURST_START = datetime(2026, 11, 28, 10, 15, tzinfo=timezone(timedelta(hours=1)))
 
@@ -82,3 +87,12 @@ def test_fewer_pages_than_the_reads_by_id_they_replace():
     wanted = [str(i) for i in range(1001, 1007)]  # six, on the last page
     assert read_by_page(client, "11", wanted, BURST_START - timedelta(days=1), lambda: 0.0) == {}
     assert client.asked == [None]
+
+
+def test_the_first_moment_of_a_day_is_before_its_start_in_every_time_zone():
+    day = date(2026, 11, 28)
+    first = first_moment_of(day)
+    for offset in range(-12, 15):
+        zone = timezone(timedelta(hours=offset))
+        assert first <= datetime(2026, 11, 28, tzinfo=zone)
+    assert first == datetime(2026, 11, 28, tzinfo=timezone(timedelta(hours=14)))

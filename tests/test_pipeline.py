@@ -734,3 +734,65 @@ def test_the_worker_claims_a_page_of_events_per_turn(db, batching):
     done = [r for r in rows if row(db, r).status == "done"]
     assert done == rows[:50]
     assert [page[4] for page in decidim.pages] == [None, "50"]  # 40 claimed, then the 10 oldest
+
+
+def test_a_bulk_publication_of_answers_is_read_by_page(db, batching):
+    """Answers on the planned initiatives of one round: their plans say when they were
+    published, so a page of the component's publications since that day holds them."""
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in [*BURST, 999]},
+        {"11": [*reversed(BURST), 999]},
+    )
+    for i in BURST:
+        put(db, f"p{i}", proposal=numbered(i))
+    runner = batching(decidim)
+    while runner.run_once():
+        pass
+    decidim.pages.clear()
+    for i in BURST:
+        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    saved = [
+        put(
+            db,
+            f"saved{i}",
+            event_type=ANSWER_SAVED,
+            proposal=numbered(i),
+            more={"state": "accepted", "published": True, "by": ADMIN},
+        )
+        for i in BURST
+    ]
+    while runner.run_once():
+        pass
+    (page,) = decidim.pages
+    # The plans' publication day, 2027-04-20: two days earlier covers its start everywhere.
+    assert page == ("11", {"publishedAt": "DESC"}, "2027-04-18", 50, None)
+    assert decidim.batches == [] and decidim.calls == []
+    assert all(row(db, r).status == "done" for r in saved)
+    with db.read() as conn:
+        stages = {plan_versions.current_version(conn, "localhost", str(i)).stage for i in BURST}
+    assert stages == {"accepted"}
+
+
+def test_answers_not_on_the_pages_are_read_by_id(db, batching):
+    decidim = PageDecidim(
+        {str(i): proposal_from_json(numbered(i)) for i in BURST}, {"11": list(reversed(BURST))}
+    )
+    for i in BURST:
+        put(db, f"p{i}", proposal=numbered(i))
+    runner = batching(decidim)
+    while runner.run_once():
+        pass
+    decidim.pages.clear()
+    decidim.listed = {"11": []}  # e.g. published long before the pages reach back to
+    for i in BURST:
+        put(
+            db,
+            f"saved{i}",
+            event_type=ANSWER_SAVED,
+            proposal=numbered(i),
+            more={"state": "accepted", "published": True, "by": ADMIN},
+        )
+    while runner.run_once():
+        pass
+    assert len(decidim.pages) == 1
+    assert [len(ids) for ids, _ in decidim.batches] == [5, 5, 2]
