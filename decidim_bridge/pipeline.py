@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
@@ -67,8 +67,8 @@ from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
     StoredPlan,
-    current_version,
     planning_state,
+    published_day,
     record_plan,
     wanted_holds,
 )
@@ -335,10 +335,9 @@ def prefetch_proposals(
         moment: datetime | None = None
         with db.read() as conn:
             if row.event_type in _READING_ADMIN_EVENTS:
-                planned = _admin_event_plan(conn, event, row)
-                needs_read = planned is not None
-                if planned is not None:
-                    moment = first_moment_of(date.fromisoformat(planned.expectations.published_on))
+                needs_read = _admin_event_reads(conn, event, row)
+                day = published_day(conn, row.tenant, _proposal_id(event)) if needs_read else None
+                moment = first_moment_of(day) if day is not None else None
             else:
                 own, _, later = read_plan(conn, event, row, settings, services=services)
                 needs_read = not own and later is None
@@ -462,19 +461,12 @@ _READING_ADMIN_EVENTS = (ANSWER_SAVED, EVALUATORS_ASSIGNED, EVALUATORS_UNASSIGNE
 def _admin_event_reads(conn: Connection, event: Event, row: InboxRow) -> bool:
     """Whether the handler of an admin event (a person's answer or evaluator change) will
     read the proposal: not for the bridge's own change, nor for an unplanned proposal."""
-    return _admin_event_plan(conn, event, row) is not None
-
-
-def _admin_event_plan(conn: Connection, event: Event, row: InboxRow) -> Plan | None:
-    """The current plan of the proposal when the handler of an admin event will read the
-    proposal (see ``_admin_event_reads``), else None."""
     try:
         if admin_action(event).by_the_bridge:
-            return None
+            return False
     except BridgeError:
-        return None  # its handler records what is wrong with it
-    version = current_version(conn, row.tenant, _proposal_id(event))
-    return version.plan if version is not None else None
+        return False  # its handler records what is wrong with it
+    return plans_store.is_planned(conn, row.tenant, _proposal_id(event))
 
 
 def _read_later(conn: Connection, row: InboxRow, covered: Sequence[int]) -> InboxRow | None:

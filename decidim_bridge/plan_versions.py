@@ -9,7 +9,9 @@ and the CLI. The pipeline orchestrates the writing side.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.engine import Connection
 
@@ -77,6 +79,17 @@ def version_from_row(row: VersionRow) -> PlanVersion:
 def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVersion | None:
     row = store.current_version(conn, tenant, proposal_id)
     return None if row is None else version_from_row(row)
+
+
+def published_day(conn: Connection, tenant: str, proposal_id: str) -> date | None:
+    """The day the current plan says the initiative was published
+    (``ExpectationContract.published_on``), read from the stored JSON alone: cheaper than
+    the whole plan where only this day is wanted. None without a plan."""
+    row = store.current_version(conn, tenant, proposal_id)
+    if row is None:
+        return None
+    expectations = json.loads(row.plan)["expectations"]
+    return date.fromisoformat(expectations.get("rebased_from") or expectations["start_date"])
 
 
 def current_versions(

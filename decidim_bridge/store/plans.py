@@ -513,6 +513,16 @@ def _version_from_row(row: Any) -> VersionRow:
     return VersionRow(**{name: values[name] for name in VersionRow.__dataclass_fields__})
 
 
+def is_planned(conn: Connection, tenant: str, proposal_id: str) -> bool:
+    """Whether the proposal has a stored plan version (without reading it)."""
+    version = conn.execute(
+        select(plan_heads.c.version).where(
+            plan_heads.c.tenant == tenant, plan_heads.c.proposal_id == proposal_id
+        )
+    ).scalar()
+    return bool(version)
+
+
 def current_version(conn: Connection, tenant: str, proposal_id: str) -> VersionRow | None:
     head = conn.execute(
         select(plan_heads.c.version).where(
