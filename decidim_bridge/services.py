@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +41,9 @@ def build_writer(settings: Settings, db: Database) -> Writer:
 
 def build_writers(settings: Settings, db: Database, *, split: bool = True) -> list[Writer]:
     """The writer loops of a long-running process: one for Decidim's writes and one for
-    the mails (``split``), sharing the Decidim client and the mail backend."""
+    the mails (``split``), sharing the Decidim client and the mail backend; the mails let
+    queued webhook events and Decidim writes go first (``live_work``)."""
+    from decidim_bridge import live_work
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.mail import backend_for
     from decidim_bridge.writeback.writer import DECIDIM, EVERY, MAIL_ONLY, Writer
@@ -48,5 +51,18 @@ def build_writers(settings: Settings, db: Database, *, split: bool = True) -> li
     decidim = DecidimClient.from_settings(settings, db).limited(wait=False)
     mail_dir = settings.mail_dir or settings.instance_dir / "mail"  # set by Settings itself
     mailer = backend_for(settings.smtp_url, mail_dir)
-    lanes = (DECIDIM, MAIL_ONLY) if split else (EVERY,)
-    return [Writer(db, settings, decidim=decidim, mailer=mailer, lanes=lane) for lane in lanes]
+    if not split:
+        return [Writer(db, settings, decidim=decidim, mailer=mailer, lanes=EVERY)]
+    window = settings.decidim_rate_window
+    return [
+        Writer(db, settings, decidim=decidim, mailer=mailer, lanes=DECIDIM),
+        Writer(
+            db,
+            settings,
+            decidim=decidim,
+            mailer=mailer,
+            lanes=MAIL_ONLY,
+            defer_to=lambda: live_work.queued(db, time.time(), window),
+            defer_max=live_work.MAX_WINDOWS * window,
+        ),
+    ]

@@ -5,15 +5,14 @@ bridge acts on (``act_on`` in ``mappings/scope.yaml``); a space without a compon
 asked for its proposals components. Each sweep reads every published proposal of a
 component (50 per page, ordered by id, through the shared request budget at the poller's
 share), and per page stores the synthesized events (``sources.sweep``) and the new copies
-in one transaction. Before each page a scheduled sweep lets the live work go first: while
-webhook events wait in the inbox or Decidim writes in the outbox, it waits (``live_work``, at most
-``LIVE_WORK_WINDOWS`` of Decidim's throttle windows per sweep), so that a sweep falling in a
-burst does not take the requests the residents' comments wait for (the webhooks are
-working then; the sweep only looks for what they missed). The first sweep of a
-component reports what exists as *existing*
-proposals (planned, but nothing public is written on answered or old ones: see
-``plan.existing``); ``backfill`` does so again for every proposal, and
-``write_existing`` asks for public writes on them too.
+in one transaction. Before each page a scheduled sweep lets the live work go first
+(``decidim_bridge.live_work``): while webhook events wait in the inbox or Decidim writes in
+the outbox, it waits, at most ``LIVE_WORK_WINDOWS`` of Decidim's throttle windows per sweep,
+so that a sweep falling in a burst does not take the requests the residents' comments wait
+for (the webhooks are working then; the sweep only looks for what they missed). The first
+sweep of a component reports what exists as *existing* proposals (planned, but nothing
+public is written on answered or old ones: see ``plan.existing``); ``backfill`` does so
+again for every proposal, and ``write_existing`` asks for public writes on them too.
 """
 
 from __future__ import annotations
@@ -30,20 +29,19 @@ from prometheus_client import Counter, Histogram
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, ConfigError
+from decidim_bridge.live_work import MAX_WINDOWS, POLLER_SOURCE, queued
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.sources import sweep
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
-from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import poller as poller_store
-from decidim_bridge.writeback.effects import DECIDIM_LANES
 
 log = logging.getLogger(__name__)
 
-SOURCE = "poller"
+SOURCE = POLLER_SOURCE
 PAGE_SIZE = 50
 #: How many of Decidim's throttle windows a sweep waits at most for the live work to drain.
-LIVE_WORK_WINDOWS = 5
+LIVE_WORK_WINDOWS = MAX_WINDOWS
 #: Seconds between looks at the live work while a sweep waits for it.
 LIVE_WORK_CHECK = 0.5
 
@@ -122,15 +120,6 @@ def targets_from_scope(scope: Any) -> list[PollTarget]:
     return targets
 
 
-def live_work(db: Database, now: float, horizon: float = 0.0) -> bool:
-    """Whether webhook events (any but the poller's own) or Decidim writes are being
-    handled or are due by ``now + horizon`` (the next window of the request budget)."""
-    with db.read() as conn:
-        return inbox_store.has_due(
-            conn, now=now, not_from=SOURCE, horizon=horizon
-        ) or outbox_store.has_due(conn, now=now, lane_prefix=DECIDIM_LANES, horizon=horizon)
-
-
 def _chunks(items: Iterable[Proposal], size: int) -> Iterator[list[Proposal]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -187,7 +176,7 @@ class Poller:
             tenant=settings.tenant,
             targets=targets,
             live_work=(
-                (lambda: live_work(db, time.time(), settings.decidim_rate_window))
+                (lambda: queued(db, time.time(), settings.decidim_rate_window))
                 if yield_to_live_work
                 else None
             ),

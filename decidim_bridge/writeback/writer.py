@@ -39,12 +39,15 @@ read settles them and unblocks their lane), and the leases of writers that died 
 host end at once instead of running out (``loop.dead_local_owners``). A 429 pauses Decidim
 requests until Decidim's next throttle window (``DECIDIM_BRIDGE_DECIDIM_RATE_WINDOW``).
 
-Two loops in production (``writers``): one executes the Decidim writes (``DECIDIM``), one
-sends the mails (``MAIL``, several claimed at a time). A plan version records several
-mails for each Decidim request; sent by one loop, they delayed the Decidim writes behind
-them while Decidim's budget had room, and the writes a slow mail server behind Decidim's
-rate limit. One loop of ``EVERY`` lane (tests, ``writer --once``) sends mail while Decidim
-writes are paused.
+Two loops in production (``services.build_writers``): one executes the Decidim writes
+(``DECIDIM``), one sends the mails (``MAIL_ONLY``, several claimed at a time). A plan
+version records several mails for each Decidim request; sent by one loop, they delayed the
+Decidim writes behind them while Decidim's budget had room, and the writes a slow mail
+server behind Decidim's rate limit. The mail loop also lets the live work go first
+(``defer_to``: ``live_work.queued``, at most ``defer_max`` seconds in a row): building
+mails takes the process's time that a burst's comments wait for, and a mail to an advisor
+a minute later costs nobody anything. One loop of ``EVERY`` lane (tests, ``writer
+--once``) sends mail while Decidim writes are paused.
 """
 
 from __future__ import annotations
@@ -139,10 +142,17 @@ class Writer(ClaimLoop):
         clock: Callable[[], float] = time.time,
         checkpoint: Checkpoint = _no_checkpoint,
         lanes: str = EVERY,
+        defer_to: Callable[[], bool] | None = None,
+        defer_max: float = 0.0,
     ) -> None:
         if lanes not in _LANE_PREFIXES:
             raise ValueError(f"lanes must be one of {sorted(_LANE_PREFIXES)}")
         self.lanes = lanes
+        # The mail loop: while ``defer_to`` says live work is queued, wait (at most
+        # ``defer_max`` seconds in a row, then send anyway until it has drained).
+        self.defer_to = defer_to
+        self.defer_max = defer_max
+        self._deferring_since: float | None = None
         self.loop_name = "mailer" if lanes == MAIL_ONLY else "writer"
         self.db = db
         self.settings = settings
@@ -197,6 +207,8 @@ class Writer(ClaimLoop):
         paused = now < self.decidim_paused_until
         if paused and self.lanes == DECIDIM:
             return False  # nothing else to do until Decidim may be asked again
+        if self._deferring(now):
+            return False
         with self.db.begin() as conn:
             rows = store.claim(
                 conn,
@@ -236,6 +248,15 @@ class Writer(ClaimLoop):
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
         return True
+
+    def _deferring(self, now: float) -> bool:
+        """Whether this loop lets the live work go first now (``defer_to``, bounded)."""
+        if self.defer_to is None or not self.defer_to():
+            self._deferring_since = None
+            return False
+        if self._deferring_since is None:
+            self._deferring_since = now
+        return now - self._deferring_since < self.defer_max
 
     def _send_mails(self, rows: list[OutboxRow]) -> None:
         """Send mails claimed together one by one; the leases of those waiting are kept."""

@@ -343,11 +343,12 @@ def test_a_sweep_waits_for_the_live_work_at_most_its_allowance(db, decidim):
 
 
 def test_a_poller_of_the_scheduled_job_yields_one_of_an_operator_does_not(db, settings):
-    from decidim_bridge.sources.poller import LIVE_WORK_WINDOWS, live_work
+    from decidim_bridge.live_work import queued
+    from decidim_bridge.sources.poller import LIVE_WORK_WINDOWS
 
     scheduled = Poller.from_settings(settings, db, yield_to_live_work=True)
     asked = Poller.from_settings(settings, db)
     assert scheduled.live_work is not None and asked.live_work is None
     assert scheduled.live_work_wait == LIVE_WORK_WINDOWS * settings.decidim_rate_window
-    assert live_work(db, 100.0) is False
+    assert queued(db, 100.0) is False
     assert scheduled.live_work() is False

@@ -111,3 +111,45 @@ def test_a_file_mail_is_not_marked_before_its_hand_over(db, settings, fake, cloc
 def test_an_unknown_class_of_lanes_is_refused(db, settings, fake, clock):
     with pytest.raises(ValueError, match="lanes must be one of"):
         _loop(db, settings, fake, clock, "sms")
+
+
+def test_the_mail_sender_lets_live_work_go_first_for_a_bounded_time(
+    db, settings, fake, clock, plan, mail_dir
+):
+    plan(garden())
+    live = [True]
+    mailer = Writer(
+        db,
+        settings,
+        decidim=fake,
+        mailer=FileBackend(settings.mail_dir),
+        owner="test-mailer",
+        clock=clock,
+        lanes=MAIL_ONLY,
+        defer_to=lambda: live[0],
+        defer_max=30.0,
+    )
+    assert mailer.run_once() is False  # webhook events or Decidim writes are queued
+    clock.advance(29)
+    assert mailer.run_once() is False
+    assert list(mail_dir.glob("*.eml")) == []
+    clock.advance(2)  # deferred long enough: mail goes out although the queue is not empty
+    assert mailer.run_once() is True
+    assert len(list(mail_dir.glob("*.eml"))) == 3
+
+    plan(_garden_of("202"))
+    live[0] = False
+    assert mailer.run_once() is True  # nothing queued: at once
+    assert len(list(mail_dir.glob("*.eml"))) == 6
+
+
+def test_the_long_running_loops_defer_mail_one_loop_does_not(db, settings):
+    from decidim_bridge.live_work import MAX_WINDOWS
+    from decidim_bridge.services import build_writer, build_writers
+
+    decidim_writer, mailer = build_writers(settings, db)
+    assert (decidim_writer.lanes, mailer.lanes) == (DECIDIM, MAIL_ONLY)
+    assert decidim_writer.defer_to is None
+    assert mailer.defer_to is not None and mailer.defer_to() is False  # nothing queued
+    assert mailer.defer_max == MAX_WINDOWS * settings.decidim_rate_window
+    assert build_writer(settings, db).defer_to is None
