@@ -19,10 +19,11 @@ MAX_WINDOWS = 5
 POLLER_SOURCE = "poller"
 
 
-def queued(db: Database, now: float, horizon: float = 0.0) -> bool:
-    """Whether webhook events (any but the poller's) or Decidim writes are being handled
-    or are due by ``now + horizon`` (the next window of the request budget)."""
+def queued(db: Database, now: float, horizon: float = 0.0, *, events: bool = True) -> bool:
+    """Whether webhook events (any but the poller's; not with ``events=False``) or Decidim
+    writes are being handled or are due by ``now + horizon`` (the next window of the
+    request budget)."""
     with db.read() as conn:
-        return inbox_store.has_due(
-            conn, now=now, not_from=POLLER_SOURCE, horizon=horizon
-        ) or outbox_store.has_due(conn, now=now, lane_prefix=DECIDIM_LANES, horizon=horizon)
+        if events and inbox_store.has_due(conn, now=now, not_from=POLLER_SOURCE, horizon=horizon):
+            return True
+        return outbox_store.has_due(conn, now=now, lane_prefix=DECIDIM_LANES, horizon=horizon)

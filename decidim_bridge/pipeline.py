@@ -8,10 +8,12 @@
    queued after this one are covered by its one read (their events happened before the
    read, which therefore shows them) and finished in its transaction; a proposal event
    followed by a person's admin event that reads anyway leaves the read to it
-   (``read_plan``). The worker claims up to a page (50) of events of different
-   proposals and ``prefetch_proposals`` reads their proposals ahead, ``MAX_BATCH`` per
-   request by id, a burst of publications of one component by page (``page_read``); a
-   read made ahead covers only events received before it started.
+   (``read_plan``); a poller event carries the proposal as its sweep read it, which is
+   planned from when no plan was stored since (``swept``). The worker claims up to a
+   page (50) of events of different proposals and ``prefetch_proposals`` reads their
+   proposals ahead, ``MAX_BATCH`` per request by id, a burst of publications of one
+   component by page (``page_read``); a read made ahead covers only events received
+   before it started.
 3. The proposal: fetched from Decidim (``services.decidim.fetch_proposal``) when a client
    is configured, else read from the event (``extra.proposal``, the shape documented in
    ``intake.proposal_json``); with neither the event is retried later.
@@ -61,6 +63,7 @@ from decidim_bridge.intake.admin_actions import (
 )
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.live_work import POLLER_SOURCE
 from decidim_bridge.own_events import own_state_event
 from decidim_bridge.page_read import as_utc, first_moment_of, read_by_page
 from decidim_bridge.plan import Plan, build_plan
@@ -111,6 +114,10 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
     ahead = ctx.prefetched.get(_proposal_id(event))
     with ctx.db.read() as conn:
+        if ahead is None:
+            ahead = swept(conn, event, ctx.row)
+            if ahead is not None:
+                ctx.prefetched[_proposal_id(event)] = ahead
         own, covered, later = read_plan(
             conn,
             event,
@@ -334,6 +341,8 @@ def prefetch_proposals(
             continue
         moment: datetime | None = None
         with db.read() as conn:
+            if swept(conn, event, row) is not None:
+                continue  # planned from the proposal its sweep read
             if row.event_type in _READING_ADMIN_EVENTS:
                 needs_read = _admin_event_reads(conn, event, row)
                 day = published_day(conn, row.tenant, _proposal_id(event)) if needs_read else None
@@ -368,6 +377,24 @@ def prefetch_proposals(
             proposals = client.fetch_proposals(chunk, component_id)
             found.update({pid: Prefetched(proposals.get(pid), read_at) for pid in chunk})
     return found
+
+
+def swept(conn: Connection, event: Event, row: InboxRow) -> Prefetched | None:
+    """The proposal as the poller's sweep read it (``extra.proposal`` of a poller event,
+    read when the row was received), when no plan of it was stored since: then it is the
+    newest the bridge has, and planning from it needs no read. Else None (it is read)."""
+    if row.source != POLLER_SOURCE or not isinstance(event.extra, dict):
+        return None
+    payload = event.extra.get("proposal")
+    if payload is None:
+        return None
+    stored = plans_store.planned_at(conn, row.tenant, _proposal_id(event))
+    if stored is not None and stored >= row.received_at:
+        return None  # planned from a read that may be newer than the sweep's
+    try:
+        return Prefetched(proposal_from_json(payload), row.received_at)
+    except SchemaViolation:
+        return None  # read it from Decidim instead
 
 
 def _proposal_id(event: Event) -> str:

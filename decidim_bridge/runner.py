@@ -70,7 +70,7 @@ class Bridge:
             prefetch=default_prefetch(),
             batch=DEFAULT_BATCH,
         )
-        self.writers = build_writers(settings, self.db)
+        self.writers = build_writers(settings, self.db, with_worker=True)
         self.scheduler = Scheduler(self.db, settings, services=services, clock=clock)
         self.stopped = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -39,10 +39,13 @@ def build_writer(settings: Settings, db: Database) -> Writer:
     return build_writers(settings, db, split=False)[0]
 
 
-def build_writers(settings: Settings, db: Database, *, split: bool = True) -> list[Writer]:
+def build_writers(
+    settings: Settings, db: Database, *, split: bool = True, with_worker: bool = False
+) -> list[Writer]:
     """The writer loops of a long-running process: one for Decidim's writes and one for
-    the mails (``split``), sharing the Decidim client and the mail backend; the mails let
-    queued webhook events and Decidim writes go first (``live_work``)."""
+    the mails (``split``), sharing the Decidim client and the mail backend. The mails let
+    the Decidim writes that can run go first (``live_work``), and the webhook events too
+    when the worker runs in the same process (``with_worker``: ``run``)."""
     from decidim_bridge import live_work
     from decidim_bridge.decidim.client import DecidimClient
     from decidim_bridge.mail import backend_for
@@ -62,7 +65,8 @@ def build_writers(settings: Settings, db: Database, *, split: bool = True) -> li
             decidim=decidim,
             mailer=mailer,
             lanes=MAIL_ONLY,
-            defer_to=lambda: live_work.queued(db, time.time(), window),
+            # Only what can run now, in this process, competes with mail for its time.
+            defer_to=lambda: live_work.queued(db, time.time(), events=with_worker),
             defer_max=live_work.MAX_WINDOWS * window,
         ),
     ]

@@ -796,3 +796,66 @@ def test_answers_not_on_the_pages_are_read_by_id(db, batching):
         pass
     assert len(decidim.pages) == 1
     assert [len(ids) for ids, _ in decidim.batches] == [5, 5, 2]
+
+
+# --- events of the poller: the proposal as its sweep read it ------------------------------
+
+
+def put_swept(db, key, proposal, *, kind="state_changed", received_at=NOW):
+    """A poller event for ``proposal`` as a sweep stores it (its page asked at ``received_at``)."""
+    from decidim_bridge.sources.sweep import decide, seen_copy
+
+    before = seen_copy(replace(proposal, state=None, answered_at=None))
+    (event,) = decide(proposal, before, tenant="localhost", mode="poll").events
+    assert event.kind == kind
+    with db.begin() as conn:
+        return inbox.store_delivery(
+            conn,
+            tenant="localhost",
+            source="poller",
+            delivery_key=key,
+            event_type=event.event_type,
+            subject=event.subject,
+            body=event.body,
+            body_sha256=event.body_sha256,
+            now=received_at,
+        ).id
+
+
+def test_a_poller_event_is_planned_from_the_proposal_its_sweep_read(db, worker):
+    planned = proposal_from_json(payload())
+    decidim = FakeDecidim({"1042": planned})
+    put(db, "published")
+    worker(decidim, now=NOW).run_once()
+    assert len(decidim.calls) == 1
+
+    answered = replace(
+        planned,
+        state="accepted",
+        answer={"nl": "<p>Akkoord.</p>"},
+        answered_at=datetime.fromisoformat("2027-04-21T09:00:00+02:00"),
+    )
+    swept_row = put_swept(db, "poll:1", answered, received_at=NOW + 60)
+    worker(decidim, now=NOW + 61).run_once()
+    assert len(decidim.calls) == 1  # no read: the sweep's is newer than the plan
+    assert row(db, swept_row).outcome.startswith("planned: version 2")
+    with db.read() as conn:
+        assert plan_versions.current_version(conn, "localhost", "1042").stage == "accepted"
+
+
+def test_a_poller_event_older_than_the_plan_is_read_again(db, worker):
+    planned = proposal_from_json(payload())
+    decidim = FakeDecidim({"1042": planned})
+    answered = replace(
+        planned,
+        state="accepted",
+        answered_at=datetime.fromisoformat("2027-04-21T09:00:00+02:00"),
+    )
+    put(db, "published")
+    worker(decidim, now=NOW).run_once()
+    # The sweep asked for its page before that plan was stored and its row came in after:
+    # the plan may come from a newer read, so the sweep's copy is not planned from.
+    swept_row = put_swept(db, "poll:1", answered, received_at=NOW - 5)
+    worker(decidim, now=NOW + 1).run_once()
+    assert decidim.calls == [("1042", "11"), ("1042", "11")]
+    assert row(db, swept_row).status == "done"

@@ -17,7 +17,8 @@ The shape mirrors ``decidim_bridge.proposals.Proposal`` field by field::
      "reference": "LB-PROP-2026-04-42", "url": "https://..."}
 
 Only ``id``, ``component_id``, ``space`` and ``title`` are required. ``title`` and ``body``
-may also be plain strings. A webhook event may carry this object as ``extra.proposal``.
+may also be plain strings. A webhook event may carry this object as ``extra.proposal``; the
+poller's events always do (``proposal_to_json``: the proposal as its sweep read it).
 """
 
 from __future__ import annotations
@@ -120,3 +121,10 @@ def proposal_from_json(payload: Any) -> Proposal:
             "The proposal does not match the expected shape.", errors=exc.messages
         ) from exc
     return proposal
+
+
+def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
+    """The proposal in the same shape (``proposal_from_json`` reads it back unchanged):
+    what the poller's events carry of the proposal its sweep read."""
+    data: dict[str, Any] = ProposalSchema().dump(proposal)
+    return data

@@ -120,12 +120,6 @@ def targets_from_scope(scope: Any) -> list[PollTarget]:
     return targets
 
 
-def _chunks(items: Iterable[Proposal], size: int) -> Iterator[list[Proposal]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 class Poller:
     """Sweeps the target components; one instance per process (``poll`` or ``backfill``)."""
 
@@ -238,9 +232,19 @@ class Poller:
         report = SweepReport(component_id=component_id, mode=mode)
         try:
             # Each page is requested when the loop asks for the chunk after the last.
-            pages = self.client.iter_proposals(component_id, order={"id": "ASC"})
-            for chunk in _chunks(self._after_live_work(pages), PAGE_SIZE):
-                self._store_chunk(chunk, target, mode, report, write_existing)
+            proposals = self.client.iter_proposals(component_id, order={"id": "ASC"})
+            waited = self._wait_for_quiet(self.live_work_wait)
+            while True:
+                # Taking the chunk requests the page: no earlier than this, its events
+                # learnt of their changes.
+                asked_at = self.clock()
+                chunk = list(islice(proposals, PAGE_SIZE))
+                if not chunk:
+                    break
+                self._store_chunk(chunk, target, mode, report, write_existing, asked_at=asked_at)
+                if len(chunk) < PAGE_SIZE:
+                    break
+                waited += self._wait_for_quiet(self.live_work_wait - waited)
             with self.db.begin() as conn:
                 poller_store.sweep_finished(
                     conn,
@@ -281,12 +285,16 @@ class Poller:
         mode: str,
         report: SweepReport,
         write_existing: bool = False,
+        *,
+        asked_at: float | None = None,
     ) -> None:
-        """One page: compare, store the events and the new copies in one transaction."""
+        """One page: compare, store the events and the new copies in one transaction. The
+        events are received when the page was asked for (``asked_at``): each carries the
+        proposal as read then, which the worker may plan from (``pipeline.swept``)."""
         component_id = target.component_id
         # Offset paging can repeat a proposal when others disappear meanwhile; keep one.
         chunk = list({str(p.id): p for p in chunk}.values())
-        now = self.clock()
+        now = self.clock() if asked_at is None else asked_at
         with self.db.begin() as conn:
             previous = poller_store.load_seen(
                 conn,
@@ -336,15 +344,6 @@ class Poller:
         for kind, count in stored.items():
             report.events[kind] = report.events.get(kind, 0) + count
             SYNTHESIZED.labels(kind=kind).inc(count)
-
-    def _after_live_work(self, proposals: Iterator[Proposal]) -> Iterator[Proposal]:
-        """The sweep's proposals, each page requested only once the live work has drained
-        (or the sweep has waited ``live_work_wait`` seconds in all)."""
-        waited = self._wait_for_quiet(self.live_work_wait)
-        for position, proposal in enumerate(proposals, start=1):
-            yield proposal
-            if position % PAGE_SIZE == 0:  # the next pull requests the next page
-                waited += self._wait_for_quiet(self.live_work_wait - waited)
 
     def _wait_for_quiet(self, allowed: float) -> float:
         """Wait while there is live work, at most ``allowed`` seconds; returns the wait."""

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from decidim_bridge.events import PROPOSAL_TYPE, space_of
+from decidim_bridge.intake.proposal_json import proposal_to_json
 from decidim_bridge.proposals import ParticipatorySpace, Proposal
 
 EVENT_PREFIX = "decidim.events.proposals."
@@ -159,6 +160,8 @@ def synthesize(
         "answered_at": current.answered_at,
         "updated_at": current.updated_at,
         "withdrawn": current.is_withdrawn,
+        # As the sweep read it: the worker may plan from it without reading it again.
+        "proposal": proposal_to_json(proposal),
     }
     if kind == "state_changed" and previous is not None:
         extra["previous_state"] = previous.state

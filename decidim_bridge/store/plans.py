@@ -513,6 +513,21 @@ def _version_from_row(row: Any) -> VersionRow:
     return VersionRow(**{name: values[name] for name in VersionRow.__dataclass_fields__})
 
 
+def planned_at(conn: Connection, tenant: str, proposal_id: str) -> float | None:
+    """When the proposal's current plan version was stored (None: not planned)."""
+    head = plan_heads.alias("head")
+    return conn.execute(
+        select(plan_versions.c.created_at)
+        .join(
+            head,
+            (head.c.tenant == plan_versions.c.tenant)
+            & (head.c.proposal_id == plan_versions.c.proposal_id)
+            & (head.c.version == plan_versions.c.version),
+        )
+        .where(head.c.tenant == tenant, head.c.proposal_id == proposal_id)
+    ).scalar()
+
+
 def is_planned(conn: Connection, tenant: str, proposal_id: str) -> bool:
     """Whether the proposal has a stored plan version (without reading it)."""
     version = conn.execute(

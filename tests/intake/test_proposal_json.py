@@ -59,3 +59,13 @@ def test_output_of_the_decidim_command_shape_is_accepted():
 def test_bad_input_is_a_schema_violation(payload):
     with pytest.raises(SchemaViolation):
         proposal_from_json(payload)
+
+
+def test_a_proposal_written_out_reads_back_the_same():
+    from decidim_bridge.intake.proposal_json import proposal_to_json
+
+    data = json.loads((REPO / "mappings" / "examples" / "buurtmoestuin-noord.json").read_text())
+    proposal = proposal_from_json(data)
+    written = proposal_to_json(proposal)
+    assert json.loads(json.dumps(written)) == written  # plain JSON
+    assert proposal_from_json(written) == proposal

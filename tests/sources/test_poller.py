@@ -352,3 +352,25 @@ def test_a_poller_of_the_scheduled_job_yields_one_of_an_operator_does_not(db, se
     assert scheduled.live_work_wait == LIVE_WORK_WINDOWS * settings.decidim_rate_window
     assert queued(db, 100.0) is False
     assert scheduled.live_work() is False
+
+
+def test_events_are_received_when_their_page_was_asked_for(db, decidim):
+    """No later than the page's request: the worker may plan from what the sweep read
+    (``pipeline.swept``) only when no plan was stored after that moment."""
+    decidim.add(count=60)
+    ticks = iter(range(100, 10_000, 10))
+    served_at: list[float] = []
+    poller = make_poller(db, decidim, clock=lambda: float(next(ticks)))
+    pages = decidim.iter_proposals
+
+    def iter_proposals(component_id, *, order=None):
+        for proposal in pages(component_id, order=order):
+            if len(served_at) < decidim.pages:
+                served_at.append(float(next(ticks)))  # the page's answer
+            yield proposal
+
+    decidim.iter_proposals = iter_proposals
+    poller.sweep_all()
+    received = sorted({r.received_at for r in events(db)})
+    assert len(received) == 2 and len(served_at) == 2
+    assert received[0] < served_at[0] < received[1] < served_at[1]

@@ -162,3 +162,13 @@ def test_backfill_reports_published_under_the_published_key():
 def test_unknown_mode_is_refused():
     with pytest.raises(ValueError, match="mode"):
         decide(proposal(), None, tenant="localhost", mode="sometimes")
+
+
+def test_an_event_carries_the_proposal_as_the_sweep_read_it():
+    from decidim_bridge.intake.proposal_json import proposal_from_json
+
+    after = proposal(updated_at=T1, state="accepted", answered_at=T1)
+    decision = decide(after, BEFORE, tenant="localhost", mode="poll")
+    (event,) = decision.events
+    carried = json.loads(event.body)["extra"]["proposal"]
+    assert proposal_from_json(carried) == after

@@ -153,3 +153,16 @@ def test_the_long_running_loops_defer_mail_one_loop_does_not(db, settings):
     assert mailer.defer_to is not None and mailer.defer_to() is False  # nothing queued
     assert mailer.defer_max == MAX_WINDOWS * settings.decidim_rate_window
     assert build_writer(settings, db).defer_to is None
+
+    # In the writer process the webhook events are another process's work; in ``run``
+    # the worker shares the process's time with the mails.
+    from decidim_bridge.store import inbox
+
+    with db.begin() as conn:
+        inbox.store_deliveries(
+            conn,
+            [inbox.NewDelivery("localhost", "decidim", "k", "x.y", "proposal:1", "{}", "0", 1.0)],
+        )
+    assert mailer.defer_to() is False
+    _, with_worker = build_writers(settings, db, with_worker=True)
+    assert with_worker.defer_to is not None and with_worker.defer_to() is True
