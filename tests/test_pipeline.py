@@ -17,6 +17,7 @@ from decidim_bridge import admin_events, pipeline, plan_versions
 from decidim_bridge.handler_table import default_handlers
 from decidim_bridge.handlers import ADMIN_EVENT_TYPES, IGNORED_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.intake.proposal_json import proposal_from_json
+from decidim_bridge.proposals import Taxonomy
 from decidim_bridge.services import Services
 from decidim_bridge.store import inbox
 from decidim_bridge.store import outbox as outbox_store
@@ -801,11 +802,12 @@ def test_answers_not_on_the_pages_are_read_by_id(db, batching):
 # --- events of the poller: the proposal as its sweep read it ------------------------------
 
 
-def put_swept(db, key, proposal, *, kind="state_changed", received_at=NOW):
-    """A poller event for ``proposal`` as a sweep stores it (its page asked at ``received_at``)."""
+def put_swept(db, key, proposal, *, kind="state_changed", received_at=NOW, before=None):
+    """A poller event for ``proposal`` as a sweep stores it (its page asked at ``received_at``),
+    the sweep before having seen ``before`` (default: the proposal unanswered)."""
     from decidim_bridge.sources.sweep import decide, seen_copy
 
-    before = seen_copy(replace(proposal, state=None, answered_at=None))
+    before = seen_copy(before or replace(proposal, state=None, answered_at=None))
     (event,) = decide(proposal, before, tenant="localhost", mode="poll").events
     assert event.kind == kind
     with db.begin() as conn:
@@ -859,3 +861,18 @@ def test_a_poller_event_older_than_the_plan_is_read_again(db, worker):
     worker(decidim, now=NOW + 1).run_once()
     assert decidim.calls == [("1042", "11"), ("1042", "11")]
     assert row(db, swept_row).status == "done"
+
+
+def test_a_poller_event_of_an_unchanged_proposal_makes_no_new_version(db, worker):
+    green = Taxonomy(id="77", name={"nl": "Groen", "en": "Green spaces"})  # Decidim's order
+    planned = replace(proposal_from_json(payload()), taxonomies=(green,))
+    decidim = FakeDecidim({"1042": planned})
+    put(db, "published")
+    worker(decidim, now=NOW).run_once()
+    earlier = replace(planned, title={"nl": "Een eerdere titel"})
+    swept_row = put_swept(
+        db, "poll:1", planned, kind="updated", received_at=NOW + 60, before=earlier
+    )
+    worker(decidim, now=NOW + 61).run_once()
+    assert len(decidim.calls) == 1
+    assert row(db, swept_row).outcome == "unchanged: plan version 1"

@@ -180,7 +180,10 @@ def synthesize(
         "participatory_space": {"type": space.type, "id": space.id, "slug": space.slug},
         "extra": extra,
     }
-    body = json.dumps(envelope, ensure_ascii=False, sort_keys=True)
+    # Keys in the order built here and read from Decidim, not sorted: the order of a
+    # proposal's translations is as Decidim gave it, so that it is planned as a read of
+    # the same proposal would be (the body stays the same for the same change either way).
+    body = json.dumps(envelope, ensure_ascii=False)
     return Synthesized(
         kind=kind,
         event_type=EVENT_TYPES[kind],

@@ -172,3 +172,19 @@ def test_an_event_carries_the_proposal_as_the_sweep_read_it():
     (event,) = decision.events
     carried = json.loads(event.body)["extra"]["proposal"]
     assert proposal_from_json(carried) == after
+
+
+def test_the_carried_proposal_keeps_the_order_of_its_translations():
+    """A plan lists evidence in the order of a taxonomy's translations: the copy an event
+    carries must be planned as the same proposal read from Decidim would be."""
+    from decidim_bridge.intake.proposal_json import proposal_from_json
+
+    after = proposal(
+        updated_at=T1,
+        state="accepted",
+        answered_at=T1,
+        taxonomies=(Taxonomy(id="7", name={"nl": "Groen", "en": "Green spaces"}),),
+    )
+    (event,) = decide(after, BEFORE, tenant="localhost", mode="poll").events
+    carried = proposal_from_json(json.loads(event.body)["extra"]["proposal"])
+    assert list(carried.taxonomies[0].name) == ["nl", "en"]
