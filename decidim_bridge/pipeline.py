@@ -114,7 +114,7 @@ def handle_proposal_event(event: Event, ctx: WorkContext) -> str:
         return finish_ignored(ctx, decision.reason, "out_of_scope")
     ahead = ctx.prefetched.get(_proposal_id(event))
     with ctx.db.read() as conn:
-        if ahead is None:
+        if ahead is None and ctx.settings.read_economy:
             ahead = swept(conn, event, ctx.row)
             if ahead is not None:
                 ctx.prefetched[_proposal_id(event)] = ahead

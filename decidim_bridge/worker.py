@@ -39,6 +39,7 @@ from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost, StoreUnavailable
 from decidim_bridge.handlers import IGNORED_EVENT_TYPES
 from decidim_bridge.intake.delivery import parse_stored
+from decidim_bridge.live_work import POLLER_SOURCE
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
@@ -86,7 +87,8 @@ class Worker(ClaimLoop):
 
     def run_once(self) -> bool:
         """Claim and handle at most ``batch`` rows (of different proposals; spaces in turn,
-        within a space the oldest first: ``store.inbox``); returns whether there was one.
+        within a space the oldest first, the poller's events after the webhooks' as the
+        live work goes first: ``store.inbox``); returns whether there was one.
         Rows claimed together have their proposals read ahead in as few requests as Decidim
         allows (``prefetch``)."""
         if self._budget_spent():
@@ -99,6 +101,7 @@ class Worker(ClaimLoop):
                 lease_seconds=self.settings.worker_lease_seconds,
                 limit=self.batch,
                 tenant=None,
+                later_sources=(POLLER_SOURCE,),
             )
         if not rows:
             return False

@@ -876,3 +876,22 @@ def test_a_poller_event_of_an_unchanged_proposal_makes_no_new_version(db, worker
     worker(decidim, now=NOW + 61).run_once()
     assert len(decidim.calls) == 1
     assert row(db, swept_row).outcome == "unchanged: plan version 1"
+
+
+def test_without_the_read_economy_a_poller_event_is_read(db, settings):
+    planned = proposal_from_json(payload())
+    decidim = FakeDecidim({"1042": planned})
+    naive = replace(settings, read_economy=False)
+
+    def make(now):
+        services = Services(settings=naive, db=db, decidim=decidim, mappings=example_mappings())
+        return Worker(db, naive, default_handlers(), services=services, clock=lambda: now)
+
+    put(db, "published")
+    make(NOW).run_once()
+    answered = replace(
+        planned, state="accepted", answered_at=datetime.fromisoformat("2027-04-21T09:00:00+02:00")
+    )
+    put_swept(db, "poll:1", answered, received_at=NOW + 60)
+    make(NOW + 61).run_once()
+    assert len(decidim.calls) == 2

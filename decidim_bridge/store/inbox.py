@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -295,9 +295,12 @@ def claim(
     lease_seconds: float,
     limit: int = 1,
     tenant: str | None = None,
+    later_sources: Sequence[str] = (),
 ) -> list[InboxRow]:
     """Take up to ``limit`` due rows for ``owner`` until ``now + lease_seconds``, spaces in
-    turn (module docstring); returned in the order they were chosen."""
+    turn (module docstring); returned in the order they were chosen. Rows of
+    ``later_sources`` (the poller's sweeps) come after every due row of the others."""
+    later = list(later_sources)
     candidates = in_turns(
         inbox,
         group="subject",
@@ -305,6 +308,8 @@ def claim(
         due=lambda c: _due(now, c),
         where=(lambda c: c.tenant == tenant) if tenant is not None else None,
         within=lambda c: [c.id],
+        first=(lambda c: [case((c.source.in_(later), 1), else_=0)]) if later else lambda c: [],
+        columns=("source",),
         limit=limit,
     ).with_only_columns(inbox.c.id)
     if conn.dialect.name == "postgresql":

@@ -264,3 +264,23 @@ def test_live_work_is_a_due_or_running_event_of_another_source(db) -> None:
         for row in claimed:
             inbox.finish(conn, row.id, owner="w", now=7.0, status="done", outcome="ok")
         assert inbox.has_due(conn, now=8.0) is False
+
+
+def test_the_pollers_events_are_claimed_after_the_webhooks(db) -> None:
+    def delivery(source: str, key: str) -> inbox.NewDelivery:
+        return inbox.NewDelivery("localhost", source, key, "x.y", f"proposal:{key}", "{}", "0", 1.0)
+
+    with db.begin() as conn:
+        inbox.store_deliveries(conn, [delivery("poller", "p1"), delivery("poller", "p2")])
+        inbox.store_deliveries(conn, [delivery("decidim", "d1")])
+    with db.begin() as conn:
+        first = inbox.claim(
+            conn,
+            owner="w",
+            now=5.0,
+            lease_seconds=30,
+            limit=2,
+            tenant=None,
+            later_sources=["poller"],
+        )
+    assert [r.delivery_key for r in first] == ["d1", "p1"]  # without the rule: p1, p2
