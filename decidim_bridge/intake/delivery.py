@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from decidim_bridge.errors import SignatureError
 from decidim_bridge.events import Event
-from decidim_bridge.intake.admin_actions import ADMIN_EVENT_TYPES, check_extra
+from decidim_bridge.intake.admin_actions import ADMIN_EVENT_TYPES, admin_action
 from decidim_bridge.intake.envelope import decode_json, parse_envelope
 from decidim_bridge.intake.restfull import parse_restfull
 from decidim_bridge.intake.signatures import verify_restfull, verify_standard
@@ -39,23 +39,29 @@ def accept_delivery(
     restfull_secret: str | None,
     tenant: str,
     known_types: Collection[str],
+    ignored_types: Collection[str] = (),
     now: float,
     tolerance: int = 300,
 ) -> Delivery:
-    """Verify on the raw bytes first, then parse. Raises a ``WebhookError`` subclass."""
+    """Verify on the raw bytes first, then parse. Raises a ``WebhookError`` subclass.
+
+    Stored as ``ignored`` at once: another organization's events, types not in
+    ``known_types``, types the worker ignores anyway (``ignored_types``) and the
+    decidim-bridge module's reports of the bridge's own changes."""
     digest = hashlib.sha256(body).hexdigest()
     if source == "decidim":
         delivery_key = verify_standard(
             headers, body, standard_secrets, now=now, tolerance=tolerance
         )
         event = parse_envelope(decode_json(body), source=source)
-        if event.type in ADMIN_EVENT_TYPES:
-            check_extra(event.type, event.extra)
+        # Validates the admin event's ``extra`` (422 when malformed), and says whose it is.
+        own_change = event.type in ADMIN_EVENT_TYPES and admin_action(event).by_the_bridge
     elif source == "rest-full":
         verify_restfull(headers, body, restfull_secret, now=now, tolerance=tolerance)
         # decidim-rest-full sends no delivery id; a retry repeats the same body.
         delivery_key = "sha256:" + digest
         event = parse_restfull(decode_json(body), tenant=tenant)
+        own_change = False
     else:  # pragma: no cover - the view only routes known sources
         raise SignatureError("unknown-source")
     status, outcome = "pending", None
@@ -63,6 +69,12 @@ def accept_delivery(
         status, outcome = "ignored", "other-organization"
     elif event.type not in known_types:
         status, outcome = "ignored", "unknown-event-type"
+    elif event.type in ignored_types:
+        # Known and never work (comments, Decidim's partial evaluator notices...): finished
+        # here, so that a burst's echoes cost the worker nothing.
+        status, outcome = "ignored", "ignored-event-type"
+    elif own_change:
+        status, outcome = "ignored", "own-change"  # the bridge's own write, reported back
     return Delivery(
         source=source,
         delivery_key=delivery_key,

@@ -21,6 +21,7 @@ from decidim_bridge.errors import (
     StoreUnavailable,
     WebhookError,
 )
+from decidim_bridge.handlers import IGNORED_EVENT_TYPES
 from decidim_bridge.intake import SOURCES, Delivery, accept_delivery
 from decidim_bridge.intake.delivery import acknowledge
 from decidim_bridge.store import inbox as inbox_store
@@ -46,6 +47,7 @@ def receive(source: str) -> Response:
             restfull_secret=state.settings.restfull_secret,
             tenant=state.settings.tenant,
             known_types=state.known_types,
+            ignored_types=IGNORED_EVENT_TYPES,
             now=state.clock(),
             tolerance=state.settings.timestamp_tolerance,
         )

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from conftest import (
+    REPO,
     RESTFULL_SECRET,
     SECRET,
     SECRET_KEY,
@@ -87,6 +88,27 @@ class TestAccepted:
             "bridge_ignored_events_total", {"source": "decidim", "reason": "unknown-event-type"}
         )
         assert ignored and ignored >= 1
+
+    @pytest.mark.parametrize(
+        ("sample", "status", "outcome"),
+        [
+            (
+                "decidim.events.comments.comment_created__on-proposal",
+                "ignored",
+                "ignored-event-type",
+            ),
+            ("decidim.bridge.proposal_note_created__by-the-bridge", "ignored", "own-change"),
+            ("decidim.bridge.proposal_note_created__confirm-command", "pending", None),
+        ],
+    )
+    def test_what_is_never_work_is_finished_at_intake(self, client, app, sample, status, outcome):
+        """Comments and the module's reports of the bridge's own changes (a burst's echoes)
+        are stored finished: the worker never claims them."""
+        path = REPO / "webhooks" / "samples" / "decidim" / f"{sample}.json"
+        body = dumps(json.loads(path.read_text(encoding="utf-8")))
+        assert post(client, body, standard_headers(body)).status_code == 202
+        (row,) = rows(app)
+        assert (row.status, row.outcome) == (status, outcome)
 
     def test_other_organization_is_stored_as_ignored(self, client, app):
         body = dumps(envelope(host="andere-gemeente.example"))
