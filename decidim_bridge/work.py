@@ -42,6 +42,8 @@ class WorkContext:
     #: Proposals read ahead for the rows claimed together, by proposal id.
     prefetched: dict[str, Prefetched] = field(default_factory=dict)
     finished: bool = field(default=False, init=False)
+    #: The status the handler finished the row with (``finish``), for the worker's count.
+    finished_status: str | None = field(default=None, init=False)
 
     def finish(self, conn: Connection, outcome: str, *, status: str = "done") -> None:
         """Mark the row finished inside the handler's own transaction (fenced by the lease)."""
@@ -49,6 +51,7 @@ class WorkContext:
             conn, self.row.id, owner=self.owner, now=self.clock(), status=status, outcome=outcome
         )
         self.finished = True
+        self.finished_status = status
 
 
 Handler = Callable[[Event, WorkContext], str | None]

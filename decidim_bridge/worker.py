@@ -202,6 +202,7 @@ class Worker(ClaimLoop):
                 metrics.EVENTS_PROCESSED.labels(outcome="lease_lost").inc()
                 return
         elapsed = time.monotonic() - started
+        status = ctx.finished_status or status  # a handler may have finished it as ignored
         metrics.EVENTS_PROCESSED.labels(outcome=status).inc()
         metrics.EVENT_PROCESSING_SECONDS.observe(elapsed)
         log.info(

@@ -60,9 +60,15 @@ def test_serve_accepts_webhooks_and_worker_handles_them(env):
     try:
         ready = wait_ready(f"http://127.0.0.1:{port}/readyz")
         assert ready.json()["checks"] == {"database": "ok", "migrations": "ok"}
+        # An initiative of a space the rules ignore: work for the worker, which finishes
+        # it as ignored without asking Decidim.
         body = dumps(
             envelope(
-                event_type="decidim.events.comments.comment_created",
+                participatory_space={
+                    "type": "Decidim::Assembly",
+                    "id": 3,
+                    "slug": "wijkraad-noord",
+                },
                 extra={"note": "BODY-ONLY-9f3e"},
             )
         )
