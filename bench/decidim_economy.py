@@ -40,8 +40,8 @@ Each mode runs two phases:
 Printed per mode and phase: API requests per planned initiative (reads = queries other
 than the poller's, writes = mutations, all = everything including sign-ins and the
 poller), the poller's requests, the time from each publication's webhook to the bridge's
-comment (p50, p95, p99), the time to drain the phase (to the last request of the worker
-or the writer: a poller sweep that runs on after the phase's work is its own), the least
+comment (p50, p95, p99), the time to drain the phase (to the last read or write of the
+worker or the writer: a poller sweep that runs on after the phase's work is its own), the least
 time the phase could take
 and the ratio of the two, requests refused with 429, the most requests the sandbox saw in
 one window (must stay within the bridge's budget), and the webhook-to-comment p50 and p99
@@ -152,11 +152,12 @@ def made_by(entry: Any) -> str:
 
 
 def last_of_the_phase(entries: list[Any], started: float) -> float:
-    """When the phase's last request was made: the worker's or the writer's. The poller's
-    sweep is periodic work of its own, not the phase's: its requests take budget (and so
-    delay the phase's when a sweep falls inside it) and are counted, but a sweep that runs
-    on after the phase's work is done does not make the phase longer."""
-    return max((e.at for e in entries if made_by(e) != "poller"), default=started)
+    """When the phase's last read or write was made (the worker's or the writer's). The
+    poller's sweep is periodic work of its own, not the phase's: its requests take budget
+    (and so delay the phase's when a sweep falls inside it) and are counted, but a sweep
+    that runs on after the phase's work is done does not make the phase longer; nor does
+    a sign-in after the last read or write (the poller's, for its next sweep)."""
+    return max((e.at for e in entries if made_by(e) in ("reads", "writes")), default=started)
 
 
 def free_port() -> int:
