@@ -92,7 +92,12 @@ def release_holds(ctx: JobContext) -> str:
 def poll_sweep(ctx: JobContext) -> str:
     from decidim_bridge.sources.poller import Poller
 
-    reports = Poller.from_settings(ctx.settings, ctx.db, yield_to_live_work=True).sweep_all()
+    poller = getattr(ctx.services, "poller", None)
+    if poller is None:
+        poller = Poller.from_settings(ctx.settings, ctx.db, yield_to_live_work=True)
+        if ctx.services is not None:
+            ctx.services.poller = poller  # kept for the next sweep of this process
+    reports = poller.sweep_all()
     failed = [r for r in reports if r.error]
     if failed:
         raise BridgeError("; ".join(f"component {r.component_id}: {r.error}" for r in failed)[:400])

@@ -19,6 +19,9 @@ class Services:
     db: Database
     decidim: Any = None
     mappings: Any = None
+    #: The poll job's poller, kept between sweeps: its client's token and the components
+    #: it found are reused instead of asked for again each time.
+    poller: Any = None
 
 
 def build_services(settings: Settings, db: Database) -> Services:
