@@ -329,6 +329,7 @@ def prefetch_proposals(
         services.mappings = mappings
     wanted: dict[str, list[str]] = {}
     published: dict[str, list[tuple[str, datetime]]] = {}
+    found: dict[str, Prefetched] = {}
     for row in rows:
         if (
             row.event_type not in PROPOSAL_EVENT_TYPES
@@ -341,8 +342,10 @@ def prefetch_proposals(
             continue
         moment: datetime | None = None
         with db.read() as conn:
-            if swept(conn, event, row) is not None:
-                continue  # planned from the proposal its sweep read
+            snapshot = swept(conn, event, row)
+            if snapshot is not None:  # planned from the proposal its sweep read
+                found[_proposal_id(event)] = snapshot
+                continue
             if row.event_type in _READING_ADMIN_EVENTS:
                 needs_read = _admin_event_reads(conn, event, row)
                 day = published_day(conn, row.tenant, _proposal_id(event)) if needs_read else None
@@ -358,7 +361,6 @@ def prefetch_proposals(
         wanted.setdefault(component_id, []).append(_proposal_id(event))
         if moment is not None:
             published.setdefault(component_id, []).append((_proposal_id(event), moment))
-    found: dict[str, Prefetched] = {}
     for component_id, ids in wanted.items():
         unique = list(dict.fromkeys(ids))
         publications = published.get(component_id, [])

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from writeback_support import outbox_effect
+
 from decidim_bridge.live_work import queued
 from decidim_bridge.store import inbox, outbox
-from decidim_bridge.store.outbox import NewEffect
 
 
 def _event(db, source: str, key: str) -> None:
@@ -16,21 +17,8 @@ def _event(db, source: str, key: str) -> None:
 
 
 def _write(db, key: str, lane: str, kind: str, now: float) -> None:
-    effect = NewEffect(
-        tenant="localhost",
-        effect_key=key.ljust(64, "x"),
-        ref="LB-000000",
-        proposal_id="1",
-        plan_version=1,
-        kind=kind,
-        purpose="initiators",
-        recipient="",
-        lane=lane,
-        public=kind != "mail",
-        payload={"body": "x"},
-    )
     with db.begin() as conn:
-        outbox.record(conn, [effect], now=now)
+        outbox.record(conn, [outbox_effect(key.ljust(64, "x"), lane, kind)], now=now)
 
 
 def test_the_pollers_events_and_mails_are_not_live_work(db):

@@ -895,3 +895,22 @@ def test_without_the_read_economy_a_poller_event_is_read(db, settings):
     put_swept(db, "poll:1", answered, received_at=NOW + 60)
     make(NOW + 61).run_once()
     assert len(decidim.calls) == 2
+
+
+def test_the_read_ahead_hands_a_poller_event_its_sweeps_copy(db, settings, worker):
+    from decidim_bridge.store.inbox import claim
+
+    planned = proposal_from_json(payload())
+    decidim = BatchDecidim({"1042": planned})
+    put(db, "published")
+    worker(decidim, now=NOW).run_once()
+    answered = replace(
+        planned, state="accepted", answered_at=datetime.fromisoformat("2027-04-21T09:00:00+02:00")
+    )
+    put_swept(db, "poll:1", answered, received_at=NOW + 60)
+    with db.begin() as conn:
+        rows = claim(conn, owner="w", now=NOW + 61, lease_seconds=60, limit=50, tenant=None)
+    services = Services(settings=settings, db=db, decidim=decidim, mappings=example_mappings())
+    found = pipeline.prefetch_proposals(rows, db, settings, services, lambda: NOW + 61)
+    assert found["1042"].read_at == NOW + 60 and found["1042"].proposal == answered
+    assert decidim.batches == [] and len(decidim.calls) == 1  # only the publication's read

@@ -45,7 +45,7 @@ from decidim_bridge.services import Services
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
-from decidim_bridge.store.outbox import OutboxRow
+from decidim_bridge.store.outbox import NewEffect, OutboxRow
 from decidim_bridge.worker import Worker
 from decidim_bridge.writeback.reminders import ReminderRun, run_reminders
 from decidim_bridge.writeback.writer import Writer
@@ -282,3 +282,23 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, log: Path
             return time.monotonic() - started
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")
+
+
+def outbox_effect(
+    key: str, lane: str = "decidim:1", kind: str = "decidim_comment", space: str = ""
+) -> NewEffect:
+    """An outbox row of proposal 1, plan version 1, keyed ``key`` (for the store's tests)."""
+    return NewEffect(
+        tenant="localhost",
+        effect_key=key,
+        ref="LB-" + key[:6].upper(),
+        proposal_id="1",
+        plan_version=1,
+        kind=kind,
+        purpose="initiators",
+        recipient="",
+        lane=lane,
+        public=kind != "mail",
+        payload={"body": "x"},
+        space=space,
+    )

@@ -101,13 +101,9 @@ class AdminAction:
         return bool(self.actor and self.actor.get("api_user"))
 
 
-def check_extra(event_type: str, extra: Any) -> None:
-    """Raise ``SchemaViolation`` (422) when an admin event's ``extra`` is malformed."""
-    _load(event_type, extra)
-
-
 def admin_action(event: Event) -> AdminAction:
-    """The admin action an event of ``ADMIN_EVENT_TYPES`` reports."""
+    """The admin action an event of ``ADMIN_EVENT_TYPES`` reports; ``SchemaViolation``
+    (422, naming the field) when its ``extra`` is malformed (intake checks it so)."""
     data = _load(event.type, event.extra)
     if event.type == NOTE_CREATED:
         return AdminAction(event.type, data["author"], note_id=data["note_id"], body=data["body"])

@@ -286,7 +286,7 @@ class Poller:
         report: SweepReport,
         write_existing: bool = False,
         *,
-        asked_at: float | None = None,
+        asked_at: float,
     ) -> None:
         """One page: compare, store the events and the new copies in one transaction. The
         events are received when the page was asked for (``asked_at``): each carries the
@@ -294,7 +294,7 @@ class Poller:
         component_id = target.component_id
         # Offset paging can repeat a proposal when others disappear meanwhile; keep one.
         chunk = list({str(p.id): p for p in chunk}.values())
-        now = self.clock() if asked_at is None else asked_at
+        now = asked_at
         with self.db.begin() as conn:
             previous = poller_store.load_seen(
                 conn,

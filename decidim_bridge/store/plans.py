@@ -530,23 +530,22 @@ def planned_at(conn: Connection, tenant: str, proposal_id: str) -> float | None:
 
 def is_planned(conn: Connection, tenant: str, proposal_id: str) -> bool:
     """Whether the proposal has a stored plan version (without reading it)."""
+    return _current_number(conn, tenant, proposal_id) > 0
+
+
+def current_version(conn: Connection, tenant: str, proposal_id: str) -> VersionRow | None:
+    version = _current_number(conn, tenant, proposal_id)
+    return version_row(conn, tenant, proposal_id, version) if version else None
+
+
+def _current_number(conn: Connection, tenant: str, proposal_id: str) -> int:
+    """The proposal's current version number (0: no plan stored)."""
     version = conn.execute(
         select(plan_heads.c.version).where(
             plan_heads.c.tenant == tenant, plan_heads.c.proposal_id == proposal_id
         )
     ).scalar()
-    return bool(version)
-
-
-def current_version(conn: Connection, tenant: str, proposal_id: str) -> VersionRow | None:
-    head = conn.execute(
-        select(plan_heads.c.version).where(
-            plan_heads.c.tenant == tenant, plan_heads.c.proposal_id == proposal_id
-        )
-    ).scalar()
-    if not head:
-        return None
-    return version_row(conn, tenant, proposal_id, head)
+    return int(version or 0)
 
 
 def current_versions(

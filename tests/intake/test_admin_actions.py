@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,7 +15,6 @@ from decidim_bridge.intake.admin_actions import (
     EVALUATORS_ASSIGNED,
     NOTE_CREATED,
     admin_action,
-    check_extra,
 )
 from decidim_bridge.intake.envelope import parse_envelope
 
@@ -92,8 +92,10 @@ def test_nobody_recorded_is_no_actor() -> None:
     ],
 )
 def test_a_malformed_extra_names_the_field(event_type: str, extra: Any, field: str) -> None:
+    note = _sample("decidim.bridge.proposal_note_created__confirm-command.json")
+    event = parse_envelope({**note, "type": event_type})
     with pytest.raises(SchemaViolation) as caught:
-        check_extra(event_type, extra)
+        admin_action(replace(event, extra=extra))
 
     assert field in caught.value.errors["extra"]
     assert caught.value.status == 422

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from plan_support import at, make_proposal
+from writeback_support import outbox_effect as _effect
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import LeaseLost
@@ -14,7 +15,6 @@ from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
-from decidim_bridge.store.outbox import NewEffect
 from decidim_bridge.writeback.effects import (
     ANSWER,
     COMMENT,
@@ -24,25 +24,6 @@ from decidim_bridge.writeback.effects import (
     decidim_lane,
 )
 from decidim_bridge.writeback.hook import prepare_writeback
-
-
-def _effect(
-    key: str, lane: str = "decidim:1", kind: str = "decidim_comment", space: str = ""
-) -> NewEffect:
-    return NewEffect(
-        tenant="localhost",
-        effect_key=key,
-        ref="LB-" + key[:6].upper(),
-        proposal_id="1",
-        plan_version=1,
-        kind=kind,
-        purpose="initiators",
-        recipient="",
-        lane=lane,
-        public=kind != "mail",
-        payload={"body": "x"},
-        space=space,
-    )
 
 
 def _exercise(database) -> None:
