@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
 from decidim_bridge.errors import StoreError, StoreUnavailable
+from decidim_bridge.store.writer_turns import WriterTurns, turns_for
 
 log = logging.getLogger(__name__)
 
@@ -52,21 +53,36 @@ class Database:
             kwargs.update(pool_pre_ping=True, pool_size=5, max_overflow=10)
             kwargs["connect_args"] = {"connect_timeout": 5}
         self.engine: Engine = create_engine(url, **kwargs)
+        #: Write transactions on a SQLite file take turns (``writer_turns``); None: no turns.
+        self.turns: WriterTurns | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, busy_timeout_ms)
+            lock_path = sqlite_lock_path(url)
+            if lock_path is not None:
+                self.turns = turns_for(lock_path)
 
     @property
     def is_postgres(self) -> bool:
         return self.dialect == "postgresql"
 
     @contextmanager
+    def writer_turn(self) -> Iterator[None]:
+        """This thread's turn to write (SQLite files); nothing to wait for otherwise."""
+        if self.turns is None:
+            yield
+            return
+        with self.turns.turn(self.busy_timeout_ms / 1000):
+            yield
+
+    @contextmanager
     def begin(self) -> Iterator[Connection]:
         """A write transaction; commits on success, rolls back on error, translates errors."""
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except SQLAlchemyError as exc:
-            raise translate(exc) from exc
+        with self.writer_turn():
+            try:
+                with self.engine.begin() as conn:
+                    yield conn
+            except SQLAlchemyError as exc:
+                raise translate(exc) from exc
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -137,7 +153,7 @@ class Database:
     def upgrade(self) -> list[str]:
         """Apply every pending migration; returns the heads the database is at afterwards."""
         try:
-            with self.engine.begin() as conn:
+            with self.writer_turn(), self.engine.begin() as conn:
                 command.upgrade(self._alembic_config(conn), "heads")
         except SQLAlchemyError as exc:
             raise translate(exc) from exc
@@ -173,6 +189,15 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def sqlite_lock_path(url: str) -> str | None:
+    """The file next to a SQLite database that its writers take turns on (None: an
+    in-memory or URI database, which one process owns)."""
+    database = make_url(url).database or ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}-writer.lock"
 
 
 _UNAVAILABLE_MARKERS = (

@@ -27,9 +27,9 @@ Failures:
 
 The committer keeps one connection between batches (a pool checkout, with its liveness ping
 on PostgreSQL, would cost as much as a small batch); it is replaced after an error or after
-``idle_seconds`` unused. On SQLite the committers of all processes take turns through a
-blocking ``flock`` on a file next to the database: SQLite's own busy handler polls with
-sleeps of up to 100 ms, and two processes that commit continuously would starve each other.
+``idle_seconds`` unused. On SQLite a batch takes its writer turn (``writer_turns``) like any
+write transaction: SQLite's own busy handler polls with sleeps of up to 100 ms, and writers
+that commit continuously would starve the others.
 With ``single_write`` (the batch's only write is one statement, atomic by itself) the
 committer runs in autocommit on PostgreSQL: the statement is durable when it returns, and
 the BEGIN and COMMIT round trips, which cost the server and the client about as much as
@@ -41,7 +41,6 @@ State is reset in a forked child (gunicorn workers), so a committer may be creat
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import threading
@@ -51,7 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Generic, TypeVar
 
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from decidim_bridge.errors import StoreUnavailable
@@ -102,28 +101,23 @@ class GroupCommitter(Generic[I, R]):
         self.max_batch = max_batch
         self.wait_seconds = wait_seconds
         self.idle_seconds = idle_seconds
-        self.lock_path = _sqlite_lock_path(db)
         self._reset()
         ref = weakref.ref(self)
 
         def _after_fork_in_child() -> None:
             committer = ref()
             if committer is not None:
-                committer._reset(in_child=True)
+                committer._reset()
 
         os.register_at_fork(after_in_child=_after_fork_in_child)
 
-    def _reset(self, *, in_child: bool = False) -> None:
-        if in_child and getattr(self, "_lock_fd", None) is not None:
-            with suppress(OSError):
-                os.close(self._lock_fd)  # type: ignore[arg-type]
+    def _reset(self) -> None:
         self._lock = threading.Lock()
         self._pending: list[_Job[I, R]] = []
         self._leading = False
         # Owned by the current leader only. A parent's connection is never used in a child.
         self._conn: Connection | None = None
         self._conn_used_at = 0.0
-        self._lock_fd: int | None = None
 
     @property
     def queued(self) -> int:
@@ -198,7 +192,7 @@ class GroupCommitter(Generic[I, R]):
 
     def _commit(self, batch: list[_Job[I, R]]) -> None:
         try:
-            with self._writer_turn(), self._transaction() as conn:
+            with self.db.writer_turn(), self._transaction() as conn:
                 results = list(self.store_batch(conn, [job.item for job in batch]))
                 if len(results) != len(batch):
                     raise RuntimeError("store_batch returned a wrong number of results")
@@ -224,7 +218,7 @@ class GroupCommitter(Generic[I, R]):
 
     def _commit_alone(self, job: _Job[I, R]) -> None:
         try:
-            with self._writer_turn(), self._transaction() as conn:
+            with self.db.writer_turn(), self._transaction() as conn:
                 (result,) = self.store_batch(conn, [job.item])
         except Exception as exc:
             self._finish(job, error=exc)
@@ -257,26 +251,3 @@ class GroupCommitter(Generic[I, R]):
             with suppress(Exception):
                 self._conn.close()
             self._conn = None
-
-    @contextmanager
-    def _writer_turn(self) -> Iterator[None]:
-        if self.lock_path is None:
-            yield
-            return
-        if self._lock_fd is None:
-            self._lock_fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-
-
-def _sqlite_lock_path(db: Database) -> str | None:
-    """The file the SQLite committers of all processes take turns on (None: no file)."""
-    if db.dialect != "sqlite":
-        return None
-    database = make_url(db.url).database or ""
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return f"{database}-writer.lock"
