@@ -371,6 +371,10 @@ class DecidimClient:
                 self._capabilities.value = self._detect()
             return self._capabilities.value
 
+    def known_capabilities(self) -> Capabilities | None:
+        """What this Decidim lets the bridge write, if learnt already (never asks)."""
+        return self._capabilities.value
+
     def _detect(self) -> Capabilities:
         version: str | None = None
         try:

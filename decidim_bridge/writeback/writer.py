@@ -56,11 +56,13 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
 from prometheus_client import Counter
+from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
 from decidim_bridge.decidim import error_codes
@@ -78,6 +80,7 @@ from decidim_bridge.mail.message import OutgoingMail, build_message
 from decidim_bridge.store import Database
 from decidim_bridge.store import outbox as store
 from decidim_bridge.store.outbox import OutboxRow
+from decidim_bridge.store.writer_turns import first_in_line
 from decidim_bridge.worker import default_owner
 from decidim_bridge.writeback.effects import (
     ANSWER,
@@ -165,6 +168,8 @@ class Writer(ClaimLoop):
         self.stop_event = threading.Event()
         self.decidim_paused_until = 0.0
         self._leases_checked_at = float("-inf")
+        #: While a combined write's rows are settled: the transaction they are stored in.
+        self._settling: Connection | None = None
         # The lease is renewed while a write runs (``LeaseKeeper``), so a slow request never
         # lets another writer take the row over; after a crash it lapses within this time.
         self.lease_seconds = settings.worker_lease_seconds
@@ -201,7 +206,14 @@ class Writer(ClaimLoop):
 
     def run_once(self) -> bool:
         """Claim and execute at most one due row (the mail loop: up to ``MAIL_BATCH``
-        mails); returns whether there was one."""
+        mails); returns whether there was one. Decidim's writes take their database turns
+        before the worker's and the mails' (``writer_turns.first_in_line``)."""
+        if self.lanes == MAIL_ONLY:
+            return self._step()
+        with first_in_line():
+            return self._step()
+
+    def _step(self) -> bool:
         now = self.clock()
         self._release_dead_leases(now)
         paused = now < self.decidim_paused_until
@@ -220,21 +232,23 @@ class Writer(ClaimLoop):
                 lane_prefix=_LANE_PREFIXES[self.lanes],
                 limit=MAIL_BATCH if self.lanes == MAIL_ONLY else 1,
             )
+            group = self._claimed_with_following(conn, rows, now)
         if not rows:
             return False
         if self.lanes == MAIL_ONLY:
             self._send_mails(rows)
             return True
         row = rows[0]
-        try:
-            group = self._with_following(row, now)
-        except (StoreUnavailable, LeaseLost):
-            raise
-        except Exception as exc:
-            # What this Decidim offers could not be learnt: the row's own attempt would meet
-            # the same failure (and ask again), so it is that attempt's failure.
-            self._failed(row, exc, _extra(row))
-            return True
+        if group is None:
+            try:
+                group = self._with_following(row, now)
+            except (StoreUnavailable, LeaseLost):
+                raise
+            except Exception as exc:
+                # What this Decidim offers could not be learnt: the row's own attempt would
+                # meet the same failure (and ask again), so it is that attempt's failure.
+                self._failed(row, exc, _extra(row))
+                return True
         try:
             with LeaseKeeper(
                 lambda: self._renew_leases([r.id for r in group]),
@@ -314,20 +328,27 @@ class Writer(ClaimLoop):
 
     # --- several rows in one request ---------------------------------------------------
 
-    def _capabilities(self) -> Any:
-        """What this Decidim offers (None: a client that cannot say, e.g. in tests)."""
-        detect = getattr(self.decidim, "capabilities", None)
-        return detect() if detect is not None else None
+    def _capabilities(self, *, detect: bool = True) -> Any:
+        """What this Decidim offers (None: a client that cannot say, e.g. in tests; or,
+        without ``detect``, not learnt yet)."""
+        if not detect:
+            known = getattr(self.decidim, "known_capabilities", None)
+            return known() if known is not None else None
+        found = getattr(self.decidim, "capabilities", None)
+        return found() if found is not None else None
 
     def _can_answer_guarded(self) -> bool:
         if not self.settings.write_economy:
             return False
         return bool(getattr(self._capabilities(), "can_answer_guarded", False))
 
-    def _combinable_kinds(self) -> tuple[str, ...]:
+    def _combinable_kinds(self, *, detect: bool = True) -> tuple[str, ...] | None:
         """The kinds that can be a field of a combined document on this Decidim: an answer
-        only as the module's guarded answer (else it needs a read first, so it goes alone)."""
-        found = self._capabilities()
+        only as the module's guarded answer (else it needs a read first, so it goes alone).
+        None: not learnt yet (without ``detect``)."""
+        found = self._capabilities(detect=detect)
+        if found is None and not detect:
+            return None
         offered = {
             COMMENT: bool(getattr(found, "can_comment", False)),
             ANSWER: bool(getattr(found, "can_answer_guarded", False)),
@@ -336,30 +357,54 @@ class Writer(ClaimLoop):
         }
         return tuple(kind for kind in COMBINED_ORDER if offered[kind])
 
-    def _with_following(self, row: OutboxRow, now: float) -> list[OutboxRow]:
-        """``row`` and the rows of its plan version that follow it in its lane and can go
-        in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
-        if (
+    def _alone(self, row: OutboxRow) -> bool:
+        """Whether ``row`` goes alone whatever Decidim offers (its outcome is unknown: it
+        is read back alone)."""
+        return (
             not self.settings.write_economy
             or row.kind not in COMBINED_ORDER
             or row.status == "in_flight"
-        ):
+        )
+
+    def _claimed_with_following(
+        self, conn: Connection, rows: list[OutboxRow], now: float
+    ) -> list[OutboxRow] | None:
+        """In the claim's transaction: the claimed row and those that follow it (one
+        write turn less per request); None when what Decidim offers is not learnt yet."""
+        if self.lanes == MAIL_ONLY or not rows:
+            return None
+        if self._alone(rows[0]):
+            return rows[:1]
+        kinds = self._combinable_kinds(detect=False)
+        if kinds is None:
+            return None
+        return [rows[0], *self._following(conn, rows[0], now, kinds)]
+
+    def _with_following(self, row: OutboxRow, now: float) -> list[OutboxRow]:
+        """``row`` and the rows of its plan version that follow it in its lane and can go
+        in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
+        if self._alone(row):
             return [row]
         kinds = self._combinable_kinds()
-        if row.kind not in kinds:
-            return [row]
+        assert kinds is not None
         with self.db.begin() as conn:
-            following = store.claim_following(
-                conn,
-                row,
-                owner=self.owner,
-                now=now,
-                lease_seconds=self.lease_seconds,
-                kinds=kinds,
-                slots=_fields,
-                max_slots=MAX_ALIASES,
-            )
-        return [row, *following]
+            return [row, *self._following(conn, row, now, kinds)]
+
+    def _following(
+        self, conn: Connection, row: OutboxRow, now: float, kinds: tuple[str, ...]
+    ) -> list[OutboxRow]:
+        if row.kind not in kinds:
+            return []
+        return store.claim_following(
+            conn,
+            row,
+            owner=self.owner,
+            now=now,
+            lease_seconds=self.lease_seconds,
+            kinds=kinds,
+            slots=_fields,
+            max_slots=MAX_ALIASES,
+        )
 
     def _writes(self, row: OutboxRow) -> list[Any]:
         """The client's writes (fields of the combined document) for one row."""
@@ -411,19 +456,45 @@ class Writer(ClaimLoop):
             for row in group:
                 self._failed(row, exc, _extra(row, combined=len(group)))
             return
+        settled = []
         at = 0
         for row, row_writes in zip(group, writes, strict=True):
-            mine = results[at : at + len(row_writes)]
+            settled.append((row, results[at : at + len(row_writes)]))
             at += len(row_writes)
+        if any(_asks_again(row, mine) for row, mine in settled):
+            self._settle_rows(settled)  # requests between the rows: no transaction held
+            return
+        # One transaction for the group's outcomes: on SQLite every transaction waits for
+        # its turn behind the worker's. Should it fail, every row stays in flight and is
+        # read back before it is written again, as after a crash.
+        with self.db.begin() as conn:
+            self._settling = conn
+            try:
+                self._settle_rows(settled)
+            finally:
+                self._settling = None
+
+    def _settle_rows(self, settled: list[tuple[OutboxRow, list[Any]]]) -> None:
+        for row, mine in settled:
             self.checkpoint("after_send", row)
             try:
                 self._record(
                     row,
-                    _extra(row, combined=len(group)),
+                    _extra(row, combined=len(settled)),
                     partial(self._settle, row, mine),
                 )
             except LeaseLost:  # this row only: the others of the group are settled still
                 log.warning("outbox lease lost", extra={"outbox_id": row.id})
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """Where a row's outcome is stored: the transaction of its group while a combined
+        write is settled, else one of its own."""
+        if self._settling is not None:
+            yield self._settling
+            return
+        with self.db.begin() as conn:
+            yield conn
 
     def _settle(self, row: OutboxRow, results: list[Any]) -> tuple[str, str | None]:
         """Finish one row of a combined write from its fields' results (an exception among
@@ -458,7 +529,7 @@ class Writer(ClaimLoop):
         return self._evaluators_done(row, assign, unassign, refused)
 
     def _finish(self, row: OutboxRow, remote_id: str | None, outcome: str) -> None:
-        with self.db.begin() as conn:
+        with self._transaction() as conn:
             store.mark_done(
                 conn,
                 row.id,
@@ -527,7 +598,7 @@ class Writer(ClaimLoop):
         return "done", row.proposal_id
 
     def _skip(self, row: OutboxRow, state: str | None) -> None:
-        with self.db.begin() as conn:
+        with self._transaction() as conn:
             store.mark_skipped(
                 conn,
                 row.id,
@@ -662,7 +733,7 @@ class Writer(ClaimLoop):
             log.exception("unexpected error in the writer", extra=extra)
         if failure.pause_decidim:
             self.decidim_paused_until = max(self.decidim_paused_until, now + failure.pause_decidim)
-        with self.db.begin() as conn:
+        with self._transaction() as conn:
             if failure.dead:
                 store.mark_dead(conn, row.id, owner=self.owner, now=now, error=summary)
             else:
@@ -716,6 +787,14 @@ def _fields(row: OutboxRow) -> int:
 
 class _Permanent(BridgeError):
     """A write that cannot succeed by trying again (e.g. the proposal is gone)."""
+
+
+def _asks_again(row: OutboxRow, results: list[Any]) -> bool:
+    """Whether settling the row makes more requests: Decidim refused one of the
+    evaluators assigned together, and each is then assigned alone."""
+    return row.kind == EVALUATORS and any(
+        isinstance(r, GraphQLError) and _refused_user(r) is not None for r in results
+    )
 
 
 def _refused_user(exc: GraphQLError) -> str | None:

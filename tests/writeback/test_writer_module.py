@@ -25,14 +25,23 @@ from decidim_bridge.cli import cli
 from decidim_bridge.cli import writeback as writeback_commands
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
-from decidim_bridge.errors import LeaseLost
+from decidim_bridge.errors import LeaseLost, StoreUnavailable
 from decidim_bridge.mail import FileBackend
 from decidim_bridge.rules.model import Mappings
 from decidim_bridge.store import outbox as store
-from decidim_bridge.writeback.effects import ANSWER, COMMENT, EVALUATORS, NOTE, Options
+from decidim_bridge.store import writer_turns
+from decidim_bridge.writeback.effects import (
+    ANSWER,
+    COMMENT,
+    DECIDIM_LANES,
+    EVALUATORS,
+    MAIL_LANES,
+    NOTE,
+    Options,
+)
 from decidim_bridge.writeback.hook import WriteBack
 from decidim_bridge.writeback.ledger import record_writes
-from decidim_bridge.writeback.writer import Writer
+from decidim_bridge.writeback.writer import DECIDIM, MAIL_ONLY, Writer
 
 if "outbox" not in cli.commands:
     writeback_commands.register(cli)
@@ -461,6 +470,126 @@ def test_an_error_on_one_field_fails_only_its_row(
     assert [rows[k].status for k in (COMMENT, ANSWER, EVALUATORS)] == ["done"] * 3
     assert rows[NOTE].status == "dead"
     assert "participant accounts only" in rows[NOTE].last_error
+
+
+def _transactions_after(db, mock, operation: str, monkeypatch) -> list[int]:
+    """Counts write transactions begun after ``operation`` was sent (filled while the
+    writer runs)."""
+    begun: list[int] = []
+    begin = db.begin
+
+    def counting_begin():
+        if operation in _requests(mock):
+            begun.append(1)
+        return begin()
+
+    monkeypatch.setattr(db, "begin", counting_begin)
+    return begun
+
+
+def test_a_combined_writes_rows_are_settled_in_one_transaction(
+    db, rules, templates, clock, guarded, http_writer, mock, monkeypatch
+):
+    """On SQLite every transaction waits for its turn behind the worker's: four rows
+    settled one by one took four."""
+    _first_plan(db, rules, templates, clock)
+    guarded.answer("CombinedWrite", "combined_write_note_refused-200")
+    begun = _transactions_after(db, mock, "CombinedWrite", monkeypatch)
+
+    assert http_writer.run_once()
+
+    rows = _rows(db)
+    assert [rows[k].status for k in KINDS] == ["done", "done", "done", "dead"]
+    assert len(begun) == 1
+
+
+def test_once_decidims_offer_is_known_the_following_rows_are_claimed_with_the_first(
+    db, rules, templates, clock, guarded, http_writer, mock, monkeypatch
+):
+    """One write turn less per request: the rows that follow are claimed in the claim's
+    own transaction (the first request still learns what Decidim offers first)."""
+    _first_plan(db, rules, templates, clock)
+    http_writer.decidim.capabilities()
+    guarded.answer("CombinedWrite", "combined_write-200")
+    claimed_in: dict[str, Any] = {}
+    claim, claim_following = store.claim, store.claim_following
+
+    def record(name, real):
+        def wrapped(conn, *args, **kwargs):
+            claimed_in[name] = conn
+            return real(conn, *args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(store, "claim", record("first", claim))
+    monkeypatch.setattr(store, "claim_following", record("following", claim_following))
+
+    assert http_writer.run_once()
+
+    assert claimed_in["following"] is claimed_in["first"]
+    assert {k: r.status for k, r in _rows(db).items()} == dict.fromkeys(KINDS, "done")
+    assert _requests(mock) == ["DecidimVersion", "Capabilities", "CombinedWrite"]
+
+
+def test_decidims_writes_take_their_database_turns_first_and_mails_do_not(
+    db, rules, templates, clock, guarded, http_writer, mock, monkeypatch
+):
+    _first_plan(db, rules, templates, clock)
+    guarded.answer("CombinedWrite", "combined_write-200")
+    first: dict[str, bool] = {}
+    claim = store.claim
+
+    def looking(conn, *args, **kwargs):
+        first[kwargs.get("lane_prefix") or "every"] = writer_turns.in_line_first()
+        return claim(conn, *args, **kwargs)
+
+    monkeypatch.setattr(store, "claim", looking)
+    decidim_loop = Writer(
+        db,
+        http_writer.settings,
+        decidim=http_writer.decidim,
+        mailer=http_writer.mailer,
+        lanes=DECIDIM,
+    )
+    mail_loop = Writer(
+        db,
+        http_writer.settings,
+        decidim=http_writer.decidim,
+        mailer=http_writer.mailer,
+        lanes=MAIL_ONLY,
+    )
+
+    decidim_loop.run_once()
+    mail_loop.run_once()
+
+    assert first == {DECIDIM_LANES: True, MAIL_LANES: False}
+    assert not writer_turns.in_line_first()  # only while the step runs
+
+
+def test_when_the_groups_outcomes_cannot_be_stored_every_row_stays_in_flight(
+    db, rules, templates, clock, guarded, http_writer, mock, monkeypatch
+):
+    """Nothing of the group is stored half: the rows are read back before anything is
+    written again, as after a crash."""
+    _first_plan(db, rules, templates, clock)
+    guarded.answer("CombinedWrite", "combined_write-200")
+    mark_done = store.mark_done
+    calls = []
+
+    def fails_at_the_second(conn, row_id, **kwargs):
+        calls.append(row_id)
+        if len(calls) == 2:
+            raise StoreUnavailable("database is locked")
+        return mark_done(conn, row_id, **kwargs)
+
+    monkeypatch.setattr(store, "mark_done", fails_at_the_second)
+
+    with pytest.raises(StoreUnavailable):
+        http_writer.run_once()
+
+    assert len(calls) == 2
+    assert {k: r.status for k, r in _rows(db).items()} == dict.fromkeys(KINDS, "in_flight")
+    assert _requests(mock).count("CombinedWrite") == 1
 
 
 def test_a_refused_evaluator_in_a_combined_write_falls_back_to_one_by_one(
