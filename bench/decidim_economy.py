@@ -81,7 +81,7 @@ from decidim_bridge.sandbox.runtime import Sandbox
 from decidim_bridge.sandbox.server import ServerThread
 from decidim_bridge.sandbox.settings import SandboxConfig
 from decidim_bridge.store import Database
-from decidim_bridge.store.schema import inbox, outbox
+from decidim_bridge.store.schema import inbox, outbox, plan_versions
 
 COMPONENT = 11  # Wijkinitiatieven, in scope in the example rules
 #: The wijkraad's assembly, put in scope for the run: the lone initiatives of another space.
@@ -116,6 +116,8 @@ class Phase:
     entries: list[Any] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     lone: list[float] = field(default_factory=list)
+    #: When each of the phase's plan versions was stored (``--windows``).
+    planned: list[float] = field(default_factory=list)
 
     def count(self, who: str) -> int:
         return sum(1 for e in self.entries if made_by(e) == who)
@@ -272,6 +274,14 @@ def drained(db: Database) -> bool:
     return not open_rows and not open_writes
 
 
+def plans_stored(db: Database, since: float, until: float) -> list[float]:
+    """When the plan versions stored between two moments were stored."""
+    created = plan_versions.c.created_at
+    with db.read() as conn:
+        rows = conn.execute(select(created).where(created >= since, created <= until))
+        return [float(at) for (at,) in rows]
+
+
 def wait_drained(db: Database, sandbox: Sandbox, timeout: float) -> None:
     """Until the sandbox delivered its webhooks and the bridge's inbox and outbox are empty
     (twice in a row, a little apart: a write may cause one more webhook)."""
@@ -370,6 +380,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
         burst.ended = last_of_the_phase(burst.entries, burst.started)
         burst.latencies = comment_latencies(sandbox, ids)
         burst.lone = comment_latencies(sandbox, lones)
+        burst.planned = plans_stored(db, burst.started, time.time())
 
         since = burst.entries[-1].seq if burst.entries else since
         # At the beginning of a window too: the least time counts a whole budget from the
@@ -384,6 +395,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
         wait_drained(db, sandbox, args.timeout)
         answers.entries = journal.entries(since=since)
         answers.ended = last_of_the_phase(answers.entries, answers.started)
+        answers.planned = plans_stored(db, answers.started, time.time())
         per_window = Counter(int(e.at // args.window) for e in journal.entries())
         return ModeResult(
             mode,
@@ -457,6 +469,26 @@ def requests_by_who(results: list[ModeResult]) -> list[str]:
     return lines
 
 
+def by_window(results: list[ModeResult]) -> list[str]:
+    """Each phase window by window: plan versions stored and requests by who made them.
+    Shows where a phase lost time: a window that is not full while writes wait."""
+    lines = [
+        f"{'mode':8} {'phase':13} {'window':>6} {'plans':>6} " + " ".join(f"{w:>8}" for w in WHO)
+    ]
+    for result in results:
+        for phase in result.phases:
+            first = int(phase.started // result.window)
+            last = int(max(phase.ended, phase.started) // result.window)
+            for index in range(first, last + 1):
+                inside = [e for e in phase.entries if int(e.at // result.window) == index]
+                plans = sum(1 for at in phase.planned if int(at // result.window) == index)
+                lines.append(
+                    f"{result.mode:8} {phase.name:13} {index - first + 1:6d} {plans:6d} "
+                    + " ".join(f"{sum(1 for e in inside if made_by(e) == w):8d}" for w in WHO)
+                )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--initiatives", type=int, default=40)
@@ -478,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="seconds between sweeps (default: five windows, i.e. five minutes scaled)",
     )
+    parser.add_argument(
+        "--windows", action="store_true", help="also print each phase window by window"
+    )
     parser.add_argument("--quick", action="store_true", help="20 initiatives")
     parser.add_argument("--full", action="store_true", help="200 initiatives")
     args = parser.parse_args(argv)
@@ -498,6 +533,10 @@ def main(argv: list[str] | None = None) -> int:
     print("requests by who made them (the writer's read before an answer counts as a read):")
     for line in requests_by_who(results):
         print(line)
+    if args.windows:
+        print("window by window (plans stored, requests by who made them):")
+        for line in by_window(results):
+            print(line)
     refused = sum(p.refused for r in results for p in r.phases)
     # The bridge counts a request when it takes a slot, the sandbox when it answers: a
     # request taken at the very end of a window may land in the next one, at most one per
