@@ -17,4 +17,4 @@ def test_run_starts_the_decidim_writer_and_the_mail_sender_apart(settings) -> No
     finally:
         bridge.stop()
         bridge._shutdown()
-    assert not any(t.is_alive() for t in bridge._threads)
+    assert not any(t.is_alive() for t in bridge.loops.threads)
