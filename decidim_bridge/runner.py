@@ -7,6 +7,7 @@ database engine, one Decidim client budget and the loaded mappings. SIGTERM or S
 them in order: the web server stops taking requests and answers the ones it has (a webhook
 is acknowledged only after its commit, so an interrupted request is simply sent again), then
 the worker and the writer finish their current step, then the scheduler its current job.
+A component that dies stops the others the same way, and ``run`` exits with status 1.
 """
 
 from __future__ import annotations
@@ -90,9 +91,11 @@ class Bridge:
 
     def wait(self) -> None:
         """Block until ``stop()`` (or a signal, or a component that died), then stop the
-        components in order."""
+        components in order; ``LoopFailed`` when one died (exit 1: the supervisor restarts
+        the process)."""
         self.loops.wait()
         self._shutdown()
+        self.loops.check()
 
     def _shutdown(self) -> None:
         log.info("bridge stopping")
