@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.hold_periods import Use, free_from_now
 from decidim_bridge.plan.diff import Change, diff
-from decidim_bridge.plan.model import Hold, Plan
+from decidim_bridge.plan.model import Hold, Plan, publication_day
 from decidim_bridge.plan.serialize import (
     changes_from_json,
     changes_to_json,
@@ -89,7 +89,9 @@ def published_day(conn: Connection, tenant: str, proposal_id: str) -> date | Non
     if row is None:
         return None
     expectations = json.loads(row.plan)["expectations"]
-    return date.fromisoformat(expectations.get("rebased_from") or expectations["start_date"])
+    return date.fromisoformat(
+        publication_day(expectations["start_date"], expectations.get("rebased_from"))
+    )
 
 
 def current_versions(
