@@ -108,6 +108,21 @@ class TestVersions:
         }
         assert days["1"] == days["2"] == date(2027, 4, 20)
 
+    def test_planning_state_takes_the_callers_copy_only_of_the_heads_version(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN))
+        with db.read() as conn:
+            first = plan_versions.current_version(conn, "localhost", "42")
+        edited = save(db, mappings, make_proposal(MOESTUIN, "Ook flyers."), now=NOW + 60)
+        assert edited.version == 2
+        with db.begin() as conn:
+            head = store.lock_head(conn, "localhost", "42", NOW + 120)
+            with_old, _ = plan_versions.planning_state(conn, head, now=NOW, current=first)
+            with_head_copy, _ = plan_versions.planning_state(
+                conn, head, now=NOW, current=replace(first, version=2)
+            )
+        assert with_old.previous == edited.plan  # an older copy: the head's version is read
+        assert with_head_copy.previous is first.plan  # the head's version: taken as given
+
 
 class TestHoldsAndLoads:
     def test_plan_holds_stock_and_counts_the_lead(self, db, mappings):
