@@ -136,7 +136,9 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
         head = plans_store.lock_head(conn, tenant, proposal_id, now)
         steering = steering_from_json(head.steering)
         # The plan as it is now: an event handled meanwhile may have made a new version.
-        plan = (plan_versions.current_version(conn, tenant, proposal_id) or planned).plan
+        if head.version != planned.version:
+            planned = plan_versions.current_version(conn, tenant, proposal_id) or planned
+        plan = planned.plan
         steered = steer(action, steering, plan, mappings, evaluators_now, now)
         if steered.steering != steering:
             plans_store.set_steering(conn, head, steering_to_json(steered.steering), now)
@@ -150,6 +152,7 @@ def handle_admin_event(event: Event, ctx: WorkContext) -> str:
             event=event,
             services=ctx.services,
             writeback=writeback,
+            current=planned,  # its plan is not parsed again
         )
         if steered.reply is not None and action.note_id is not None:
             writeback.record_reply(

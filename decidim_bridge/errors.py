@@ -56,6 +56,16 @@ class ConfigError(BridgeError, ValueError):
         self.problem = problem
 
 
+# --- processes -----------------------------------------------------------------------------
+
+
+class LoopFailed(BridgeError):
+    """Raised when a loop of a long-running command died and the others were stopped
+    (exit status 1, so that a supervisor restarting on failure starts the process again)."""
+
+    code = "loop_failed"
+
+
 # --- inbound webhooks ----------------------------------------------------------------------
 
 

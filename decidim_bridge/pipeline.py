@@ -69,6 +69,7 @@ from decidim_bridge.page_read import as_utc, first_moment_of, read_by_page
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
+    PlanVersion,
     StoredPlan,
     planning_state,
     published_day,
@@ -180,10 +181,11 @@ def store_support_plan(
     event: Event | None = None,
     services: Any = None,
     writeback: WriteBack | None = None,
+    current: PlanVersion | None = None,
 ) -> StoredPlan:
     """The store step: plan version, holds, advisor load and the version's writes, in the
     caller's transaction. Everything that must commit together with a plan version
-    belongs here."""
+    belongs here. ``current``: the proposal's version as the caller read it (``save_plan``)."""
     stored = save_plan(
         conn,
         tenant=tenant,
@@ -194,6 +196,7 @@ def store_support_plan(
         event_type=event.type if event is not None else None,
         answered_by_bridge=own_answer_shown(conn, tenant=tenant, proposal=proposal),
         existing=existing_of(event),
+        current=current,
     )
     if writeback is not None:
         writeback.record(
@@ -213,6 +216,7 @@ def save_plan(
     event_type: str | None = None,
     answered_by_bridge: bool = False,
     existing: str | None = None,
+    current: PlanVersion | None = None,
 ) -> StoredPlan:
     """Plan ``proposal`` and store the result in the caller's transaction.
 
@@ -223,7 +227,9 @@ def save_plan(
     state (at most ``MAX_ATTEMPTS`` times). ``answered_by_bridge``: the answer Decidim
     shows is the bridge's own, which the plan does not count as the municipality's
     response (see ``PlanningState``). ``existing``: the event reports a proposal that
-    existed before the bridge saw it (``plan.existing``).
+    existed before the bridge saw it (``plan.existing``). ``current``: the proposal's
+    version as the caller read it, not parsed again while it is the head's version
+    (``plan_versions.planning_state``).
     """
     proposal_id = str(proposal.id)
     sync_reference_rows(conn, tenant, mappings)
@@ -232,7 +238,7 @@ def save_plan(
         try:
             with conn.begin_nested():
                 state, own = planning_state(
-                    conn, head, answered_by_bridge=answered_by_bridge, now=now
+                    conn, head, answered_by_bridge=answered_by_bridge, now=now, current=current
                 )
                 if existing is not None:
                     state = replace(state, existing=existing)

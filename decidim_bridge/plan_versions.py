@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.hold_periods import Use, free_from_now
 from decidim_bridge.plan.diff import Change, diff
-from decidim_bridge.plan.model import Hold, Plan
+from decidim_bridge.plan.model import Hold, Plan, publication_day
 from decidim_bridge.plan.serialize import (
     changes_from_json,
     changes_to_json,
@@ -89,7 +89,9 @@ def published_day(conn: Connection, tenant: str, proposal_id: str) -> date | Non
     if row is None:
         return None
     expectations = json.loads(row.plan)["expectations"]
-    return date.fromisoformat(expectations.get("rebased_from") or expectations["start_date"])
+    return date.fromisoformat(
+        publication_day(expectations["start_date"], expectations.get("rebased_from"))
+    )
 
 
 def current_versions(
@@ -107,7 +109,12 @@ def versions(conn: Connection, tenant: str, proposal_id: str) -> list[PlanVersio
 
 
 def planning_state(
-    conn: Connection, head: Head, *, answered_by_bridge: bool = False, now: float
+    conn: Connection,
+    head: Head,
+    *,
+    answered_by_bridge: bool = False,
+    now: float,
+    current: PlanVersion | None = None,
 ) -> tuple[PlanningState, list[HoldRow]]:
     """Loads, free stock (this proposal's own holds count as free for it), own holds and
     the previous plan, read in the caller's transaction; and the own hold rows, which
@@ -116,7 +123,9 @@ def planning_state(
     Free catalogue units depend on the period a hold would use them (``free_between``,
     ``hold_periods``): the other proposals' holds are read once, with their periods.
     ``answered_by_bridge`` is passed through (the write-back's ledger knows it); the
-    steering is the one kept with the head row."""
+    steering is the one kept with the head row. ``current``: the proposal's version as the
+    caller read it, the previous plan without parsing it again while it is still the
+    head's version."""
     tenant, proposal_id = head.tenant, head.proposal_id
     own = store.active_holds(conn, tenant, proposal_id)
     own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
@@ -133,7 +142,9 @@ def planning_state(
     for row in store.other_holds(conn, tenant, proposal_id, now):
         others.setdefault(row.item_id, []).append(row.use)
     previous = None
-    if head.version:
+    if head.version and current is not None and _is_version(current, head):
+        previous = current.plan
+    elif head.version:
         previous = plan_from_json(store.version_row(conn, tenant, proposal_id, head.version).plan)
     # Rows stored before holds had a start in the table: the previous version knows it.
     starts = {(h.kind, h.item_id): h.starts_at for h in previous.holds} if previous else {}
@@ -163,6 +174,15 @@ def planning_state(
         steering=steering_from_json(head.steering),
     )
     return state, own
+
+
+def _is_version(version: PlanVersion, head: Head) -> bool:
+    """Whether ``version`` is the one ``head`` names (a stored version never changes)."""
+    return (version.tenant, version.proposal_id, version.version) == (
+        head.tenant,
+        head.proposal_id,
+        head.version,
+    )
 
 
 def wanted_holds(plan: Plan) -> list[WantedHold]:

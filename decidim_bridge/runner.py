@@ -7,26 +7,24 @@ database engine, one Decidim client budget and the loaded mappings. SIGTERM or S
 them in order: the web server stops taking requests and answers the ones it has (a webhook
 is acknowledged only after its commit, so an interrupted request is simply sent again), then
 the worker and the writer finish their current step, then the scheduler its current job.
+A component that dies stops the others the same way, and ``run`` exits with status 1.
 """
 
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, cast
 
 from decidim_bridge.config import Settings
+from decidim_bridge.loop_threads import Loop, LoopThreads
 from decidim_bridge.store import Database
 
 log = logging.getLogger(__name__)
 
 #: Seconds the web server waits for answers in progress when stopping.
 WEB_GRACE_SECONDS = 10.0
-#: Seconds a loop may take to finish its current step when stopping.
-LOOP_GRACE_SECONDS = 60.0
 
 
 class Bridge:
@@ -72,63 +70,48 @@ class Bridge:
         )
         self.writers = build_writers(settings, self.db, with_worker=True)
         self.scheduler = Scheduler(self.db, settings, services=services, clock=clock)
-        self.stopped = threading.Event()
-        self._threads: list[threading.Thread] = []
+        # Stopped in this order: the web server first, the scheduler last.
+        self.loops = LoopThreads(
+            [
+                Loop("web", self.server.run, self._stop_web, grace=WEB_GRACE_SECONDS),
+                Loop("worker", self.worker.run, self.worker.stop),
+                *(Loop(writer.loop_name, writer.run, writer.stop) for writer in self.writers),
+                Loop("scheduler", self.scheduler.run, self.scheduler.stop),
+            ]
+        )
 
     def start(self) -> Bridge:
-        for name, target in (
-            ("web", self.server.run),
-            ("worker", self.worker.run),
-            *((writer.loop_name, writer.run) for writer in self.writers),
-            ("scheduler", self.scheduler.run),
-        ):
-            thread = threading.Thread(target=self._guard(name, target), name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self.loops.start()
         log.info("bridge started", extra={"port": self.port})
         return self
 
-    def _guard(self, name: str, target: Callable[[], Any]) -> Callable[[], None]:
-        """A component that dies takes the process down (the supervisor restarts it)."""
-
-        def run() -> None:
-            try:
-                target()
-            except Exception:
-                log.exception("component failed; stopping", extra={"component": name})
-                self.stopped.set()
-
-        return run
-
     def stop(self, *_: Any) -> None:
         """Ask everything to stop (safe from a signal handler)."""
-        self.stopped.set()
+        self.loops.stop()
 
     def wait(self) -> None:
-        """Block until ``stop()`` (or a signal), then stop the components in order."""
-        while not self.stopped.wait(0.5):
-            pass
+        """Block until ``stop()`` (or a signal, or a component that died), then stop the
+        components in order; ``LoopFailed`` when one died (exit 1: the supervisor restarts
+        the process)."""
+        self.loops.wait()
         self._shutdown()
+        self.loops.check()
 
     def _shutdown(self) -> None:
         log.info("bridge stopping")
-        # Stop listening first; finish the requests in progress; then close connections.
+        self.loops.shutdown()
+        self.db.dispose()
+        log.info("bridge stopped")
+
+    def _stop_web(self) -> None:
+        """Stop listening first; finish the requests in progress; then close connections."""
         self.server.accepting = False
         self.server.task_dispatcher.shutdown(cancel_pending=False, timeout=WEB_GRACE_SECONDS)
         time.sleep(0.3)  # the server's loop sends the last answers
         self.server.close()
-        self.worker.stop()
-        for writer in self.writers:
-            writer.stop()
-        self.scheduler.stop()
-        for thread in self._threads:
-            thread.join(LOOP_GRACE_SECONDS if thread.name != "web" else WEB_GRACE_SECONDS)
-        self.db.dispose()
-        log.info("bridge stopped")
 
     def install_signal_handlers(self) -> None:
-        signal.signal(signal.SIGTERM, self.stop)
-        signal.signal(signal.SIGINT, self.stop)
+        self.loops.install_signal_handlers()
 
 
 def run_bridge(settings: Settings, *, host: str, port: int, threads: int = 8) -> None:

@@ -274,6 +274,29 @@ def test_an_internal_answer_is_first_contact(db: Any, run: Any) -> None:
     assert first_contact and first_contact[0].status == "done"
 
 
+def test_the_current_plan_is_parsed_once_per_admin_event(
+    db: Any, run: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The handler reads the plan before asking Decidim and again under the head's lock;
+    the same version is not parsed twice (nor again for planning)."""
+    put(db, "p")
+    run()
+    parsed = {"plans": 0}
+    parse = plan_versions.plan_from_json
+
+    def counting(text: str) -> Any:
+        parsed["plans"] += 1
+        return parse(text)
+
+    monkeypatch.setattr(plan_versions, "plan_from_json", counting)
+    saved = put_admin(
+        db, "i", ANSWER, {"state": "evaluating", "published": False, "by": advisor(ANOUK)}
+    )
+    run()
+    assert row(db, saved).outcome.startswith("internal answer saved; planned: version 2")
+    assert parsed == {"plans": 1}
+
+
 def test_steer_is_a_pure_function_of_the_action() -> None:
     mappings = example_mappings()
     from decidim_bridge.intake.proposal_json import proposal_from_json

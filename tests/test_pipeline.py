@@ -737,12 +737,13 @@ def test_the_worker_claims_a_page_of_events_per_turn(db, batching):
     assert [page[4] for page in decidim.pages] == [None, "50"]  # 40 claimed, then the 10 oldest
 
 
-def test_a_bulk_publication_of_answers_is_read_by_page(db, batching):
-    """Answers on the planned initiatives of one round: their plans say when they were
-    published, so a page of the component's publications since that day holds them."""
+@pytest.fixture
+def answered_burst(db, batching):
+    """The burst planned (its page read forgotten), then each of its initiatives answered
+    by an admin in Decidim: the page-listing Decidim, the worker and the answers' rows."""
     decidim = PageDecidim(
         {str(i): proposal_from_json(numbered(i)) for i in [*BURST, 999]},
-        {"11": [*reversed(BURST), 999]},
+        {"11": [*reversed(BURST), 999]},  # 999: published earlier that day, not wanted
     )
     for i in BURST:
         put(db, f"p{i}", proposal=numbered(i))
@@ -762,6 +763,13 @@ def test_a_bulk_publication_of_answers_is_read_by_page(db, batching):
         )
         for i in BURST
     ]
+    return decidim, runner, saved
+
+
+def test_a_bulk_publication_of_answers_is_read_by_page(db, answered_burst):
+    """Answers on the planned initiatives of one round: their plans say when they were
+    published, so a page of the component's publications since that day holds them."""
+    decidim, runner, saved = answered_burst
     while runner.run_once():
         pass
     (page,) = decidim.pages
@@ -774,29 +782,14 @@ def test_a_bulk_publication_of_answers_is_read_by_page(db, batching):
     assert stages == {"accepted"}
 
 
-def test_answers_not_on_the_pages_are_read_by_id(db, batching):
-    decidim = PageDecidim(
-        {str(i): proposal_from_json(numbered(i)) for i in BURST}, {"11": list(reversed(BURST))}
-    )
-    for i in BURST:
-        put(db, f"p{i}", proposal=numbered(i))
-    runner = batching(decidim)
-    while runner.run_once():
-        pass
-    decidim.pages.clear()
+def test_answers_not_on_the_pages_are_read_by_id(db, answered_burst):
+    decidim, runner, saved = answered_burst
     decidim.listed = {"11": []}  # e.g. published long before the pages reach back to
-    for i in BURST:
-        put(
-            db,
-            f"saved{i}",
-            event_type=ANSWER_SAVED,
-            proposal=numbered(i),
-            more={"state": "accepted", "published": True, "by": ADMIN},
-        )
     while runner.run_once():
         pass
     assert len(decidim.pages) == 1
     assert [len(ids) for ids, _ in decidim.batches] == [5, 5, 2]
+    assert all(row(db, r).status == "done" for r in saved)
 
 
 # --- events of the poller: the proposal as its sweep read it ------------------------------

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import threading
 import time
 
 import click
@@ -17,9 +15,8 @@ from decidim_bridge.cli.common import (
     requeue,
     settings_and_db,
 )
+from decidim_bridge.loop_threads import Loop, LoopThreads
 from decidim_bridge.store import outbox as outbox_store
-
-log = logging.getLogger(__name__)
 
 
 @click.command()
@@ -29,30 +26,17 @@ def writer(once: bool) -> None:
     """Execute planned writes (comments, answers, evaluators, notes, mails) until SIGTERM.
 
     Decidim's writes and the mails run as two loops (threads), so neither waits for the
-    other; ``--once`` executes what is due with one loop."""
+    other; when one dies, both stop and the command exits with status 1. ``--once``
+    executes what is due with one loop."""
     from decidim_bridge.services import build_writer, build_writers
 
     settings, db = settings_and_db(require_migrated=True, wait=not once)
     if once:
         build_writer(settings, db).drain()
         return
-    decidim_writer, mailer = build_writers(settings, db)
-    decidim_writer.install_signal_handlers()
-
-    def send_mails() -> None:
-        try:
-            mailer.run()
-        except Exception:  # the process stops with it; its supervisor restarts both
-            log.exception("mail sender failed; stopping")
-            decidim_writer.stop()
-
-    thread = threading.Thread(target=send_mails, name=mailer.loop_name, daemon=True)
-    thread.start()
-    try:
-        decidim_writer.run()
-    finally:
-        mailer.stop()
-        thread.join(60)
+    loops = LoopThreads([Loop(w.loop_name, w.run, w.stop) for w in build_writers(settings, db)])
+    loops.install_signal_handlers()
+    loops.run()
 
 
 @click.group("outbox", invoke_without_command=True)

@@ -92,6 +92,37 @@ class TestVersions:
         assert [(v.proposal_id, v.version) for v in everything] == [("1", 1), ("2", 2)]
         assert [v.proposal_id for v in still_open] == ["1"]
 
+    def test_published_day_agrees_with_the_plans_publication_day(self, db, mappings):
+        """``published_day`` reads the stored JSON alone; it says what the plan says."""
+        save(db, mappings, make_proposal(proposal_id="1"))  # planned the day it was published
+        save(db, mappings, make_proposal(proposal_id="2"), now=NOW + 30 * DAY)  # too late
+        with db.read() as conn:
+            current = {i: plan_versions.current_version(conn, "localhost", i) for i in "12"}
+            days = {i: plan_versions.published_day(conn, "localhost", i) for i in "123"}
+        rebased = {i: v.plan.expectations.rebased_from for i, v in current.items()}
+        assert rebased == {"1": None, "2": "2027-04-20"}  # both of the rule's cases
+        assert current["2"].plan.expectations.start_date != "2027-04-20"
+        assert days == {
+            **{i: date.fromisoformat(v.plan.expectations.published_on) for i, v in current.items()},
+            "3": None,  # not planned
+        }
+        assert days["1"] == days["2"] == date(2027, 4, 20)
+
+    def test_planning_state_takes_the_callers_copy_only_of_the_heads_version(self, db, mappings):
+        save(db, mappings, make_proposal(MOESTUIN))
+        with db.read() as conn:
+            first = plan_versions.current_version(conn, "localhost", "42")
+        edited = save(db, mappings, make_proposal(MOESTUIN, "Ook flyers."), now=NOW + 60)
+        assert edited.version == 2
+        with db.begin() as conn:
+            head = store.lock_head(conn, "localhost", "42", NOW + 120)
+            with_old, _ = plan_versions.planning_state(conn, head, now=NOW, current=first)
+            with_head_copy, _ = plan_versions.planning_state(
+                conn, head, now=NOW, current=replace(first, version=2)
+            )
+        assert with_old.previous == edited.plan  # an older copy: the head's version is read
+        assert with_head_copy.previous is first.plan  # the head's version: taken as given
+
 
 class TestHoldsAndLoads:
     def test_plan_holds_stock_and_counts_the_lead(self, db, mappings):
