@@ -91,11 +91,11 @@ def plan_batch(
         holds += list(plan.holds)
         for offer in plan.resources:
             if offer.status == "unavailable":
-                # What was free during the period it was wanted (the refusal's reason).
-                free = int(offer.reasons[-1].args.get("available", 0))
-                result.refused.append(
-                    Refusal(plan.proposal_id, offer.resource_id, offer.quantity, max(free, 0))
+                # ``free``: what the engine found free during the period it was wanted.
+                refusal = Refusal(
+                    plan.proposal_id, offer.resource_id, offer.quantity, offer.free or 0
                 )
+                result.refused.append(refusal)
     for hold in holds:
         key = (hold.kind, hold.item_id)
         result.held[key] = result.held.get(key, 0) + hold.quantity
