@@ -255,9 +255,7 @@ def _offer_one(
             "resource", resource.id, resource.per_initiative, resource.hold_days, period
         )
         use = hold.use
-        free = terms.availability.free_resource(
-            resource.id, resource.quantity, (use.start, use.end)
-        )
+        free = terms.availability.free_resource(resource.id, resource.quantity, use.start, use.end)
         return hold, max(free, 0)
 
     for resource, evidence in local:

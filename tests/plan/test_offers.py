@@ -22,7 +22,15 @@ MOESTUIN = "Buurtmoestuin in de Vogelwijk"
 
 
 def plan_for(mappings, title, body="", *, free=None, budgets=None, own=None, **fields):
-    state = PlanningState(availability=Availability(free or {}, budgets or {}, own or {}))
+    """``free``: units free of an item whatever the period (the others are all free)."""
+    quantity = {r.id: r.quantity for r in mappings.resources}
+    free = free or {}
+
+    def free_between(item_id, first, end):
+        return free.get(item_id, quantity[item_id])
+
+    availability = Availability(budgets or {}, own or {}, free_between)
+    state = PlanningState(availability=availability)
     proposal = make_proposal(title, body, **fields)
     return build_plan(proposal, mappings, NOW, state, space_key="wijkinitiatieven")
 
