@@ -270,7 +270,8 @@ def state_for(mappings: Mappings, rng: random.Random) -> PlanningState:
     loads = {a.id: rng.randint(0, a.capacity) for a in mappings.advisors.advisors}
     free = {r.id: rng.randint(0, r.quantity) for r in mappings.resources}
     money = {b.id: rng.randint(0, b.total_cents) for b in mappings.budgets}
-    return PlanningState(loads=loads, availability=Availability(free, money, {}))
+    availability = Availability(money, {}, lambda item_id, first, end: free.get(item_id, 0))
+    return PlanningState(loads=loads, availability=availability)
 
 
 def rate(

@@ -89,6 +89,7 @@ class World:
         for number, holds in self.held.items():
             if number != str(case.number):
                 others.update(holds)
+        # Units in use by others count whatever their period.
         resources = {
             r.id: max(r.quantity - others[("resource", r.id)], 0) for r in self.mappings.resources
         }
@@ -100,7 +101,9 @@ class World:
             own = {(h.kind, h.item_id): h for h in case.plan.holds}
         return PlanningState(
             loads=dict(self.loads),
-            availability=Availability(resources, budgets, own),
+            availability=Availability(
+                budgets, own, lambda item_id, first, end: resources.get(item_id, 0)
+            ),
             previous=case.plan,
             steering=case.steering,
         )

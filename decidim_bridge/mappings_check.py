@@ -18,7 +18,7 @@ from pathlib import Path
 
 from decidim_bridge.errors import BridgeError
 from decidim_bridge.plan.texts import texts_for
-from decidim_bridge.rules.loader import default_texts, inspect
+from decidim_bridge.rules.loader import inspect
 from decidim_bridge.rules.model import LocaleTexts, Mappings
 from decidim_bridge.rules.yamlsource import Problem
 
@@ -34,7 +34,8 @@ class Checked:
 
 def check(directory: Path) -> Checked:
     """Every problem in the folder, with the rules when there is none."""
-    mappings, best_effort, problems = inspect(directory)
+    found = inspect(directory)
+    mappings, best_effort, problems = found.mappings, found.best_effort, found.problems
     problems += _file_problems(Path(directory), best_effort)
     if best_effort is not None:
         for problem in _template_problems(directory, best_effort) + _example_problems(
@@ -47,7 +48,7 @@ def check(directory: Path) -> Checked:
     if rules is not None:
         texts = texts_for(rules, rules.organization.default_locale)
     else:
-        texts = default_texts(directory)
+        texts = found.default_texts
     return Checked(mappings, problems, texts)
 
 

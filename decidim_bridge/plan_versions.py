@@ -129,15 +129,14 @@ def planning_state(
     tenant, proposal_id = head.tenant, head.proposal_id
     own = store.active_holds(conn, tenant, proposal_id)
     own_quantity = {(h.kind, h.item_id): h.quantity for h in own}
-    free_resources: dict[str, int] = {}
     free_budgets: dict[str, int] = {}
     capacities: dict[str, int] = {}
     for (kind, item_id), (capacity, reserved) in store.stock(conn, tenant).items():
-        free = capacity - reserved + own_quantity.get((kind, item_id), 0)
-        target = free_resources if kind == "resource" else free_budgets
-        target[item_id] = max(int(free), 0)
         if kind == "resource":
             capacities[item_id] = int(capacity)
+        else:
+            free = capacity - reserved + own_quantity.get((kind, item_id), 0)
+            free_budgets[item_id] = max(int(free), 0)
     others: dict[str, list[Use]] = {}
     for row in store.other_holds(conn, tenant, proposal_id, now):
         others.setdefault(row.item_id, []).append(row.use)
@@ -167,7 +166,7 @@ def planning_state(
 
     state = PlanningState(
         loads=store.loads(conn, tenant),
-        availability=Availability(free_resources, free_budgets, own_holds, free_between),
+        availability=Availability(free_budgets, own_holds, free_between),
         previous=previous,
         previous_version=head.version or None,
         answered_by_bridge=answered_by_bridge,

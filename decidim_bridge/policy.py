@@ -16,7 +16,7 @@ from email.utils import formataddr
 
 from decidim_bridge.config import Settings
 from decidim_bridge.rules.model import Mappings
-from decidim_bridge.rules.notices import Notice
+from decidim_bridge.rules.notices import ENGLISH, Notice
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,4 @@ def policy_for(settings: Settings, mappings: Mappings) -> EffectivePolicy:
 
 def _log_line(notice: Notice) -> str:
     """The warning as the operators' log says it (English, like every log line)."""
-    variable, key = notice.args["variable"], notice.args["key"]
-    if notice.key == "deprecated":
-        return f"{variable} is deprecated: set '{key}' in the rules' policy.yaml instead"
-    return f"{variable} is deprecated and ignored: policy.yaml sets '{key}'"
+    return ENGLISH[notice.key].format(**notice.args)

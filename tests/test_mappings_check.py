@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 from plan_support import MAPPINGS
 
-from decidim_bridge.mappings_check import check_folder
+from decidim_bridge.mappings_check import check, check_folder
 from decidim_bridge.rules.loader import load
 
 
@@ -90,3 +91,22 @@ def test_examples_out_of_scope_are_reported(rules):
 def test_the_example_rules_pass(rules):
     mappings, problems = check_folder(rules)
     assert problems == [] and mappings is not None
+
+
+def test_broken_rules_are_counted_in_their_language_from_one_read(rules, monkeypatch):
+    """With a rule file broken, the default texts for the count come from the same read."""
+    _edit(rules / "advisors.yaml", "capacity: 8", "capacity: lots")
+    reads: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def counting(path: Path) -> bytes:
+        reads.append(path.relative_to(rules).as_posix())
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    checked = check(rules)
+    assert checked.mappings is None and checked.problems
+    assert checked.texts is not None and checked.texts.locale == "nl"
+    rule_files = [name for name in reads if name.endswith(".yaml")]
+    assert {"scope.yaml", "texts/nl.yaml"} <= set(rule_files)
+    assert sorted(rule_files) == sorted(set(rule_files))

@@ -34,10 +34,8 @@ def check_mappings(directory: Path | None) -> None:
     The lines around them are in the rules' language.
     """
     from decidim_bridge.mappings_check import check
-    from decidim_bridge.plan.check_report import notice_line, ok_line, problems_line
-    from decidim_bridge.plan.coverage import uncovered_warnings
+    from decidim_bridge.plan.check_report import notice_line, notices, ok_line, problems_line
     from decidim_bridge.policy import resolve as resolve_policy
-    from decidim_bridge.rules.nicknames import missing_nickname_warnings
 
     if directory is None:
         directory = load_settings().mappings_dir
@@ -50,12 +48,8 @@ def check_mappings(directory: Path | None) -> None:
     mappings = checked.mappings
     assert mappings is not None
     deprecated = resolve_policy(load_settings(), mappings)[1]
-    for warning in [
-        *missing_nickname_warnings(mappings),
-        *uncovered_warnings(mappings),
-        *deprecated,
-    ]:
-        click.echo(notice_line(warning, mappings), err=True)
+    for notice in notices(mappings, deprecated):
+        click.echo(notice_line(notice, mappings), err=True)
     click.echo(ok_line(directory, mappings))
 
 

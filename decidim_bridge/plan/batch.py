@@ -49,9 +49,10 @@ def _active(holds: list[Hold], now: float) -> list[Hold]:
 
 
 def _free(mappings: Mappings, holds: list[Hold], now: float) -> Availability:
-    used: dict[tuple[str, str], int] = {}
+    spent: dict[str, int] = {}
     for hold in holds:
-        used[(hold.kind, hold.item_id)] = used.get((hold.kind, hold.item_id), 0) + hold.quantity
+        if hold.kind == "budget":
+            spent[hold.item_id] = spent.get(hold.item_id, 0) + hold.quantity
     quantity = {r.id: r.quantity for r in mappings.resources}
 
     def free_between(item_id: str, first: float, end: float | None) -> int:
@@ -60,8 +61,7 @@ def _free(mappings: Mappings, holds: list[Hold], now: float) -> Availability:
         return free_from_now(quantity.get(item_id, 0), uses, first, end, now)
 
     return Availability(
-        resources={r.id: r.quantity - used.get(("resource", r.id), 0) for r in mappings.resources},
-        budgets={b.id: b.total_cents - used.get(("budget", b.id), 0) for b in mappings.budgets},
+        budgets={b.id: b.total_cents - spent.get(b.id, 0) for b in mappings.budgets},
         free_between=free_between,
     )
 
@@ -91,11 +91,11 @@ def plan_batch(
         holds += list(plan.holds)
         for offer in plan.resources:
             if offer.status == "unavailable":
-                # What was free during the period it was wanted (the refusal's reason).
-                free = int(offer.reasons[-1].args.get("available", 0))
-                result.refused.append(
-                    Refusal(plan.proposal_id, offer.resource_id, offer.quantity, max(free, 0))
+                # ``free``: what the engine found free during the period it was wanted.
+                refusal = Refusal(
+                    plan.proposal_id, offer.resource_id, offer.quantity, offer.free or 0
                 )
+                result.refused.append(refusal)
     for hold in holds:
         key = (hold.kind, hold.item_id)
         result.held[key] = result.held.get(key, 0) + hold.quantity

@@ -3,25 +3,33 @@
 The problems themselves (``file:line: field: message``) stay as the checker words them;
 the count, the warnings and the summary of rules that passed come from ``labels.check``
 in the texts files. When the rules are too broken to know their language, the count is
-said in English.
+said in English (``rules.notices.ENGLISH``). ``notices`` gathers the warnings of rules
+that loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from decidim_bridge.plan.coverage import uncovered_warnings
 from decidim_bridge.plan.texts import label, render_pattern, texts_for
 from decidim_bridge.rules.model import LocaleTexts, Mappings
-from decidim_bridge.rules.notices import Notice
+from decidim_bridge.rules.nicknames import missing_nickname_warnings
+from decidim_bridge.rules.notices import ENGLISH, Notice
 
-#: The count of problems when no texts file (or no such label in it) could be read.
-_NO_TEXTS_PROBLEMS = "{count} problem(s) in {directory}"
+
+def notices(mappings: Mappings, deprecated: Iterable[Notice] = ()) -> list[Notice]:
+    """Everything ``check-mappings`` warns about in rules that loaded, in the order it
+    prints them: advisors without a nickname, combinations only the coordinator would
+    lead, then ``deprecated`` (``policy.resolve``: the settings are the caller's to read)."""
+    return [*missing_nickname_warnings(mappings), *uncovered_warnings(mappings), *deprecated]
 
 
 def problems_line(count: int, directory: Path, texts: LocaleTexts | None) -> str:
     pattern = label(texts, "check", "problems") if texts else "problems"
     if pattern == "problems":  # no texts, or the label is missing or broken
-        pattern = _NO_TEXTS_PROBLEMS
+        pattern = ENGLISH["problems"]
     return pattern.format(count=count, directory=directory)
 
 

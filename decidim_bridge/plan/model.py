@@ -28,6 +28,9 @@ HELD, CONFIRMED = "held", "confirmed"
 
 #: Field metadata: leave the field out of stored JSON while it has its default.
 OMIT_DEFAULT = {"omit_default": True}
+#: Field metadata: never in stored JSON (read back, the field has its default). For what
+#: the engine knew while planning and a caller of it may use, but a version need not keep.
+NOT_STORED = {"not_stored": True}
 
 
 @dataclass(frozen=True)
@@ -132,6 +135,10 @@ class ResourceOffer:
     hold: Hold | None
     evidence: tuple[Evidence, ...]
     reasons: tuple[Reason, ...]
+    #: Units free during the period the item was wanted, when the engine looked at stock
+    #: (held, confirmed or unavailable; None when released). Not stored: the reason says it
+    #: in words; ``plan.batch`` counts refusals with it.
+    free: int | None = field(default=None, compare=False, metadata=NOT_STORED)
 
 
 @dataclass(frozen=True)

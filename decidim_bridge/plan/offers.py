@@ -211,7 +211,7 @@ def _offer_one(
             where=evidence.where,
         )
 
-    def without_hold(status: str, reason: Reason) -> ResourceOffer:
+    def without_hold(status: str, reason: Reason, free: int | None = None) -> ResourceOffer:
         first, evidence = local[0]
         return ResourceOffer(
             first.id,
@@ -222,6 +222,7 @@ def _offer_one(
             None,
             (evidence,),
             (match(first, evidence), reason),
+            free,
         )
 
     first = local[0][0]
@@ -248,16 +249,14 @@ def _offer_one(
             )
 
     def candidate(resource: Resource) -> tuple[Hold, int]:
-        """The hold this item would get, and the units free during its period."""
+        """The hold this item would get, and the units free during its period (not below 0)."""
         period = terms.period(resource.lead_time_days)
         hold = terms.hold(
             "resource", resource.id, resource.per_initiative, resource.hold_days, period
         )
         use = hold.use
-        free = terms.availability.free_resource(
-            resource.id, resource.quantity, (use.start, use.end)
-        )
-        return hold, free
+        free = terms.availability.free_resource(resource.id, resource.quantity, use.start, use.end)
+        return hold, max(free, 0)
 
     for resource, evidence in local:
         hold, free = candidate(resource)
@@ -306,6 +305,7 @@ def _offer_one(
             hold,
             (evidence,),
             (match(resource, evidence), status),
+            free,
         )
     free = candidate(first)[1]
     unavailable = make_reason(
@@ -313,9 +313,9 @@ def _offer_one(
         "resource.unavailable",
         resource=first.id,
         needed=first.per_initiative,
-        available=max(free, 0),
+        available=free,
     )
-    return without_hold("unavailable", unavailable)
+    return without_hold("unavailable", unavailable, free)
 
 
 def _applicable_budgets(

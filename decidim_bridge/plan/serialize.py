@@ -1,7 +1,8 @@
 """Plans to JSON-ready data and back, and the fingerprint that decides "did it change?".
 
 The conversion follows the dataclass type hints, so the stored JSON mirrors ``plan.model``
-field by field and a version written today can be read back into the same classes. The
+field by field (except those marked ``NOT_STORED``) and a version written today can be read
+back into the same classes. The
 store keeps these texts (a version's plan and its changes); ``plan_versions`` converts.
 """
 
@@ -41,7 +42,9 @@ def to_data(value: Any) -> Any:
     if names == ():
         is_class = dataclasses.is_dataclass(kind)
         names = _FIELD_NAMES[kind] = (
-            tuple(f.name for f in dataclasses.fields(kind)) if is_class else None
+            tuple(f.name for f in dataclasses.fields(kind) if not f.metadata.get("not_stored"))
+            if is_class
+            else None
         )
         if is_class:
             _OMITTABLE[kind] = _omittable(kind)

@@ -21,22 +21,21 @@ from decidim_bridge.plan.steering import NO_STEERING, Steering
 
 @dataclass(frozen=True)
 class Availability:
-    """Units and cents free for this initiative; an item not listed is entirely free."""
+    """Units and cents free for this initiative: cents per budget (a budget not listed is
+    entirely free), catalogue units per period, and this initiative's own holds."""
 
-    resources: Mapping[str, int] = field(default_factory=dict)
     budgets: Mapping[str, int] = field(default_factory=dict)
     own_holds: Mapping[tuple[str, str], Hold] = field(default_factory=dict)
     #: Free units of a catalogue item during a period (item id, first moment, end in
-    #: epoch seconds; end None: without end), when the caller knows the periods of other
-    #: holds (``hold_periods``); else ``resources`` (whatever the period).
+    #: epoch seconds; end None: without end), counted against the periods of the other
+    #: holds (``hold_periods``). None: every unit of every item is free.
     free_between: Callable[[str, float, float | None], int] | None = None
 
-    def free_resource(
-        self, item_id: str, default: int, period: tuple[float, float | None] | None
-    ) -> int:
-        if period is not None and self.free_between is not None:
-            return self.free_between(item_id, *period)
-        return self.resources.get(item_id, default)
+    def free_resource(self, item_id: str, quantity: int, start: float, end: float | None) -> int:
+        """Units of ``item_id`` (``quantity`` in all) free from ``start`` to ``end``."""
+        if self.free_between is None:
+            return quantity
+        return self.free_between(item_id, start, end)
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ Each file is read once; its bytes are both parsed (``yamlsource``) and fingerpri
 
 ``check(directory)`` returns the validated ``Mappings`` (or None) and *every* problem
 found, each with file, line and field; ``load(directory)`` raises ``MappingError`` carrying
-that list. Per-file schema errors, cross-file references and texts are all checked in one
-pass, so a rule owner sees everything that is wrong at once.
+that list; ``inspect(directory)`` also gives what loaded despite problems. Per-file schema
+errors, cross-file references and texts are all checked in one pass, so a rule owner sees
+everything that is wrong at once.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -112,6 +114,24 @@ def _load_file(
     return Loaded(doc, None if problems else value), problems
 
 
+@dataclass(frozen=True)
+class Inspection:
+    """What one read of a mappings folder found."""
+
+    #: The mappings, when nothing is wrong.
+    mappings: model.Mappings | None
+    #: The mappings as far as they could be put together despite problems: lets
+    #: ``check-mappings`` render the templates and plan the examples even when, say, a
+    #: reason line has an unknown placeholder, so one run reports everything. Never used
+    #: to plan for real.
+    best_effort: model.Mappings | None
+    problems: list[Problem]
+    #: The default language's texts as far as they loaded, when scope.yaml's
+    #: ``organization`` and that texts file load, even when other rule files are broken:
+    #: ``check-mappings`` words its count of problems with them.
+    default_texts: model.LocaleTexts | None = None
+
+
 def check(
     directory: str | Path, *, today: date | None = None
 ) -> tuple[model.Mappings | None, list[Problem]]:
@@ -119,20 +139,15 @@ def check(
 
     ``today`` (default: the current date) is the year public holiday names are checked around.
     """
-    mappings, _, problems = inspect(directory, today=today)
-    return mappings, problems
+    found = inspect(directory, today=today)
+    return found.mappings, found.problems
 
 
-def inspect(
-    directory: str | Path, *, today: date | None = None
-) -> tuple[model.Mappings | None, model.Mappings | None, list[Problem]]:
-    """(the mappings when nothing is wrong, the mappings as far as they could be put
-    together despite problems, every problem). The second lets ``check-mappings`` render
-    the templates and plan the examples even when, say, a reason line has an unknown
-    placeholder, so one run reports everything; it is never used to plan for real."""
+def inspect(directory: str | Path, *, today: date | None = None) -> Inspection:
+    """Every problem in ``directory``, with the rules as far as they go (``Inspection``)."""
     root = Path(directory)
     if not root.is_dir():
-        return None, None, [Problem(str(root), None, "", "Not a directory.")]
+        return Inspection(None, None, [Problem(str(root), None, "", "Not a directory.")])
     vocabulary = _vocabulary()
     files: Files = {}
     problems: list[Problem] = []
@@ -184,36 +199,26 @@ def inspect(
                         f"File is missing: scope.yaml lists locale '{locale}'.",
                     )
                 )
+    usable = {locale: textcheck.usable(t) for locale, t in texts.items()}
+    organization = _organization(files["scope.yaml"])
+    default_texts = usable.get(organization.default_locale) if organization else None
     best_effort = None
-    if all(loaded.value is not None for loaded in files.values()):
-        default = scope["organization"].default_locale
-        if default in texts:
-            usable = {locale: textcheck.usable(t) for locale, t in texts.items()}
-            try:
-                best_effort = _assemble(files, usable, root, digest.hexdigest())
-            except (KeyError, AttributeError, TypeError, ValueError):
-                best_effort = None
+    if default_texts is not None and all(loaded.value is not None for loaded in files.values()):
+        try:
+            best_effort = _assemble(files, usable, root, digest.hexdigest())
+        except (KeyError, AttributeError, TypeError, ValueError):
+            best_effort = None
     if problems:
-        return None, best_effort, problems
-    return _assemble(files, texts, root, digest.hexdigest()), best_effort, []
+        return Inspection(None, best_effort, problems, default_texts)
+    mappings = _assemble(files, texts, root, digest.hexdigest())
+    return Inspection(mappings, best_effort, [], default_texts)
 
 
-def default_texts(directory: str | Path) -> model.LocaleTexts | None:
-    """The default language's texts file on its own, when it and scope.yaml's
-    ``organization`` load (else None): ``check-mappings`` words its count of problems with
-    it even when other rule files are broken."""
-    root = Path(directory)
-    vocabulary = _vocabulary()
-    raw, _ = _read(root / "scope.yaml", "scope.yaml")
-    scope, _ = _load_file(raw, "scope.yaml", schemas.FILE_SCHEMAS["scope.yaml"](), vocabulary)
+def _organization(scope: Loaded) -> model.Organization | None:
+    """scope.yaml's ``organization``, also when other parts of the file are broken."""
     loaded = scope.value if scope.value is not None else scope.partial
     organization = loaded.get("organization") if isinstance(loaded, dict) else None
-    if not isinstance(organization, model.Organization):
-        return None
-    name = f"{TEXTS_DIR}/{organization.default_locale}.yaml"
-    raw, _ = _read(root / name, name)
-    texts, _ = _load_file(raw, name, schemas.TextsFileSchema(), vocabulary)
-    return textcheck.usable(texts.value) if texts.value is not None else None
+    return organization if isinstance(organization, model.Organization) else None
 
 
 def _assemble(

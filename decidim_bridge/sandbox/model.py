@@ -205,10 +205,16 @@ class Proposal:
         return self.state_published_at is not None
 
     @property
-    def published_state(self) -> str | None:
-        """The state the API shows: withdrawn, else the published answer state, else null."""
+    def saved_state(self) -> str | None:
+        """The answer state as saved, published or not (None: not answered), or withdrawn:
+        what the module's guarded answer compares with its ``unlessStates``."""
         if self.withdrawn:
             return "withdrawn"
-        if self.answer_published and self.internal_state != "not_answered":
-            return self.internal_state
-        return None
+        return None if self.internal_state in ("", "not_answered") else self.internal_state
+
+    @property
+    def published_state(self) -> str | None:
+        """The state the API shows: the saved state once its answer is published (withdrawn
+        always), else null."""
+        state = self.saved_state
+        return state if state == "withdrawn" or self.answer_published else None

@@ -393,9 +393,7 @@ class SandboxState(EvaluationMixin):
             proposal = self.visible_proposal(proposal_id, component_id)
             if proposal is None:
                 raise api_errors.not_found("Proposal")
-            component = self.components[proposal.component_id]
-            if by is None or not by.admin or not component.settings.answering_enabled:
-                raise api_errors.not_authorized()
+            component = self._answering(proposal, by)
             return self._apply_answer(proposal, component, attributes, by=by)
 
     def answer_unless(
@@ -412,10 +410,8 @@ class SandboxState(EvaluationMixin):
         the saved one (published or not), ``withdrawn`` for a withdrawn proposal."""
         with self.lock:
             proposal = self.proposals[int(proposal_id)]
-            component = self.components[proposal.component_id]
-            if by is None or not by.admin or not component.settings.answering_enabled:
-                raise api_errors.not_authorized()
-            current = _saved_state(proposal)
+            component = self._answering(proposal, by)
+            current = proposal.saved_state
             if current in unless_states:
                 return proposal, False, current
             attributes: dict[str, Any] = {"state": state}
@@ -430,7 +426,15 @@ class SandboxState(EvaluationMixin):
                 raise api_errors.ApiError(
                     error_codes.VALIDATION, f"Decidim refused the answer: {refused.message}"
                 ) from None
-            return proposal, True, _saved_state(proposal)
+            return proposal, True, proposal.saved_state
+
+    def _answering(self, proposal: Proposal, by: ApiUser | None) -> Component:
+        """The proposal's component, once Decidim's answer permission lets ``by`` answer in
+        it through the API (an admin API user, answers enabled in the component)."""
+        component = self.components[proposal.component_id]
+        if by is None or not by.admin or not component.settings.answering_enabled:
+            raise api_errors.not_authorized()
+        return component
 
     def _apply_answer(
         self,
@@ -777,10 +781,3 @@ def _locale_map(value: Any, org: Organization) -> dict[str, str] | None:
     if not isinstance(value, dict):
         return None
     return {k: str(v) for k, v in value.items() if k in org.available_locales and v is not None}
-
-
-def _saved_state(proposal: Proposal) -> str | None:
-    """The answer state as saved, published or not (None: not answered), or withdrawn."""
-    if proposal.withdrawn:
-        return "withdrawn"
-    return None if proposal.internal_state in ("", "not_answered") else proposal.internal_state

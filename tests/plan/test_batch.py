@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from plan_support import make_proposal
 
+from decidim_bridge.plan import batch
 from decidim_bridge.plan.batch import budget_left, plan_batch
 from decidim_bridge.plan.batch_report import batch_report
 
@@ -38,6 +41,7 @@ def test_a_batch_carries_loads_stock_and_budgets_in_date_order(mappings):
     assert {o.resource_id: o.status for o in first.resources}[plot] == "held"
     assert {o.resource_id: o.status for o in second.resources}[plot] == "unavailable"
     assert [(r.proposal_id, r.resource_id) for r in result.refused] == [("2", plot)]
+    assert (result.refused[0].needed, result.refused[0].available) == (1, 0)
     # Both budget holds are counted against the wijk's budget.
     budget = first.budget.budget_id
     total = next(b.total_cents for b in mappings.budgets if b.id == budget)
@@ -63,3 +67,34 @@ def test_the_batch_report_names_the_spread_refusals_and_budget_left(mappings):
     assert "Noord: Wijkbudget Noord 2027: € 24.500 over van € 26.000" in text
     english = batch_report(result, mappings, "en")
     assert "Offers refused because everything is reserved" in english
+
+
+def test_a_refusal_counts_what_was_free_from_the_offer_not_its_words(mappings, monkeypatch):
+    """Two planters per initiative and thirteen in stock: the seventh is refused with one
+    free, also when the reason's words carry no number."""
+    resources = tuple(
+        replace(r, quantity=13) if r.id == "bloembakken" else r for r in mappings.resources
+    )
+    mappings = replace(mappings, resources=resources)
+    build = batch.build_plan
+
+    def without_numbers(*args, **kwargs):
+        plan = build(*args, **kwargs)
+        offers = tuple(
+            replace(o, reasons=tuple(replace(r, args={}) for r in o.reasons))
+            for o in plan.resources
+        )
+        return replace(plan, resources=offers)
+
+    monkeypatch.setattr(batch, "build_plan", without_numbers)
+    planters = [
+        make_proposal(
+            "Bloembakken voor de Molenbuurt",
+            proposal_id=str(day),
+            published=f"2027-04-{day:02d}T10:00:00+02:00",
+        )
+        for day in range(1, 8)
+    ]
+    result = plan_batch(planters, mappings, moment=_when)
+    refused = [(r.proposal_id, r.resource_id, r.needed, r.available) for r in result.refused]
+    assert refused == [("7", "bloembakken", 2, 1)]

@@ -112,7 +112,7 @@ class TestWholePlan:
 def _own(plan):
     from decidim_bridge.plan.state import Availability
 
-    return Availability({}, {}, {(h.kind, h.item_id): h for h in plan.holds})
+    return Availability(own_holds={(h.kind, h.item_id): h for h in plan.holds})
 
 
 class TestStakeholders:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -12,6 +13,7 @@ from decidim_bridge.plan.calendar import calendar_for
 from decidim_bridge.plan.classify import ProposalText
 from decidim_bridge.plan.model import Hold
 from decidim_bridge.plan.offers import requested_amount
+from decidim_bridge.plan.serialize import plan_from_json, plan_to_json
 from decidim_bridge.plan.state import Availability, PlanningState
 
 NOW = at("2027-04-20T11:00:00+02:00")
@@ -20,7 +22,15 @@ MOESTUIN = "Buurtmoestuin in de Vogelwijk"
 
 
 def plan_for(mappings, title, body="", *, free=None, budgets=None, own=None, **fields):
-    state = PlanningState(availability=Availability(free or {}, budgets or {}, own or {}))
+    """``free``: units free of an item whatever the period (the others are all free)."""
+    quantity = {r.id: r.quantity for r in mappings.resources}
+    free = free or {}
+
+    def free_between(item_id, first, end):
+        return free.get(item_id, quantity[item_id])
+
+    availability = Availability(budgets or {}, own or {}, free_between)
+    state = PlanningState(availability=availability)
     proposal = make_proposal(title, body, **fields)
     return build_plan(proposal, mappings, NOW, state, space_key="wijkinitiatieven")
 
@@ -60,14 +70,25 @@ class TestCatalogue:
             "needed": 1,
             "available": 0,
         }
+        assert offer.free == 0
         assert any(f.code == "flag.unavailable" for f in plan.flags)
 
     def test_never_more_than_is_free(self, mappings):
         plan = plan_for(mappings, "Bloembakken voor de Molenbuurt", free={"bloembakken": 1})
-        assert offered(plan)["bloembakken"] == "unavailable"  # two per initiative
+        refused = next(o for o in plan.resources if o.resource_id == "bloembakken")
+        assert refused.status == "unavailable"  # two per initiative
+        assert refused.free == 1
         plan = plan_for(mappings, "Bloembakken voor de Molenbuurt", free={"bloembakken": 2})
         offer = next(o for o in plan.resources if o.resource_id == "bloembakken")
         assert offer.status == "held" and offer.hold.quantity == 2
+        assert offer.free == 2
+
+    def test_the_free_count_is_not_stored(self, mappings):
+        plan = plan_for(mappings, MOESTUIN, free={"perceel-kievitlaan": 0})
+        stored = json.loads(plan_to_json(plan))
+        assert all("free" not in offer for offer in stored["resources"])
+        again = plan_from_json(plan_to_json(plan))
+        assert again == plan and {o.free for o in again.resources} == {None}
 
     def test_hold_lasts_until_the_decision_date_at_least(self, mappings):
         plan = plan_for(mappings, MOESTUIN)
