@@ -37,6 +37,11 @@ Each mode runs two phases:
 2. bulk answers — an admin publishes an ``accepted`` answer on each burst initiative at once,
    at the beginning of the window after the burst drained.
 
+On a small machine the bridge's own process time moves the drain from one run to the
+next; ``--rounds N`` measures every mode N times (the modes interleaved, each round with a
+fresh sandbox and bridge) and prints, after the rounds' tables, the median of each figure
+with its range.
+
 Printed per mode and phase: API requests per planned initiative (reads = queries other
 than the poller's, writes = mutations, all = everything including sign-ins and the
 poller), the poller's requests, the time from each publication's webhook to the bridge's
@@ -64,6 +69,7 @@ import os
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -141,6 +147,12 @@ class ModeResult:
     budget: int
     max_per_window: int
     poller: bool = False
+    #: The round it was measured in (``--rounds``); 0 when there is one round.
+    round: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.mode}#{self.round}" if self.round else self.mode
 
 
 def made_by(entry: Any) -> str:
@@ -404,6 +416,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
             args.budget,
             max(per_window.values(), default=0),
             poller=env["DECIDIM_BRIDGE_JOB_POLL"] != "off",
+            round=getattr(args, "round", 0),
         )
     finally:
         process.terminate()
@@ -418,7 +431,7 @@ def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
 
 def report(results: list[ModeResult]) -> list[str]:
     lines = [
-        f"{'mode':8} {'phase':13} {'reads/i':>7} {'writes/i':>8} {'all/i':>6} {'poll':>5} "
+        f"{'mode':10} {'phase':13} {'reads/i':>7} {'writes/i':>8} {'all/i':>6} {'poll':>5} "
         f"{'p50 s':>6} {'p95 s':>6} {'p99 s':>6} {'drain s':>7} {'budget s':>8} "
         f"{'arrive s':>8} {'ratio':>6} {'429':>4} {'max/win':>7} {'lone p50':>8} "
         f"{'lone p99':>8}"
@@ -432,7 +445,7 @@ def report(results: list[ModeResult]) -> list[str]:
             ratio = drain / least if least else float("nan")
             lat, lone = phase.latencies, phase.lone
             lines.append(
-                f"{result.mode:8} {phase.name:13} {reads / n:7.2f} {writes / n:8.2f} "
+                f"{result.label:10} {phase.name:13} {reads / n:7.2f} {writes / n:8.2f} "
                 f"{len(phase.entries) / n:6.2f} {phase.count('poller'):5d} "
                 f"{percentile(lat, 0.5):6.1f} {percentile(lat, 0.95):6.1f} "
                 f"{percentile(lat, 0.99):6.1f} {drain:7.1f} {by_budget:8.1f} {by_arrival:8.1f} "
@@ -449,7 +462,7 @@ def report(results: list[ModeResult]) -> list[str]:
 def requests_by_who(results: list[ModeResult]) -> list[str]:
     """Each phase's requests split by who made them, and the most of each in one window."""
     lines = [
-        f"{'mode':8} {'phase':13} "
+        f"{'mode':10} {'phase':13} "
         + " ".join(f"{who:>8}" for who in WHO)
         + " "
         + " ".join(f"{'max ' + who:>14}" for who in WHO)
@@ -461,7 +474,7 @@ def requests_by_who(results: list[ModeResult]) -> list[str]:
                 for who in WHO
             }
             lines.append(
-                f"{result.mode:8} {phase.name:13} "
+                f"{result.label:10} {phase.name:13} "
                 + " ".join(f"{phase.count(who):8d}" for who in WHO)
                 + " "
                 + " ".join(f"{max(most[who].values(), default=0):14d}" for who in WHO)
@@ -483,9 +496,45 @@ def by_window(results: list[ModeResult]) -> list[str]:
                 inside = [e for e in phase.entries if int(e.at // result.window) == index]
                 plans = sum(1 for at in phase.planned if int(at // result.window) == index)
                 lines.append(
-                    f"{result.mode:8} {phase.name:13} {index - first + 1:6d} {plans:6d} "
+                    f"{result.label:10} {phase.name:13} {index - first + 1:6d} {plans:6d} "
                     + " ".join(f"{sum(1 for e in inside if made_by(e) == w):8d}" for w in WHO)
                 )
+    return lines
+
+
+def phase_figures(result: ModeResult, phase: Phase) -> dict[str, float]:
+    """The figures the summary over rounds takes the median of."""
+    n = phase.initiatives or 1
+    least = phase.least(result.budget, result.window)[2]
+    drain = phase.ended - phase.started
+    return {
+        "all/i": len(phase.entries) / n,
+        "p50 s": percentile(phase.latencies, 0.5),
+        "p99 s": percentile(phase.latencies, 0.99),
+        "drain s": drain,
+        "ratio": drain / least if least else float("nan"),
+        "lone p99": percentile(phase.lone, 0.99),
+    }
+
+
+def over_rounds(results: list[ModeResult]) -> list[str]:
+    """Per mode and phase: the median of each figure over the rounds, with its range."""
+    figures: dict[tuple[str, str], list[dict[str, float]]] = {}
+    for result in results:
+        for phase in result.phases:
+            figures.setdefault((result.mode, phase.name), []).append(phase_figures(result, phase))
+    names = ("all/i", "p50 s", "p99 s", "drain s", "ratio", "lone p99")
+    lines = [f"{'mode':10} {'phase':13} " + " ".join(f"{name:>18}" for name in names)]
+    for (mode, phase_name), rounds in figures.items():
+        cells = []
+        for name in names:
+            values = sorted(v[name] for v in rounds if not math.isnan(v[name]))
+            if not values:
+                cells.append(f"{'-':>18}")
+                continue
+            middle = statistics.median(values)
+            cells.append(f"{f'{middle:.2f} ({values[0]:.2f}-{values[-1]:.2f})':>18}")
+        lines.append(f"{mode:10} {phase_name:13} " + " ".join(cells))
     return lines
 
 
@@ -513,6 +562,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--windows", action="store_true", help="also print each phase window by window"
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure every mode this many times (modes interleaved); prints the medians",
+    )
     parser.add_argument("--quick", action="store_true", help="20 initiatives")
     parser.add_argument("--full", action="store_true", help="200 initiatives")
     args = parser.parse_args(argv)
@@ -522,7 +577,10 @@ def main(argv: list[str] | None = None) -> int:
         args.initiatives = 200
     if args.poll_interval is None:
         args.poll_interval = max(1, round(5 * args.window))
-    results = [run_mode(mode, args) for mode in args.modes.split(",")]
+    results = []
+    for number in range(1, args.rounds + 1):
+        args.round = number if args.rounds > 1 else 0
+        results += [run_mode(mode, args) for mode in args.modes.split(",")]
     print(
         f"{args.initiatives} initiatives; a window of {args.window:g} s stands for a minute; "
         f"sandbox limit {args.limit}, bridge budget {args.budget} per window; "
@@ -537,12 +595,16 @@ def main(argv: list[str] | None = None) -> int:
         print("window by window (plans stored, requests by who made them):")
         for line in by_window(results):
             print(line)
+    if args.rounds > 1:
+        print(f"median over {args.rounds} rounds (min-max):")
+        for line in over_rounds(results):
+            print(line)
     refused = sum(p.refused for r in results for p in r.phases)
     # The bridge counts a request when it takes a slot, the sandbox when it answers: a
     # request taken at the very end of a window may land in the next one, at most one per
     # process that talks to Decidim (worker, writer, scheduler).
     within = all(r.max_per_window <= r.budget + EDGE for r in results)
-    polled = ", ".join(r.mode for r in results if r.poller) or "none"
+    polled = ", ".join(sorted({r.mode for r in results if r.poller})) or "none"
     print(
         f"429 refused: {refused}; every window within the bridge's budget "
         f"(+{EDGE} at a window's edge): {within}; poller running in: {polled}"
