@@ -486,7 +486,7 @@ def by_window(results: list[ModeResult]) -> list[str]:
     """Each phase window by window: plan versions stored and requests by who made them.
     Shows where a phase lost time: a window that is not full while writes wait."""
     lines = [
-        f"{'mode':8} {'phase':13} {'window':>6} {'plans':>6} " + " ".join(f"{w:>8}" for w in WHO)
+        f"{'mode':10} {'phase':13} {'window':>6} {'plans':>6} " + " ".join(f"{w:>8}" for w in WHO)
     ]
     for result in results:
         for phase in result.phases:
