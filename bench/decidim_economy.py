@@ -11,7 +11,9 @@ seconds (6) instead of 60, with the same counts (sandbox 100, bridge 60 per wind
 window here stands for one minute in production.
 
 Two modes run one after the other, each against a fresh sandbox and a fresh bridge
-(``decidim-bridge run`` as a separate process, SQLite, mail to files):
+(``decidim-bridge run`` as a separate process, mail to files) with a fresh database
+(``--database``: SQLite, the default, or a schema of its own in PostgreSQL at
+``--postgres-url``):
 
 * naive   — ``DECIDIM_BRIDGE_READ_ECONOMY=false`` and ``DECIDIM_BRIDGE_WRITE_ECONOMY=false``:
   one read of the proposal per event, one request per write, a read before each answer;
@@ -80,6 +82,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from _databases import BACKENDS, DEFAULT_POSTGRES_URL, fresh_database, postgres_problem
 from sqlalchemy import func, select
 
 from decidim_bridge.sandbox.app import create_sandbox_app, sandbox_of
@@ -230,7 +233,12 @@ def start_sandbox(args: argparse.Namespace, webhook_url: str, secret: str) -> tu
 
 
 def bridge_env(
-    args: argparse.Namespace, workdir: Path, sandbox: Sandbox, secret: str, economy: bool
+    args: argparse.Namespace,
+    workdir: Path,
+    sandbox: Sandbox,
+    secret: str,
+    economy: bool,
+    database_url: str,
 ) -> dict[str, str]:
     """The bridge's settings for one mode; both modes poll (a job every ``--poll-interval``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DECIDIM_BRIDGE_")}
@@ -238,7 +246,7 @@ def bridge_env(
     env.update(
         {
             "DECIDIM_BRIDGE_INSTANCE_DIR": str(workdir),
-            "DECIDIM_BRIDGE_DATABASE_URL": f"sqlite:///{workdir / 'bridge.sqlite3'}",
+            "DECIDIM_BRIDGE_DATABASE_URL": database_url,
             "DECIDIM_BRIDGE_WEBHOOK_SECRETS": secret,
             "DECIDIM_BRIDGE_DECIDIM_URL": sandbox.config.base_url,
             "DECIDIM_BRIDGE_TENANT": sandbox.state.organization.host,
@@ -342,13 +350,21 @@ def comment_latencies(sandbox: Sandbox, ids: list[int]) -> list[float]:
 
 
 def run_mode(mode: str, args: argparse.Namespace) -> ModeResult:
-    economy = mode == "economy"
+    """One mode against a fresh sandbox, bridge and database."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-economy-{mode}-"))
+    with fresh_database(args.database, workdir, args.postgres_url) as database_url:
+        return run_mode_on(mode, args, workdir, database_url)
+
+
+def run_mode_on(
+    mode: str, args: argparse.Namespace, workdir: Path, database_url: str
+) -> ModeResult:
+    economy = mode == "economy"
     bridge_port = free_port()
     bridge_url = f"http://127.0.0.1:{bridge_port}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
     server, sandbox = start_sandbox(args, f"{bridge_url}/webhooks/decidim", secret)
-    env = bridge_env(args, workdir, sandbox, secret, economy)
+    env = bridge_env(args, workdir, sandbox, secret, economy, database_url)
     db = Database(env["DECIDIM_BRIDGE_DATABASE_URL"])
     db.upgrade()
     log = workdir / "bridge.log"
@@ -563,6 +579,13 @@ def main(argv: list[str] | None = None) -> int:
         "--windows", action="store_true", help="also print each phase window by window"
     )
     parser.add_argument(
+        "--database",
+        choices=BACKENDS,
+        default="sqlite",
+        help="the bridge's database (postgresql: a schema of its own, dropped afterwards)",
+    )
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -577,12 +600,17 @@ def main(argv: list[str] | None = None) -> int:
         args.initiatives = 200
     if args.poll_interval is None:
         args.poll_interval = max(1, round(5 * args.window))
+    if args.database == "postgresql":
+        problem = postgres_problem(args.postgres_url)
+        if problem is not None:
+            raise SystemExit(f"PostgreSQL unavailable at {args.postgres_url}: {problem}")
     results = []
     for number in range(1, args.rounds + 1):
         args.round = number if args.rounds > 1 else 0
         results += [run_mode(mode, args) for mode in args.modes.split(",")]
     print(
-        f"{args.initiatives} initiatives; a window of {args.window:g} s stands for a minute; "
+        f"{args.initiatives} initiatives; the bridge on {args.database}; "
+        f"a window of {args.window:g} s stands for a minute; "
         f"sandbox limit {args.limit}, bridge budget {args.budget} per window; "
         f"the poller sweeps every {args.poll_interval} s"
     )

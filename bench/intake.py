@@ -38,16 +38,14 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _databases import DEFAULT_POSTGRES_URL, fresh_database, postgres_problem
+
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
-DEFAULT_POSTGRES_URL = os.environ.get(
-    "DECIDIM_BRIDGE_BENCH_POSTGRES_URL", "postgresql://127.0.0.1:5432/test"
-)
 GOAL_RATIO = 0.8
 GOAL_P99_SECONDS = 0.100
 
@@ -100,26 +98,6 @@ def percentile(sorted_values: list[float], p: float) -> float:
 # --- databases ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def fresh_database(backend: str, workdir: Path, postgres_url: str) -> Iterator[str]:
-    """A fresh, empty database URL; a PostgreSQL schema is dropped afterwards."""
-    if backend == "sqlite":
-        directory = Path(tempfile.mkdtemp(prefix="db-", dir=workdir))
-        yield f"sqlite:///{directory / 'bench.sqlite3'}"
-        return
-    import psycopg
-
-    schema = "bench_" + uuid.uuid4().hex[:12]
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    sep = "&" if "?" in postgres_url else "?"
-    try:
-        yield f"{postgres_url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def prepare_reference(url: str) -> None:
     """Create the reference app's one table."""
     if url.startswith("sqlite"):
@@ -160,17 +138,6 @@ def count_rows(url: str, table: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
         return int(row[0]) if row else 0
-
-
-def postgres_problem(url: str) -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("SELECT 1")
-    except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc).strip()[:120]}"
-    return None
 
 
 # --- servers -------------------------------------------------------------------------------
