@@ -13,7 +13,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +184,30 @@ def restfull_headers(
 
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload).encode("utf-8")
+
+
+@pytest.fixture
+def reads_below(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], list[str]]:
+    """``reads_below(folder)``: the list, filled as it happens, of the files below
+    ``folder`` read as bytes (relative paths, in order)."""
+
+    def watch(root: Path) -> list[str]:
+        reads: list[str] = []
+        read_bytes = Path.read_bytes
+
+        def counting(path: Path) -> bytes:
+            reads.append(path.relative_to(root).as_posix())
+            return read_bytes(path)
+
+        monkeypatch.setattr(Path, "read_bytes", counting)
+        return reads
+
+    return watch
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait for another thread to bring ``condition`` about; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.002)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from plan_support import MAPPINGS
@@ -93,17 +92,10 @@ def test_the_example_rules_pass(rules):
     assert problems == [] and mappings is not None
 
 
-def test_broken_rules_are_counted_in_their_language_from_one_read(rules, monkeypatch):
+def test_broken_rules_are_counted_in_their_language_from_one_read(rules, reads_below):
     """With a rule file broken, the default texts for the count come from the same read."""
     _edit(rules / "advisors.yaml", "capacity: 8", "capacity: lots")
-    reads: list[str] = []
-    read_bytes = Path.read_bytes
-
-    def counting(path: Path) -> bytes:
-        reads.append(path.relative_to(rules).as_posix())
-        return read_bytes(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    reads = reads_below(rules)
     checked = check(rules)
     assert checked.mappings is None and checked.problems
     assert checked.texts is not None and checked.texts.locale == "nl"

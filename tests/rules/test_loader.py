@@ -301,15 +301,9 @@ def test_holiday_names_are_checked_around_the_given_day(rules):
     ]
 
 
-def test_each_file_is_read_once_and_fingerprinted_as_read(rules, monkeypatch):
-    reads: list[str] = []
+def test_each_file_is_read_once_and_fingerprinted_as_read(rules, reads_below, monkeypatch):
     read_bytes = Path.read_bytes
-
-    def counting(path: Path) -> bytes:
-        reads.append(path.relative_to(rules).as_posix())
-        return read_bytes(path)
-
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    reads = reads_below(rules)
     monkeypatch.setattr(Path, "read_text", lambda *a, **k: pytest.fail("read as text again"))
     mappings = load(rules)
 

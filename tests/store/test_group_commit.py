@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from conftest import dumps, envelope, standard_headers
+from conftest import dumps, envelope, standard_headers, wait_until
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -44,13 +43,6 @@ def item(key: str, sha: str = SHA_A) -> inbox.NewDelivery:
         body_sha256=sha,
         now=100.0,
     )
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.002)
 
 
 class Gate:

@@ -6,22 +6,15 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import wait_until
 from sqlalchemy import text
 
 from decidim_bridge.errors import StoreUnavailable
 from decidim_bridge.store import Database, writer_turns
 from decidim_bridge.store.writer_turns import FifoLock, first_in_line, turns_for
-
-
-def wait_until(condition: Callable[[], bool]) -> None:
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.001)
 
 
 class TestFifoLock:

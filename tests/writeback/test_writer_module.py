@@ -544,23 +544,9 @@ def test_decidims_writes_take_their_database_turns_first_and_mails_do_not(
         return claim(conn, *args, **kwargs)
 
     monkeypatch.setattr(store, "claim", looking)
-    decidim_loop = Writer(
-        db,
-        http_writer.settings,
-        decidim=http_writer.decidim,
-        mailer=http_writer.mailer,
-        lanes=DECIDIM,
-    )
-    mail_loop = Writer(
-        db,
-        http_writer.settings,
-        decidim=http_writer.decidim,
-        mailer=http_writer.mailer,
-        lanes=MAIL_ONLY,
-    )
-
-    decidim_loop.run_once()
-    mail_loop.run_once()
+    settings, decidim, mailer = http_writer.settings, http_writer.decidim, http_writer.mailer
+    for lanes in (DECIDIM, MAIL_ONLY):
+        Writer(db, settings, decidim=decidim, mailer=mailer, lanes=lanes).run_once()
 
     assert first == {DECIDIM_LANES: True, MAIL_LANES: False}
     assert not writer_turns.in_line_first()  # only while the step runs
