@@ -17,12 +17,15 @@ window costs nothing extra: ``ProposalSort.publishedAt`` ``DESC`` puts the newes
 stops at the first page that reaches back before the earliest publication. Following
 pages (``after``) are read only while more than ``MAX_BATCH`` wanted proposals are still
 missing, fewer pages than the by-id requests they replace and at most ``MAX_PAGES``
-(``page_budget``); what is not found is left to the by-id reads.
+(``page_budget``); what is not found is left to the by-id reads (``left_by_id``).
+
+This module only decides (``start_walk``, ``page_request``, ``after_page``: plain data in
+and out); the caller reads the pages from Decidim (``pipeline.read_by_page``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,7 +33,6 @@ from typing import Any
 from decidim_bridge.decidim.client import MAX_BATCH, MAX_PAGE_SIZE
 from decidim_bridge.decidim.models import ProposalPage
 from decidim_bridge.proposals import Proposal
-from decidim_bridge.work import Prefetched
 
 #: Newest first: a burst being handled is the newest of the component's publications.
 NEWEST_FIRST = {"publishedAt": "DESC"}
@@ -126,25 +128,6 @@ def after_page(walk: PageWalk, page: ProposalPage) -> tuple[dict[str, Proposal],
 def left_by_id(wanted: Sequence[str], found: Collection[str]) -> list[str]:
     """The ``wanted`` proposals (in order) that the pages did not hold: read by id."""
     return [proposal_id for proposal_id in wanted if proposal_id not in found]
-
-
-def read_by_page(
-    client: Any,
-    component_id: str,
-    wanted: Sequence[str],
-    earliest: datetime,
-    clock: Callable[[], float],
-) -> dict[str, Prefetched]:
-    """The ``wanted`` proposals found on the newest pages of the component's proposals
-    published since ``earliest`` (each read at the start of the first page's request)."""
-    read_at = clock()
-    found: dict[str, Prefetched] = {}
-    walk: PageWalk | None = start_walk(wanted, earliest)
-    while walk is not None:
-        page = client.fetch_proposals_page(component_id, **page_request(walk))
-        on_page, walk = after_page(walk, page)
-        found.update({pid: Prefetched(proposal, read_at) for pid, proposal in on_page.items()})
-    return found
 
 
 def _reached(proposals: Sequence[Proposal], floor: datetime) -> bool:
