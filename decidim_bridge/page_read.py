@@ -17,17 +17,22 @@ window costs nothing extra: ``ProposalSort.publishedAt`` ``DESC`` puts the newes
 stops at the first page that reaches back before the earliest publication. Following
 pages (``after``) are read only while more than ``MAX_BATCH`` wanted proposals are still
 missing, fewer pages than the by-id requests they replace and at most ``MAX_PAGES``
-(``page_budget``); what is not found is left to the by-id reads.
+(``page_budget``); what is not found is left to the by-id reads (``left_by_id``).
+
+This module only decides (``start_walk``, ``page_request``, ``after_page``: plain data in
+and out); the caller reads the pages from Decidim (``pipeline.read_by_page``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from decidim_bridge.decidim.client import MAX_BATCH, MAX_PAGE_SIZE
-from decidim_bridge.work import Prefetched
+from decidim_bridge.decidim.models import ProposalPage
+from decidim_bridge.proposals import Proposal
 
 #: Newest first: a burst being handled is the newest of the component's publications.
 NEWEST_FIRST = {"publishedAt": "DESC"}
@@ -64,45 +69,72 @@ def page_budget(wanted: int) -> int:
     return max(1, min(MAX_PAGES, by_id - 1))
 
 
-def read_by_page(
-    client: Any,
-    component_id: str,
-    wanted: Sequence[str],
-    earliest: datetime,
-    clock: Callable[[], float],
-) -> dict[str, Prefetched]:
-    """The ``wanted`` proposals found on the newest pages of the component's proposals
-    published since ``earliest`` (each read at the start of the first page's request)."""
-    missing = set(wanted)
-    found: dict[str, Prefetched] = {}
-    since = published_since_day(earliest)
-    floor = as_utc(earliest) - SAFETY_MARGIN
-    read_at = clock()
+@dataclass(frozen=True)
+class PageWalk:
+    """Where a walk through a component's newest publications is: the wanted proposals
+    not found yet, the next page's cursor and how many pages it may still read."""
+
+    published_since: date
+    floor: datetime
+    missing: frozenset[str]
+    pages_left: int
     after: str | None = None
-    for _ in range(page_budget(len(missing))):
-        page = client.fetch_proposals_page(
-            component_id,
-            order=NEWEST_FIRST,
-            published_since=since.isoformat(),
-            page_size=MAX_PAGE_SIZE,
-            after=after,
-        )
-        for proposal in page.proposals:
-            proposal_id = str(proposal.id)
-            if proposal_id in missing:
-                missing.discard(proposal_id)
-                found[proposal_id] = Prefetched(proposal, read_at)
-        after = page.next_cursor
-        if after is None or len(missing) <= MAX_BATCH or _reached(page.proposals, floor):
-            break
-    return found
 
 
-def _reached(proposals: Sequence[Any], floor: datetime) -> bool:
+def start_walk(wanted: Sequence[str], earliest: datetime) -> PageWalk:
+    """The walk for ``wanted`` proposals, the earliest published at ``earliest``: from
+    the newest page, back to ``earliest`` less ``SAFETY_MARGIN``, within ``page_budget``."""
+    missing = frozenset(wanted)
+    return PageWalk(
+        published_since=published_since_day(earliest),
+        floor=as_utc(earliest) - SAFETY_MARGIN,
+        missing=missing,
+        pages_left=page_budget(len(missing)),
+    )
+
+
+def page_request(walk: PageWalk) -> dict[str, Any]:
+    """The keyword arguments of ``fetch_proposals_page`` for the walk's next page."""
+    return {
+        "order": NEWEST_FIRST,
+        "published_since": walk.published_since.isoformat(),
+        "page_size": MAX_PAGE_SIZE,
+        "after": walk.after,
+    }
+
+
+def after_page(walk: PageWalk, page: ProposalPage) -> tuple[dict[str, Proposal], PageWalk | None]:
+    """The wanted proposals on ``page`` (the walk's next one), and the walk on from it, or
+    None when no page is worth reading after it: it was the last page, it reaches back
+    before the earliest publication, at most ``MAX_BATCH`` are still missing (as cheap to
+    read by id), or the walk's pages are used up."""
+    found: dict[str, Proposal] = {}
+    for proposal in page.proposals:
+        proposal_id = str(proposal.id)
+        if proposal_id in walk.missing and proposal_id not in found:
+            found[proposal_id] = proposal
+    missing = walk.missing.difference(found)
+    pages_left = walk.pages_left - 1
+    if (
+        page.next_cursor is None
+        or len(missing) <= MAX_BATCH
+        or _reached(page.proposals, walk.floor)
+        or pages_left < 1
+    ):
+        return found, None
+    return found, replace(walk, missing=missing, pages_left=pages_left, after=page.next_cursor)
+
+
+def left_by_id(wanted: Sequence[str], found: Collection[str]) -> list[str]:
+    """The ``wanted`` proposals (in order) that the pages did not hold: read by id."""
+    return [proposal_id for proposal_id in wanted if proposal_id not in found]
+
+
+def _reached(proposals: Sequence[Proposal], floor: datetime) -> bool:
     """Whether the page reaches back before ``floor`` (so later pages are older still)."""
     if not proposals:
         return True
     oldest = proposals[-1].published_at
     if oldest is None:
         return False
-    return bool(as_utc(oldest) < floor)
+    return as_utc(oldest) < floor

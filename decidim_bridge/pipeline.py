@@ -65,7 +65,15 @@ from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
 from decidim_bridge.live_work import POLLER_SOURCE
 from decidim_bridge.own_events import own_state_event
-from decidim_bridge.page_read import as_utc, first_moment_of, read_by_page
+from decidim_bridge.page_read import (
+    PageWalk,
+    after_page,
+    as_utc,
+    first_moment_of,
+    left_by_id,
+    page_request,
+    start_walk,
+)
 from decidim_bridge.plan import Plan, build_plan
 from decidim_bridge.plan.existing import QUIET_UNLESS_NEW, WRITE
 from decidim_bridge.plan_versions import (
@@ -376,7 +384,7 @@ def prefetch_proposals(
             earliest = min(moment for _, moment in publications)
             on_page = read_by_page(client, component_id, unique, earliest, clock)
             found.update(on_page)
-            unique = [pid for pid in unique if pid not in on_page]
+            unique = left_by_id(unique, on_page)
         for start in range(0, len(unique), MAX_BATCH):
             chunk = unique[start : start + MAX_BATCH]
             if len(chunk) < 2:
@@ -384,6 +392,26 @@ def prefetch_proposals(
             read_at = clock()
             proposals = client.fetch_proposals(chunk, component_id)
             found.update({pid: Prefetched(proposals.get(pid), read_at) for pid in chunk})
+    return found
+
+
+def read_by_page(
+    client: Any,
+    component_id: str,
+    wanted: Sequence[str],
+    earliest: datetime,
+    clock: Callable[[], float],
+) -> dict[str, Prefetched]:
+    """The ``wanted`` proposals found on the newest pages of the component's proposals
+    published since ``earliest``, each read at the start of the first page's request:
+    the pages ``page_read`` decides on, read from Decidim one request each."""
+    read_at = clock()
+    found: dict[str, Prefetched] = {}
+    walk: PageWalk | None = start_walk(wanted, earliest)
+    while walk is not None:
+        page = client.fetch_proposals_page(component_id, **page_request(walk))
+        on_page, walk = after_page(walk, page)
+        found.update({pid: Prefetched(proposal, read_at) for pid, proposal in on_page.items()})
     return found
 
 

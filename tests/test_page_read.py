@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
-from types import SimpleNamespace
 
+from decidim_bridge.decidim.client import MAX_BATCH
 from decidim_bridge.decidim.models import ProposalPage
 from decidim_bridge.page_read import (
+    PageWalk,
+    after_page,
     first_moment_of,
+    left_by_id,
     page_budget,
+    page_request,
     published_since_day,
-    read_by_page,
+    start_walk,
 )
+from decidim_bridge.proposals import ParticipatorySpace, Proposal
 
 BURST_START = datetime(2026, 11, 28, 10, 15, tzinfo=timezone(timedelta(hours=1)))
 
@@ -30,63 +35,8 @@ def test_the_day_of_a_moment_just_after_midnight_utc():
     assert published_since_day(datetime(2026, 11, 28, 0, 30)) == date(2026, 11, 26)
 
 
-class Pages:
-    """Proposals newest first, one minute apart, in pages of 50 (the cursor is an offset)."""
-
-    def __init__(self, count, newest):
-        self.proposals = [
-            SimpleNamespace(id=str(1000 + count - n), published_at=newest - timedelta(minutes=n))
-            for n in range(count)
-        ]
-        self.asked = []
-
-    def fetch_proposals_page(self, component_id, *, order, published_since, page_size, after):
-        self.asked.append(after)
-        start = int(after or 0)
-        more = start + page_size < len(self.proposals)
-        chunk = tuple(self.proposals[start : start + page_size])
-        return ProposalPage(chunk, str(start + page_size) if more else None)  # type: ignore[arg-type]
-
-
-def test_pages_are_walked_back_to_the_earliest_wanted_publication():
-    client = Pages(300, BURST_START + timedelta(hours=5))
-    wanted = [str(i) for i in range(1101, 1141)]  # on the fourth page
-    earliest = client.proposals[199].published_at
-    found = read_by_page(client, "11", wanted, earliest, lambda: 7.0)
-    assert set(found) == set(wanted) and {f.read_at for f in found.values()} == {7.0}
-    assert client.asked == [None, "50", "100", "150"]
-
-
-def test_at_most_four_pages_are_walked():
-    client = Pages(300, BURST_START + timedelta(hours=5))
-    wanted = [str(i) for i in range(1001, 1041)]  # on the sixth page
-    found = read_by_page(client, "11", wanted, client.proposals[-1].published_at, lambda: 0.0)
-    assert found == {} and len(client.asked) == 4
-
-
-def test_the_walk_stops_when_few_are_missing():
-    client = Pages(120, BURST_START)
-    wanted = [str(i) for i in range(1066, 1076)]  # five on the first page, five on the second
-    found = read_by_page(client, "11", wanted, BURST_START - timedelta(hours=2), lambda: 0.0)
-    assert client.asked == [None]  # five missing: one read by id is as cheap as a page
-    assert len(found) == 5
-
-
-def test_the_walk_stops_at_a_page_older_than_the_earliest_publication():
-    client = Pages(200, BURST_START)
-    wanted = [str(i) for i in range(1150, 1200)] + ["9999", "9998", "9997", "9996", "9995", "9994"]
-    earliest = BURST_START - timedelta(minutes=10)
-    found = read_by_page(client, "11", wanted, earliest, lambda: 0.0)
-    assert client.asked == [None, "50"]  # the second page reaches back past the margin
-    assert len(found) == 50
-
-
 def test_fewer_pages_than_the_reads_by_id_they_replace():
     assert [page_budget(n) for n in (6, 10, 11, 15, 16, 20, 50)] == [1, 1, 2, 2, 3, 3, 4]
-    client = Pages(300, BURST_START)
-    wanted = [str(i) for i in range(1001, 1007)]  # six, on the last page
-    assert read_by_page(client, "11", wanted, BURST_START - timedelta(days=1), lambda: 0.0) == {}
-    assert client.asked == [None]
 
 
 def test_the_first_moment_of_a_day_is_before_its_start_in_every_time_zone():
@@ -96,3 +46,77 @@ def test_the_first_moment_of_a_day_is_before_its_start_in_every_time_zone():
         zone = timezone(timedelta(hours=offset))
         assert first <= datetime(2026, 11, 28, tzinfo=zone)
     assert first == datetime(2026, 11, 28, tzinfo=timezone(timedelta(hours=14)))
+
+
+# --- the walk's decisions, page by page (no client) -----------------------------------------
+
+SPACE = ParticipatorySpace("Decidim::ParticipatoryProcess", "3")
+FLOOR = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+def proposal(number, published_at=FLOOR + timedelta(minutes=30)):
+    return Proposal(str(number), "11", SPACE, {}, {}, published_at=published_at)
+
+
+def walk(missing=range(1, 21), pages_left=3, after=None):
+    return PageWalk(date(2026, 11, 26), FLOOR, frozenset(map(str, missing)), pages_left, after)
+
+
+def test_a_walk_starts_at_the_newest_page_within_its_budget():
+    started = start_walk([str(i) for i in range(1, 14)] + ["1"], BURST_START)
+    assert started == PageWalk(
+        published_since=date(2026, 11, 27),
+        floor=datetime(2026, 11, 28, 8, 15, tzinfo=UTC),
+        missing=frozenset(str(i) for i in range(1, 14)),
+        pages_left=2,  # thirteen wanted: three reads by id, so two pages
+        after=None,
+    )
+    assert page_request(started) == {
+        "order": {"publishedAt": "DESC"},
+        "published_since": "2026-11-27",
+        "page_size": 50,
+        "after": None,
+    }
+    assert page_request(walk(after="Mg"))["after"] == "Mg"
+
+
+def test_a_page_of_newer_publications_leads_to_the_next_one():
+    page = ProposalPage((proposal(30), proposal(2), proposal(3), proposal(2)), "Mg")
+    found, following = after_page(walk(), page)
+    assert list(found) == ["2", "3"] and found["2"] is page.proposals[1]  # the first copy
+    assert following == walk(missing=[1, *range(4, 21)], pages_left=2, after="Mg")
+    assert left_by_id([str(i) for i in range(1, 6)], found) == ["1", "4", "5"]
+
+
+def test_the_walk_stops_at_the_last_page():
+    assert after_page(walk(), ProposalPage((proposal(30),), None)) == ({}, None)
+
+
+def test_the_walk_stops_when_at_most_a_batch_is_missing():
+    many = walk(missing=range(1, MAX_BATCH + 3))
+    found, following = after_page(many, ProposalPage((proposal(1),), "Mg"))
+    assert set(found) == {"1"} and following is not None  # one more than a batch missing
+    found, following = after_page(many, ProposalPage((proposal(1), proposal(2)), "Mg"))
+    assert set(found) == {"1", "2"} and following is None  # a batch left: read by id
+
+
+def test_the_walk_stops_at_a_page_that_reaches_back_before_the_floor():
+    at_floor = ProposalPage((proposal(30), proposal(31, FLOOR)), "Mg")
+    assert after_page(walk(), at_floor)[1] is not None
+    before = ProposalPage((proposal(1, FLOOR), proposal(31, FLOOR - timedelta(seconds=1))), "Mg")
+    found, following = after_page(walk(), before)
+    assert set(found) == {"1"} and following is None
+    naive = ProposalPage((proposal(31, datetime(2026, 11, 28, 8, 59)),), "Mg")  # taken as UTC
+    assert after_page(walk(), naive)[1] is None
+    assert after_page(walk(), ProposalPage((), "Mg"))[1] is None  # an empty page: nothing older
+
+
+def test_a_page_whose_oldest_has_no_publication_moment_does_not_stop_the_walk():
+    page = ProposalPage((proposal(30, FLOOR - timedelta(days=1)), proposal(31, None)), "Mg")
+    assert after_page(walk(), page)[1] is not None
+
+
+def test_the_walk_stops_when_its_pages_are_used_up():
+    page = ProposalPage((proposal(30),), "Mg")
+    assert after_page(walk(pages_left=2), page)[1] == walk(pages_left=1, after="Mg")
+    assert after_page(walk(pages_left=1), page)[1] is None

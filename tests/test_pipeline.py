@@ -6,7 +6,7 @@ import json
 import re
 from copy import deepcopy
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -790,6 +790,74 @@ def test_answers_not_on_the_pages_are_read_by_id(db, answered_burst):
     assert len(decidim.pages) == 1
     assert [len(ids) for ids, _ in decidim.batches] == [5, 5, 2]
     assert all(row(db, r).status == "done" for r in saved)
+
+
+# --- read_by_page: the pages page_read decides on, one request each ---------------------------
+
+PAGES_NEWEST = datetime(2026, 11, 28, 10, 15, tzinfo=timezone(timedelta(hours=1)))
+
+
+class NewestPages:
+    """Proposals newest first, one minute apart, in pages of 50 (the cursor is an offset)."""
+
+    def __init__(self, count, newest):
+        self.proposals = [
+            SimpleNamespace(id=str(1000 + count - n), published_at=newest - timedelta(minutes=n))
+            for n in range(count)
+        ]
+        self.asked = []
+
+    def fetch_proposals_page(self, component_id, *, order, published_since, page_size, after):
+        from decidim_bridge.decidim.models import ProposalPage
+
+        self.asked.append(after)
+        start = int(after or 0)
+        more = start + page_size < len(self.proposals)
+        chunk = tuple(self.proposals[start : start + page_size])
+        return ProposalPage(chunk, str(start + page_size) if more else None)
+
+
+def test_pages_are_walked_back_to_the_earliest_wanted_publication():
+    client = NewestPages(300, PAGES_NEWEST + timedelta(hours=5))
+    wanted = [str(i) for i in range(1101, 1141)]  # on the fourth page
+    earliest = client.proposals[199].published_at
+    found = pipeline.read_by_page(client, "11", wanted, earliest, lambda: 7.0)
+    assert set(found) == set(wanted) and {f.read_at for f in found.values()} == {7.0}
+    assert client.asked == [None, "50", "100", "150"]
+
+
+def test_at_most_four_pages_are_walked():
+    client = NewestPages(300, PAGES_NEWEST + timedelta(hours=5))
+    wanted = [str(i) for i in range(1001, 1041)]  # on the sixth page
+    earliest = client.proposals[-1].published_at
+    assert pipeline.read_by_page(client, "11", wanted, earliest, lambda: 0.0) == {}
+    assert len(client.asked) == 4
+
+
+def test_the_walk_stops_when_few_are_missing():
+    client = NewestPages(120, PAGES_NEWEST)
+    wanted = [str(i) for i in range(1066, 1076)]  # five on the first page, five on the second
+    earliest = PAGES_NEWEST - timedelta(hours=2)
+    found = pipeline.read_by_page(client, "11", wanted, earliest, lambda: 0.0)
+    assert client.asked == [None]  # five missing: one read by id is as cheap as a page
+    assert len(found) == 5
+
+
+def test_the_walk_stops_at_a_page_older_than_the_earliest_publication():
+    client = NewestPages(200, PAGES_NEWEST)
+    wanted = [str(i) for i in range(1150, 1200)] + ["9999", "9998", "9997", "9996", "9995", "9994"]
+    earliest = PAGES_NEWEST - timedelta(minutes=10)
+    found = pipeline.read_by_page(client, "11", wanted, earliest, lambda: 0.0)
+    assert client.asked == [None, "50"]  # the second page reaches back past the margin
+    assert len(found) == 50
+
+
+def test_six_wanted_are_looked_for_on_one_page_only():
+    client = NewestPages(300, PAGES_NEWEST)
+    wanted = [str(i) for i in range(1001, 1007)]  # six, on the last page
+    earliest = PAGES_NEWEST - timedelta(days=1)
+    assert pipeline.read_by_page(client, "11", wanted, earliest, lambda: 0.0) == {}
+    assert client.asked == [None]
 
 
 # --- events of the poller: the proposal as its sweep read it ------------------------------
