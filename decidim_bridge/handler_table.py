@@ -8,7 +8,7 @@ Decidim module's admin events to the steering handler (which builds on the pipel
 from __future__ import annotations
 
 from decidim_bridge.admin_events import handle_admin_event
-from decidim_bridge.decidim.client import MAX_PAGE_SIZE
+from decidim_bridge.decidim.limits import MAX_PAGE_SIZE
 from decidim_bridge.handlers import ADMIN_EVENT_TYPES, PROPOSAL_EVENT_TYPES
 from decidim_bridge.pipeline import handle_proposal_event, prefetch_proposals
 from decidim_bridge.work import Handler, Prefetch

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from decidim_bridge.decidim.client import MAX_BATCH, MAX_PAGE_SIZE
+from decidim_bridge.decidim.limits import MAX_BATCH, MAX_PAGE_SIZE
 from decidim_bridge.decidim.models import ProposalPage
 from decidim_bridge.proposals import Proposal
 

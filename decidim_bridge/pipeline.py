@@ -45,7 +45,7 @@ from prometheus_client import Counter
 from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
-from decidim_bridge.decidim.client import MAX_BATCH
+from decidim_bridge.decidim.limits import MAX_BATCH
 from decidim_bridge.errors import (
     BridgeError,
     DecidimUnavailable,

@@ -18,7 +18,12 @@ import pytest
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "decidim_bridge"
 
 #: Modules that must stay importable without a web framework or a database driver.
-PURE_CORE = ("decidim_bridge.plan", "decidim_bridge.intake", "decidim_bridge.rules")
+PURE_CORE = (
+    "decidim_bridge.plan",
+    "decidim_bridge.intake",
+    "decidim_bridge.rules",
+    "decidim_bridge.page_read",
+)
 
 
 def module_files(package_dir: Path) -> dict[str, Path]:

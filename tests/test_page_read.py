@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from decidim_bridge.decidim.client import MAX_BATCH
+from decidim_bridge.decidim.limits import MAX_BATCH
 from decidim_bridge.decidim.models import ProposalPage
 from decidim_bridge.page_read import (
     PageWalk,

@@ -25,6 +25,7 @@ from decidim_bridge.decidim import combine, mapping, operations, schemas
 from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.budget import RequestBudget
 from decidim_bridge.decidim.capabilities import Capabilities, conservative, detect
+from decidim_bridge.decidim.limits import MAX_BATCH, MAX_PAGE_SIZE
 from decidim_bridge.decidim.models import (
     AnswerResult,
     Comment,
@@ -50,9 +51,6 @@ from decidim_bridge.store import Database
 log = logging.getLogger(__name__)
 
 PROPOSAL_COMMENTABLE_TYPE = "Decidim::Proposals::Proposal"
-MAX_PAGE_SIZE = 50  # Decidim's API_SCHEMA_MAX_PER_PAGE default
-#: Proposals per ``fetch_proposals`` request: Decidim's AliasAnalyzer allows 5 aliases.
-MAX_BATCH = 5
 
 _PROCESS_NAMES = {
     "participatory_process",
@@ -579,7 +577,7 @@ class DecidimClient:
         return Write("create_proposal_note", {"id": str(proposal_id), "body": body}, read)
 
     def write_combined(self, writes: Sequence[Write]) -> list[Any]:
-        """Run up to ``combine.MAX_ALIASES`` writes as ONE mutation request (one slot of the
+        """Run up to ``limits.MAX_ALIASES`` writes as ONE mutation request (one slot of the
         budget), in order; per write its result, or the exception it would have raised alone.
 
         A failure of the whole request (``AmbiguousWrite``, ``DecidimRateLimited``, an error

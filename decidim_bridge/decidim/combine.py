@@ -32,10 +32,9 @@ from graphql import (
     visit,
 )
 
+from decidim_bridge.decidim.limits import MAX_ALIASES
 from decidim_bridge.decidim.operations import MODULE_SCHEMA, Operation
 
-#: Decidim's ``API_SCHEMA_MAX_ALIASES`` default.
-MAX_ALIASES = 5
 OPERATION_NAME = "CombinedWrite"
 
 

@@ -66,7 +66,7 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.config import Settings
 from decidim_bridge.decidim import error_codes
-from decidim_bridge.decidim.combine import MAX_ALIASES
+from decidim_bridge.decidim.limits import MAX_ALIASES
 from decidim_bridge.errors import (
     BridgeError,
     GraphQLError,

@@ -8,7 +8,8 @@ import pytest
 from sandbox_support import RunningSandbox, running_sandbox
 
 from decidim_bridge.config import Settings, load_settings
-from decidim_bridge.decidim.client import MAX_BATCH, DecidimClient
+from decidim_bridge.decidim.client import DecidimClient
+from decidim_bridge.decidim.limits import MAX_BATCH
 
 
 @pytest.fixture
