@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from decidim_bridge.sources import POLLER_SOURCE
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import outbox as outbox_store
@@ -19,8 +20,6 @@ from decidim_bridge.writeback.effects import DECIDIM_LANES
 
 #: How many of Decidim's throttle windows deferrable work waits at most for the live work.
 MAX_WINDOWS = 5
-#: The poller's own events do not count: a sweep must not wait for itself.
-POLLER_SOURCE = "poller"
 
 
 def queued(db: Database, now: float, horizon: float = 0.0, *, events: bool = True) -> bool:
@@ -28,6 +27,7 @@ def queued(db: Database, now: float, horizon: float = 0.0, *, events: bool = Tru
     writes are being handled or are due by ``now + horizon`` (the next window of the
     request budget)."""
     with db.read() as conn:
+        # The poller's own events do not count: a sweep must not wait for itself.
         if events and inbox_store.has_due(conn, now=now, not_from=POLLER_SOURCE, horizon=horizon):
             return True
         return outbox_store.has_due(conn, now=now, lane_prefix=DECIDIM_LANES, horizon=horizon)

@@ -29,16 +29,15 @@ from prometheus_client import Counter, Histogram
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, ConfigError
-from decidim_bridge.live_work import MAX_WINDOWS, POLLER_SOURCE, Deferral, queued
+from decidim_bridge.live_work import MAX_WINDOWS, Deferral, queued
 from decidim_bridge.proposals import Proposal
-from decidim_bridge.sources import sweep
+from decidim_bridge.sources import POLLER_SOURCE, sweep
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import poller as poller_store
 
 log = logging.getLogger(__name__)
 
-SOURCE = POLLER_SOURCE
 PAGE_SIZE = 50
 #: How many of Decidim's throttle windows a sweep waits at most for the live work to drain.
 LIVE_WORK_WINDOWS = MAX_WINDOWS
@@ -322,7 +321,7 @@ class Poller:
                     result = inbox_store.store_delivery(
                         conn,
                         tenant=self.tenant,
-                        source=SOURCE,
+                        source=POLLER_SOURCE,
                         delivery_key=event.delivery_key,
                         event_type=event.event_type,
                         subject=event.subject,
