@@ -63,7 +63,6 @@ from decidim_bridge.intake.admin_actions import (
 )
 from decidim_bridge.intake.delivery import parse_stored
 from decidim_bridge.intake.proposal_json import proposal_from_json
-from decidim_bridge.live_work import POLLER_SOURCE
 from decidim_bridge.own_events import own_state_event
 from decidim_bridge.page_read import (
     PageWalk,
@@ -87,6 +86,7 @@ from decidim_bridge.plan_versions import (
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
 from decidim_bridge.rules.model import Mappings, ScopeDecision
+from decidim_bridge.sources import POLLER_SOURCE
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import plans as plans_store

@@ -39,8 +39,8 @@ from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, DecidimRateLimited, LeaseLost, StoreUnavailable
 from decidim_bridge.handlers import IGNORED_EVENT_TYPES
 from decidim_bridge.intake.delivery import parse_stored
-from decidim_bridge.live_work import POLLER_SOURCE
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper
+from decidim_bridge.sources import POLLER_SOURCE
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store.inbox import InboxRow

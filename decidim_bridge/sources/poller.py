@@ -29,16 +29,15 @@ from prometheus_client import Counter, Histogram
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import BridgeError, ConfigError
-from decidim_bridge.live_work import MAX_WINDOWS, POLLER_SOURCE, queued
+from decidim_bridge.live_work import MAX_WINDOWS, Deferral, queued
 from decidim_bridge.proposals import Proposal
-from decidim_bridge.sources import sweep
+from decidim_bridge.sources import POLLER_SOURCE, sweep
 from decidim_bridge.store import Database
 from decidim_bridge.store import inbox as inbox_store
 from decidim_bridge.store import poller as poller_store
 
 log = logging.getLogger(__name__)
 
-SOURCE = POLLER_SOURCE
 PAGE_SIZE = 50
 #: How many of Decidim's throttle windows a sweep waits at most for the live work to drain.
 LIVE_WORK_WINDOWS = MAX_WINDOWS
@@ -137,8 +136,9 @@ class Poller:
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.db = db
-        self.live_work = live_work
-        self.live_work_wait = live_work_wait
+        # Before each page, while ``live_work`` says it is queued: ``live_work_wait`` seconds
+        # in all per sweep (restarted at its start).
+        self.deferral = None if live_work is None else Deferral(live_work, live_work_wait)
         self.sleep = sleep
         self.client = client
         self.tenant = tenant
@@ -230,10 +230,12 @@ class Poller:
         known = state is not None and state.baseline_at is not None
         mode = "backfill" if backfill else ("poll" if known else "baseline")
         report = SweepReport(component_id=component_id, mode=mode)
+        if self.deferral is not None:
+            self.deferral.restart()
         try:
             # Each page is requested when the loop asks for the chunk after the last.
             proposals = self.client.iter_proposals(component_id, order={"id": "ASC"})
-            waited = self._wait_for_quiet(self.live_work_wait)
+            self._wait_for_quiet()
             while True:
                 # Taking the chunk requests the page: no earlier than this, its events
                 # learnt of their changes.
@@ -244,7 +246,7 @@ class Poller:
                 self._store_chunk(chunk, target, mode, report, write_existing, asked_at=asked_at)
                 if len(chunk) < PAGE_SIZE:
                     break
-                waited += self._wait_for_quiet(self.live_work_wait - waited)
+                self._wait_for_quiet()
             with self.db.begin() as conn:
                 poller_store.sweep_finished(
                     conn,
@@ -319,7 +321,7 @@ class Poller:
                     result = inbox_store.store_delivery(
                         conn,
                         tenant=self.tenant,
-                        source=SOURCE,
+                        source=POLLER_SOURCE,
                         delivery_key=event.delivery_key,
                         event_type=event.event_type,
                         subject=event.subject,
@@ -345,14 +347,10 @@ class Poller:
             report.events[kind] = report.events.get(kind, 0) + count
             SYNTHESIZED.labels(kind=kind).inc(count)
 
-    def _wait_for_quiet(self, allowed: float) -> float:
-        """Wait while there is live work, at most ``allowed`` seconds; returns the wait."""
-        waited = 0.0
-        while self.live_work is not None and waited < allowed and self.live_work():
-            pause = min(LIVE_WORK_CHECK, allowed - waited)
-            self.sleep(pause)
-            waited += pause
-        return waited
+    def _wait_for_quiet(self) -> None:
+        """Wait while there is live work, as long as the sweep's allowance lasts."""
+        if self.deferral is not None:
+            self.deferral.wait(self.sleep, LIVE_WORK_CHECK)
 
     def _record_failure(self, component_id: str, message: str) -> None:
         try:

@@ -74,6 +74,7 @@ from decidim_bridge.errors import (
     MailOutcomeUnknown,
     StoreUnavailable,
 )
+from decidim_bridge.live_work import Deferral
 from decidim_bridge.loop import ClaimLoop, LeaseKeeper, dead_local_owners
 from decidim_bridge.mail.backends import MailBackend
 from decidim_bridge.mail.message import OutgoingMail, build_message
@@ -153,9 +154,7 @@ class Writer(ClaimLoop):
         self.lanes = lanes
         # The mail loop: while ``defer_to`` says live work is queued, wait (at most
         # ``defer_max`` seconds in a row, then send anyway until it has drained).
-        self.defer_to = defer_to
-        self.defer_max = defer_max
-        self._deferring_since: float | None = None
+        self.deferral = None if defer_to is None else Deferral(defer_to, defer_max)
         self.loop_name = "mailer" if lanes == MAIL_ONLY else "writer"
         self.db = db
         self.settings = settings
@@ -219,7 +218,7 @@ class Writer(ClaimLoop):
         paused = now < self.decidim_paused_until
         if paused and self.lanes == DECIDIM:
             return False  # nothing else to do until Decidim may be asked again
-        if self._deferring(now):
+        if self.deferral is not None and self.deferral.defer(now):
             return False
         with self.db.begin() as conn:
             rows = store.claim(
@@ -262,15 +261,6 @@ class Writer(ClaimLoop):
         except LeaseLost:
             log.warning("outbox lease lost", extra={"outbox_id": row.id})
         return True
-
-    def _deferring(self, now: float) -> bool:
-        """Whether this loop lets the live work go first now (``defer_to``, bounded)."""
-        if self.defer_to is None or not self.defer_to():
-            self._deferring_since = None
-            return False
-        if self._deferring_since is None:
-            self._deferring_since = now
-        return now - self._deferring_since < self.defer_max
 
     def _send_mails(self, rows: list[OutboxRow]) -> None:
         """Send mails claimed together one by one; the leases of those waiting are kept."""

@@ -342,16 +342,27 @@ def test_a_sweep_waits_for_the_live_work_at_most_its_allowance(db, decidim):
     assert waits == [0.5, 0.5, pytest.approx(0.2)]
 
 
+def test_each_sweep_has_an_allowance_of_its_own(db, decidim):
+    decidim.add(count=120)
+    waits: list[float] = []
+    poller = make_poller(
+        db, decidim, live_work=lambda: True, live_work_wait=1.2, sleep=waits.append
+    )
+    poller.sweep_all()
+    poller.sweep_all()
+    assert waits == [0.5, 0.5, pytest.approx(0.2)] * 2
+
+
 def test_a_poller_of_the_scheduled_job_yields_one_of_an_operator_does_not(db, settings):
     from decidim_bridge.live_work import queued
     from decidim_bridge.sources.poller import LIVE_WORK_WINDOWS
 
     scheduled = Poller.from_settings(settings, db, yield_to_live_work=True)
     asked = Poller.from_settings(settings, db)
-    assert scheduled.live_work is not None and asked.live_work is None
-    assert scheduled.live_work_wait == LIVE_WORK_WINDOWS * settings.decidim_rate_window
+    assert scheduled.deferral is not None and asked.deferral is None
+    assert scheduled.deferral.allowed == LIVE_WORK_WINDOWS * settings.decidim_rate_window
     assert queued(db, 100.0) is False
-    assert scheduled.live_work() is False
+    assert scheduled.deferral.queued() is False
 
 
 def test_events_are_received_when_their_page_was_asked_for(db, decidim):

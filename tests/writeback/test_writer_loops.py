@@ -149,10 +149,10 @@ def test_the_long_running_loops_defer_mail_one_loop_does_not(db, settings):
 
     decidim_writer, mailer = build_writers(settings, db)
     assert (decidim_writer.lanes, mailer.lanes) == (DECIDIM, MAIL_ONLY)
-    assert decidim_writer.defer_to is None
-    assert mailer.defer_to is not None and mailer.defer_to() is False  # nothing queued
-    assert mailer.defer_max == MAX_WINDOWS * settings.decidim_rate_window
-    assert build_writer(settings, db).defer_to is None
+    assert decidim_writer.deferral is None
+    assert mailer.deferral is not None and mailer.deferral.queued() is False  # nothing queued
+    assert mailer.deferral.allowed == MAX_WINDOWS * settings.decidim_rate_window
+    assert build_writer(settings, db).deferral is None
 
     # In the writer process the webhook events are another process's work; in ``run``
     # the worker shares the process's time with the mails.
@@ -163,6 +163,6 @@ def test_the_long_running_loops_defer_mail_one_loop_does_not(db, settings):
             conn,
             [inbox.NewDelivery("localhost", "decidim", "k", "x.y", "proposal:1", "{}", "0", 1.0)],
         )
-    assert mailer.defer_to() is False
+    assert mailer.deferral.queued() is False
     _, with_worker = build_writers(settings, db, with_worker=True)
-    assert with_worker.defer_to is not None and with_worker.defer_to() is True
+    assert with_worker.deferral is not None and with_worker.deferral.queued() is True
