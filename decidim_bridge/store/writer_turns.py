@@ -147,8 +147,15 @@ class WriterTurns:
         ``flock``; polling with sleeps halved intake's rate with two web workers). No
         timeout here: a process that keeps its turn holds SQLite's lock too, so nobody
         could write anyway; this process's other threads give up after the timeout, and
-        readiness reports the held lock."""
-        fcntl.flock(self._file(), fcntl.LOCK_EX)
+        readiness reports the held lock. A lock file that cannot be opened or locked (a
+        read-only folder) is the database's unavailability, said with the file."""
+        try:
+            fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"database unavailable: cannot take the write turn on {self.lock_path}: "
+                f"{exc.strerror or exc}"
+            ) from exc
 
 
 _registry: dict[str, WriterTurns] = {}

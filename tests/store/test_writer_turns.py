@@ -217,3 +217,13 @@ class TestWriterTurns:
             thread.join(5)
         # The busy thread's transaction takes about 2 ms; the handler's sleeps grow to 100 ms.
         assert max(waits) < 0.05, waits
+
+
+def test_a_lock_file_that_cannot_be_opened_is_the_database_unavailable(tmp_path: Path) -> None:
+    turns = turns_for(str(tmp_path / "gone" / "bridge.sqlite3-writer.lock"))
+    for _ in range(2):  # the second is told the same: the first gave the thread lock back
+        with (
+            pytest.raises(StoreUnavailable, match=r"cannot take the write turn on .*gone"),
+            turns.turn(0.2),
+        ):
+            pass
