@@ -41,16 +41,20 @@ class WorkContext:
     services: Any = None
     #: Proposals read ahead for the rows claimed together, by proposal id.
     prefetched: dict[str, Prefetched] = field(default_factory=dict)
-    finished: bool = field(default=False, init=False)
-    #: The status the handler finished the row with (``finish``), for the worker's count.
+    #: The status the handler finished the row with (``finish``), for the worker's count;
+    #: None while it has not.
     finished_status: str | None = field(default=None, init=False)
+
+    @property
+    def finished(self) -> bool:
+        """Whether the handler finished the row itself (the worker then does not)."""
+        return self.finished_status is not None
 
     def finish(self, conn: Connection, outcome: str, *, status: str = "done") -> None:
         """Mark the row finished inside the handler's own transaction (fenced by the lease)."""
         inbox_store.finish(
             conn, self.row.id, owner=self.owner, now=self.clock(), status=status, outcome=outcome
         )
-        self.finished = True
         self.finished_status = status
 
 
