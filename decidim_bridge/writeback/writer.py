@@ -318,34 +318,15 @@ class Writer(ClaimLoop):
 
     # --- several rows in one request ---------------------------------------------------
 
-    def _capabilities(self, *, detect: bool = True) -> Any:
-        """What this Decidim offers (None: a client that cannot say, e.g. in tests; or,
-        without ``detect``, not learnt yet)."""
-        if not detect:
-            known = getattr(self.decidim, "known_capabilities", None)
-            return known() if known is not None else None
-        found = getattr(self.decidim, "capabilities", None)
-        return found() if found is not None else None
+    def _capabilities(self) -> Any:
+        """What this Decidim offers (None: a client that cannot say, e.g. in tests)."""
+        detect = getattr(self.decidim, "capabilities", None)
+        return detect() if detect is not None else None
 
     def _can_answer_guarded(self) -> bool:
         if not self.settings.write_economy:
             return False
         return bool(getattr(self._capabilities(), "can_answer_guarded", False))
-
-    def _combinable_kinds(self, *, detect: bool = True) -> tuple[str, ...] | None:
-        """The kinds that can be a field of a combined document on this Decidim: an answer
-        only as the module's guarded answer (else it needs a read first, so it goes alone).
-        None: not learnt yet (without ``detect``)."""
-        found = self._capabilities(detect=detect)
-        if found is None and not detect:
-            return None
-        offered = {
-            COMMENT: bool(getattr(found, "can_comment", False)),
-            ANSWER: bool(getattr(found, "can_answer_guarded", False)),
-            EVALUATORS: bool(getattr(found, "can_assign_evaluators", False)),
-            NOTE: bool(getattr(found, "can_write_notes", False)),
-        }
-        return tuple(kind for kind in COMBINED_ORDER if offered[kind])
 
     def _alone(self, row: OutboxRow) -> bool:
         """Whether ``row`` goes alone whatever Decidim offers (its outcome is unknown: it
@@ -365,18 +346,18 @@ class Writer(ClaimLoop):
             return None
         if self._alone(rows[0]):
             return rows[:1]
-        kinds = self._combinable_kinds(detect=False)
-        if kinds is None:
+        known = getattr(self.decidim, "known_capabilities", None)
+        found = known() if known is not None else None
+        if found is None:
             return None
-        return [rows[0], *self._following(conn, rows[0], now, kinds)]
+        return [rows[0], *self._following(conn, rows[0], now, combinable_kinds(found))]
 
     def _with_following(self, row: OutboxRow, now: float) -> list[OutboxRow]:
         """``row`` and the rows of its plan version that follow it in its lane and can go
         in the same request (none when ``row``'s outcome is unknown: it is read back alone)."""
         if self._alone(row):
             return [row]
-        kinds = self._combinable_kinds()
-        assert kinds is not None
+        kinds = combinable_kinds(self._capabilities())
         with self.db.begin() as conn:
             return [row, *self._following(conn, row, now, kinds)]
 
@@ -777,6 +758,19 @@ def _fields(row: OutboxRow) -> int:
 
 class _Permanent(BridgeError):
     """A write that cannot succeed by trying again (e.g. the proposal is gone)."""
+
+
+def combinable_kinds(capabilities: Any) -> tuple[str, ...]:
+    """The kinds that can be a field of a combined document on a Decidim that offers
+    ``capabilities``: an answer only as the module's guarded answer (else it needs a read
+    first, so it goes alone)."""
+    offered = {
+        COMMENT: bool(getattr(capabilities, "can_comment", False)),
+        ANSWER: bool(getattr(capabilities, "can_answer_guarded", False)),
+        EVALUATORS: bool(getattr(capabilities, "can_assign_evaluators", False)),
+        NOTE: bool(getattr(capabilities, "can_write_notes", False)),
+    }
+    return tuple(kind for kind in COMBINED_ORDER if offered[kind])
 
 
 def _asks_again(row: OutboxRow, results: list[Any]) -> bool:
