@@ -9,7 +9,6 @@ and the CLI. The pipeline orchestrates the writing side.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,11 +16,12 @@ from sqlalchemy.engine import Connection
 
 from decidim_bridge.hold_periods import Use, free_from_now
 from decidim_bridge.plan.diff import Change, diff
-from decidim_bridge.plan.model import Hold, Plan, publication_day
+from decidim_bridge.plan.model import Hold, Plan
 from decidim_bridge.plan.serialize import (
     changes_from_json,
     changes_to_json,
     document,
+    expectations_from_json,
     plan_from_json,
 )
 from decidim_bridge.plan.state import Availability, PlanningState
@@ -83,15 +83,12 @@ def current_version(conn: Connection, tenant: str, proposal_id: str) -> PlanVers
 
 def published_day(conn: Connection, tenant: str, proposal_id: str) -> date | None:
     """The day the current plan says the initiative was published
-    (``ExpectationContract.published_on``), read from the stored JSON alone: cheaper than
-    the whole plan where only this day is wanted. None without a plan."""
+    (``ExpectationContract.published_on``), rebuilt from the stored expectations alone:
+    cheaper than the whole plan where only this day is wanted. None without a plan."""
     row = store.current_version(conn, tenant, proposal_id)
     if row is None:
         return None
-    expectations = json.loads(row.plan)["expectations"]
-    return date.fromisoformat(
-        publication_day(expectations["start_date"], expectations.get("rebased_from"))
-    )
+    return date.fromisoformat(expectations_from_json(row.plan).published_on)
 
 
 def current_versions(

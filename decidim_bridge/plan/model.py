@@ -183,14 +183,7 @@ class ExpectationContract:
     @property
     def published_on(self) -> str:
         """The day the initiative was published (whatever day the promises count from)."""
-        return publication_day(self.start_date, self.rebased_from)
-
-
-def publication_day(start_date: str, rebased_from: str | None) -> str:
-    """The day the initiative was published, from an ``ExpectationContract``'s fields:
-    ``rebased_from`` when the promises count from a later day, else ``start_date``. Plain
-    fields, so that a stored plan's JSON answers without the whole plan being read."""
-    return rebased_from or start_date
+        return self.rebased_from or self.start_date
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 from decidim_bridge.plan.diff import Change
-from decidim_bridge.plan.model import Plan
+from decidim_bridge.plan.model import ExpectationContract, Plan
 
 T = TypeVar("T")
 
@@ -102,6 +102,13 @@ def plan_to_json(plan: Plan) -> str:
 def plan_from_json(text: str) -> Plan:
     plan: Plan = from_data(Plan, json.loads(text))
     return plan
+
+
+def expectations_from_json(text: str) -> ExpectationContract:
+    """A stored plan's expectations alone (``plan_to_json``'s text): what a caller needing
+    only the promise dates reads, without rebuilding the rest of the plan."""
+    contract: ExpectationContract = from_data(ExpectationContract, json.loads(text)["expectations"])
+    return contract
 
 
 def content(plan: Plan) -> dict[str, Any]:

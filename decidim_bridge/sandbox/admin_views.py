@@ -147,4 +147,4 @@ class ProposalAdminAnswerView(View):
         self.id = str(proposal.id)
         self.written = written
         self.state = state
-        self.published = proposal.answer_published and proposal.internal_state != "not_answered"
+        self.published = proposal.answer_published and proposal.answer_state is not None

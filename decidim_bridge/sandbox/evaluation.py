@@ -246,9 +246,8 @@ class EvaluationMixin:
 
     def _answer_saved(self, proposal: Proposal, by: User | ApiUser | None, now: float) -> None:
         """Emit ``proposal_answer_saved`` after an answer was saved or published."""
-        state = None if proposal.internal_state == "not_answered" else proposal.internal_state
         extra = {
-            "state": state,
+            "state": proposal.answer_state,
             "published": proposal.answer_published,
             "by": self.actor(by, proposal),
         }

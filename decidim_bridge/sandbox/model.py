@@ -205,12 +205,16 @@ class Proposal:
         return self.state_published_at is not None
 
     @property
-    def saved_state(self) -> str | None:
-        """The answer state as saved, published or not (None: not answered), or withdrawn:
-        what the module's guarded answer compares with its ``unlessStates``."""
-        if self.withdrawn:
-            return "withdrawn"
+    def answer_state(self) -> str | None:
+        """The answer state as saved, published or not (None: not answered), also once the
+        proposal is withdrawn: what the admin's answer form and the module's events show."""
         return None if self.internal_state in ("", "not_answered") else self.internal_state
+
+    @property
+    def saved_state(self) -> str | None:
+        """The answer state as saved, or withdrawn: what the module's guarded answer
+        compares with its ``unlessStates``."""
+        return "withdrawn" if self.withdrawn else self.answer_state
 
     @property
     def published_state(self) -> str | None:

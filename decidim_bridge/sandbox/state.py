@@ -514,7 +514,7 @@ class SandboxState(EvaluationMixin):
         with self.lock:
             proposal = self.proposals[int(proposal_id)]
             actor = self.may_answer(by, proposal)
-            if proposal.internal_state == "not_answered" or proposal.answer_published:
+            if proposal.answer_state is None or proposal.answer_published:
                 raise ValueError(f"proposal {proposal.id} has no unpublished answer")
             now = self.clock()
             before = proposal.published_state

@@ -12,16 +12,25 @@ def _proposal(**fields):
 
 
 @pytest.mark.parametrize(
-    ("fields", "saved", "published"),
+    ("fields", "answer", "saved", "published"),
     [
-        ({}, None, None),
-        ({"internal_state": "evaluating"}, "evaluating", None),  # internal answer
-        ({"internal_state": "accepted", "state_published_at": 2.0}, "accepted", "accepted"),
-        ({"internal_state": "not_answered", "state_published_at": 2.0}, None, None),
-        ({"withdrawn_at": 3.0}, "withdrawn", "withdrawn"),
-        ({"internal_state": "rejected", "withdrawn_at": 3.0}, "withdrawn", "withdrawn"),
+        ({}, None, None, None),
+        ({"internal_state": ""}, None, None, None),  # blank: not answered
+        ({"internal_state": "evaluating"}, "evaluating", "evaluating", None),  # internal answer
+        (
+            {"internal_state": "accepted", "state_published_at": 2.0},
+            "accepted",
+            "accepted",
+            "accepted",
+        ),
+        ({"internal_state": "not_answered", "state_published_at": 2.0}, None, None, None),
+        ({"withdrawn_at": 3.0}, None, "withdrawn", "withdrawn"),
+        ({"internal_state": "rejected", "withdrawn_at": 3.0}, "rejected", "withdrawn", "withdrawn"),
     ],
 )
-def test_the_saved_state_and_what_residents_see_of_it(fields, saved, published):
+def test_the_saved_state_and_what_residents_see_of_it(fields, answer, saved, published):
+    """The answer (the admin's view, withdrawal aside), the state the guarded answer
+    compares (withdrawn first) and what the API shows."""
     proposal = _proposal(**fields)
-    assert (proposal.saved_state, proposal.published_state) == (saved, published)
+    states = (proposal.answer_state, proposal.saved_state, proposal.published_state)
+    assert states == (answer, saved, published)
