@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from decidim_bridge.cli import cli
 from decidim_bridge.cli.decidim import register
@@ -37,15 +37,27 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+def run_check(
+    decidim: Any,
+    runner: CliRunner,
+    env: dict[str, str],
+    *,
+    version: str = "decidim_version-200",
+    capabilities: str,
+    args: tuple[str, ...] = (),
+) -> Result:
+    """Run ``decidim check`` against a Decidim answering with the given recordings."""
+    decidim.sign_in()
+    decidim.answer("Whoami", "whoami-200")
+    decidim.answer("DecidimVersion", version)
+    decidim.answer("Capabilities", capabilities)
+    return runner.invoke(cli, ["decidim", "check", *args], env=env)
+
+
 def test_check_reports_user_version_and_write_paths(
     decidim: Any, runner: CliRunner, env: dict[str, str]
 ) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_arguments-200")
-
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
+    result = run_check(decidim, runner, env, capabilities="capabilities_arguments-200")
 
     assert result.exit_code == 0, result.output
     assert "Gemeente Lindeburg" in result.output
@@ -63,12 +75,7 @@ def test_check_reports_user_version_and_write_paths(
 def test_check_with_the_module_lists_nothing_missing(
     decidim: Any, runner: CliRunner, env: dict[str, str]
 ) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_module-200")
-
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
+    result = run_check(decidim, runner, env, capabilities="capabilities_module-200")
 
     assert result.exit_code == 0, result.output
     assert "Evaluators:    yes (decidim-bridge module)" in result.output
@@ -81,12 +88,7 @@ def test_check_with_the_module_lists_nothing_missing(
 def test_check_says_when_the_module_offers_the_guarded_answer(
     decidim: Any, runner: CliRunner, env: dict[str, str]
 ) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_module_guarded-200")
-
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
+    result = run_check(decidim, runner, env, capabilities="capabilities_module_guarded-200")
 
     assert result.exit_code == 0, result.output
     assert GUARDED_ANSWER in result.output.splitlines()
@@ -95,12 +97,14 @@ def test_check_says_when_the_module_offers_the_guarded_answer(
 
 
 def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version_hidden-200")
-    decidim.answer("Capabilities", "introspection_disabled-200")
-
-    result = runner.invoke(cli, ["decidim", "check", "--json"], env=env)
+    result = run_check(
+        decidim,
+        runner,
+        env,
+        version="decidim_version_hidden-200",
+        capabilities="introspection_disabled-200",
+        args=("--json",),
+    )
 
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
