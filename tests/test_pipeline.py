@@ -542,6 +542,23 @@ def numbered(number):
     return data
 
 
+def answered_by_an_admin(db, decidim, ids):
+    """Each of ``ids`` accepted and its answer published by an admin in Decidim: Decidim
+    shows the answers; the ids of the answer_saved events' rows."""
+    for i in ids:
+        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    return [
+        put(
+            db,
+            f"saved{i}",
+            event_type=ANSWER_SAVED,
+            proposal=numbered(i),
+            more={"state": "accepted", "published": True, "by": ADMIN},
+        )
+        for i in ids
+    ]
+
+
 @pytest.fixture
 def batching(db, settings):
     from decidim_bridge.handler_table import DEFAULT_BATCH, default_prefetch
@@ -631,19 +648,8 @@ def test_persons_answers_on_several_proposals_are_read_in_one_request(db, batchi
     runner = batching(decidim)
     runner.run_once()
     decidim.batches.clear()
-    for i in ids:
-        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    saved = answered_by_an_admin(db, decidim, ids)
     bridge = {**ADMIN, "api_user": True}
-    saved = [
-        put(
-            db,
-            f"saved{i}",
-            event_type=ANSWER_SAVED,
-            proposal=numbered(i),
-            more={"state": "accepted", "published": True, "by": ADMIN},
-        )
-        for i in ids
-    ]
     own = put(
         db,
         "own",
@@ -751,19 +757,7 @@ def answered_burst(db, batching):
     while runner.run_once():
         pass
     decidim.pages.clear()
-    for i in BURST:
-        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
-    saved = [
-        put(
-            db,
-            f"saved{i}",
-            event_type=ANSWER_SAVED,
-            proposal=numbered(i),
-            more={"state": "accepted", "published": True, "by": ADMIN},
-        )
-        for i in BURST
-    ]
-    return decidim, runner, saved
+    return decidim, runner, answered_by_an_admin(db, decidim, BURST)
 
 
 def test_a_bulk_publication_of_answers_is_read_by_page(db, answered_burst):
