@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from decidim_bridge.config import Settings, load_settings
 from decidim_bridge.intake.signatures import sign_restfull, sign_standard
-from decidim_bridge.store import Database
+from decidim_bridge.store import Database, inbox
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -184,6 +184,32 @@ def restfull_headers(
 
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload).encode("utf-8")
+
+
+def store_event(
+    db: Database,
+    key: str,
+    *,
+    event_type: str,
+    subject: str,
+    body: str,
+    now: float,
+    source: str = "decidim",
+    body_sha256: str = "0" * 64,
+) -> int:
+    """Store one event in the inbox as intake would, in its own transaction; the row's id."""
+    with db.begin() as conn:
+        return inbox.store_delivery(
+            conn,
+            tenant="localhost",
+            source=source,
+            delivery_key=key,
+            event_type=event_type,
+            subject=subject,
+            body=body,
+            body_sha256=body_sha256,
+            now=now,
+        ).id
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
-from conftest import dumps, envelope
+from conftest import dumps, envelope, store_event
 from plan_support import PLAN_DATA, at, example_mappings
 
 from decidim_bridge import admin_events, pipeline, plan_versions
@@ -61,18 +61,14 @@ def put(
 
 def store(db, key, body, *, now=NOW):
     """Store an event body in the inbox as intake would; the new row's id."""
-    with db.begin() as conn:
-        return inbox.store_delivery(
-            conn,
-            tenant="localhost",
-            source="decidim",
-            delivery_key=key,
-            event_type=body["type"],
-            subject=f"proposal:{body['resource']['id']}",
-            body=dumps(body).decode(),
-            body_sha256="0" * 64,
-            now=now,
-        ).id
+    return store_event(
+        db,
+        key,
+        event_type=body["type"],
+        subject=f"proposal:{body['resource']['id']}",
+        body=dumps(body).decode(),
+        now=now,
+    )
 
 
 def row(db, row_id):
@@ -542,6 +538,23 @@ def numbered(number):
     return data
 
 
+def answered_by_an_admin(db, decidim, ids):
+    """Each of ``ids`` accepted and its answer published by an admin in Decidim: Decidim
+    shows the answers; the ids of the answer_saved events' rows."""
+    for i in ids:
+        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    return [
+        put(
+            db,
+            f"saved{i}",
+            event_type=ANSWER_SAVED,
+            proposal=numbered(i),
+            more={"state": "accepted", "published": True, "by": ADMIN},
+        )
+        for i in ids
+    ]
+
+
 @pytest.fixture
 def batching(db, settings):
     from decidim_bridge.handler_table import DEFAULT_BATCH, default_prefetch
@@ -631,19 +644,8 @@ def test_persons_answers_on_several_proposals_are_read_in_one_request(db, batchi
     runner = batching(decidim)
     runner.run_once()
     decidim.batches.clear()
-    for i in ids:
-        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
+    saved = answered_by_an_admin(db, decidim, ids)
     bridge = {**ADMIN, "api_user": True}
-    saved = [
-        put(
-            db,
-            f"saved{i}",
-            event_type=ANSWER_SAVED,
-            proposal=numbered(i),
-            more={"state": "accepted", "published": True, "by": ADMIN},
-        )
-        for i in ids
-    ]
     own = put(
         db,
         "own",
@@ -751,19 +753,7 @@ def answered_burst(db, batching):
     while runner.run_once():
         pass
     decidim.pages.clear()
-    for i in BURST:
-        show_answer(decidim, str(i), "accepted", {"nl": "<p>Akkoord.</p>"})
-    saved = [
-        put(
-            db,
-            f"saved{i}",
-            event_type=ANSWER_SAVED,
-            proposal=numbered(i),
-            more={"state": "accepted", "published": True, "by": ADMIN},
-        )
-        for i in BURST
-    ]
-    return decidim, runner, saved
+    return decidim, runner, answered_by_an_admin(db, decidim, BURST)
 
 
 def test_a_bulk_publication_of_answers_is_read_by_page(db, answered_burst):
@@ -871,18 +861,16 @@ def put_swept(db, key, proposal, *, kind="state_changed", received_at=NOW, befor
     before = seen_copy(before or replace(proposal, state=None, answered_at=None))
     (event,) = decide(proposal, before, tenant="localhost", mode="poll").events
     assert event.kind == kind
-    with db.begin() as conn:
-        return inbox.store_delivery(
-            conn,
-            tenant="localhost",
-            source="poller",
-            delivery_key=key,
-            event_type=event.event_type,
-            subject=event.subject,
-            body=event.body,
-            body_sha256=event.body_sha256,
-            now=received_at,
-        ).id
+    return store_event(
+        db,
+        key,
+        event_type=event.event_type,
+        subject=event.subject,
+        body=event.body,
+        now=received_at,
+        source="poller",
+        body_sha256=event.body_sha256,
+    )
 
 
 def test_a_poller_event_is_planned_from_the_proposal_its_sweep_read(db, worker):

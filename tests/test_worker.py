@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import dumps, envelope
+from conftest import dumps, envelope, store_event
 from sqlalchemy import text
 from workers.run_worker import ensure_handled_table
 
@@ -33,18 +33,9 @@ class Clock:
 
 def put(db, key: str, proposal_id: int = 1, event_type: str = EVENT, now: float = 1000.0):
     body = dumps(envelope(event_type=event_type, proposal_id=proposal_id)).decode()
-    with db.begin() as conn:
-        return inbox.store_delivery(
-            conn,
-            tenant="localhost",
-            source="decidim",
-            delivery_key=key,
-            event_type=event_type,
-            subject=f"proposal:{proposal_id}",
-            body=body,
-            body_sha256="0" * 64,
-            now=now,
-        ).id
+    return store_event(
+        db, key, event_type=event_type, subject=f"proposal:{proposal_id}", body=body, now=now
+    )
 
 
 def row(db, row_id):

@@ -38,8 +38,12 @@ from decidim_bridge.decidim.breaker import CircuitBreaker
 from decidim_bridge.decidim.client import DecidimClient
 from decidim_bridge.handler_table import default_handlers
 from decidim_bridge.mail import FileBackend
+from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.plan.model import OPEN
+from decidim_bridge.plan_versions import StoredPlan
+from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.loader import load as load_mappings
+from decidim_bridge.rules.model import Mappings
 from decidim_bridge.sandbox.model import Comment
 from decidim_bridge.services import Services
 from decidim_bridge.store import Database
@@ -47,6 +51,7 @@ from decidim_bridge.store import outbox as outbox_store
 from decidim_bridge.store import plans as plans_store
 from decidim_bridge.store.outbox import NewEffect, OutboxRow
 from decidim_bridge.worker import Worker
+from decidim_bridge.writeback.hook import WriteBack, prepare_writeback
 from decidim_bridge.writeback.reminders import ReminderRun, run_reminders
 from decidim_bridge.writeback.writer import Writer
 
@@ -302,3 +307,29 @@ def outbox_effect(
         payload={"body": "x"},
         space=space,
     )
+
+
+def store_plan_version(
+    db: Database,
+    settings: Settings,
+    mappings: Mappings,
+    proposal: Proposal,
+    *,
+    now: float,
+    decidim: Any = None,
+    writeback: WriteBack | None = None,
+    space_key: str = "wijkinitiatieven",
+) -> StoredPlan:
+    """Store a plan version and its writes as the pipeline does (one transaction); the
+    writes are those ``decidim``'s capabilities allow unless ``writeback`` is given."""
+    writeback = writeback or prepare_writeback(settings, mappings, decidim=decidim, now=now)
+    with db.begin() as conn:
+        return store_support_plan(
+            conn,
+            tenant=settings.tenant,
+            proposal=proposal,
+            mappings=mappings,
+            now=now,
+            space_key=space_key,
+            writeback=writeback,
+        )

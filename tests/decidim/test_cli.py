@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from decidim_bridge.cli import cli
 from decidim_bridge.cli.decidim import register
@@ -37,17 +38,28 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_check_reports_user_version_and_write_paths(
-    decidim: Any, runner: CliRunner, env: dict[str, str]
-) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_arguments-200")
+@pytest.fixture
+def check(decidim: Any, runner: CliRunner, env: dict[str, str]) -> Callable[..., Result]:
+    """``check(capabilities=…)``: ``decidim check`` run successfully against a Decidim
+    answering with the given recordings (``version``, ``args``: more to vary)."""
 
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
+    def run(
+        *, capabilities: str, version: str = "decidim_version-200", args: tuple[str, ...] = ()
+    ) -> Result:
+        decidim.sign_in()
+        decidim.answer("Whoami", "whoami-200")
+        decidim.answer("DecidimVersion", version)
+        decidim.answer("Capabilities", capabilities)
+        result = runner.invoke(cli, ["decidim", "check", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result
 
-    assert result.exit_code == 0, result.output
+    return run
+
+
+def test_check_reports_user_version_and_write_paths(check: Callable[..., Result]) -> None:
+    result = check(capabilities="capabilities_arguments-200")
+
     assert "Gemeente Lindeburg" in result.output
     assert "(@initiatievenloket)" in result.output
     assert "0.32.1" in result.output
@@ -60,17 +72,9 @@ def test_check_reports_user_version_and_write_paths(
     assert "Install the decidim-bridge module" in result.output
 
 
-def test_check_with_the_module_lists_nothing_missing(
-    decidim: Any, runner: CliRunner, env: dict[str, str]
-) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_module-200")
+def test_check_with_the_module_lists_nothing_missing(check: Callable[..., Result]) -> None:
+    result = check(capabilities="capabilities_module-200")
 
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
-
-    assert result.exit_code == 0, result.output
     assert "Evaluators:    yes (decidim-bridge module)" in result.output
     assert "Private notes: yes (decidim-bridge module)" in result.output
     # An earlier release of the module: no guarded answer, so the answer is read first.
@@ -78,31 +82,21 @@ def test_check_with_the_module_lists_nothing_missing(
     assert "Missing write paths" not in result.output
 
 
-def test_check_says_when_the_module_offers_the_guarded_answer(
-    decidim: Any, runner: CliRunner, env: dict[str, str]
-) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version-200")
-    decidim.answer("Capabilities", "capabilities_module_guarded-200")
+def test_check_says_when_the_module_offers_the_guarded_answer(check: Callable[..., Result]) -> None:
+    result = check(capabilities="capabilities_module_guarded-200")
 
-    result = runner.invoke(cli, ["decidim", "check"], env=env)
-
-    assert result.exit_code == 0, result.output
     assert GUARDED_ANSWER in result.output.splitlines()
     assert NO_GUARDED_ANSWER not in result.output.splitlines()
     assert "Missing write paths" not in result.output
 
 
-def test_check_as_json(decidim: Any, runner: CliRunner, env: dict[str, str]) -> None:
-    decidim.sign_in()
-    decidim.answer("Whoami", "whoami-200")
-    decidim.answer("DecidimVersion", "decidim_version_hidden-200")
-    decidim.answer("Capabilities", "introspection_disabled-200")
+def test_check_as_json(check: Callable[..., Result]) -> None:
+    result = check(
+        version="decidim_version_hidden-200",
+        capabilities="introspection_disabled-200",
+        args=("--json",),
+    )
 
-    result = runner.invoke(cli, ["decidim", "check", "--json"], env=env)
-
-    assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["capabilities"] == {
         "version": None,

@@ -237,15 +237,16 @@ def _guarded(sbx, token, **extra):
     return gql(sbx, GUARDED, {**variables, "unlessStates": FINAL, **extra}, token=token).json
 
 
+def _guarded_reply(*, written, state, published=True):
+    """The module's whole reply to a guarded answer on proposal 101: written or not, and the
+    state it left."""
+    answer = {"id": "101", "written": written, "state": state, "published": published}
+    return {"data": {"proposalAdmin": {"answer": answer}}}
+
+
 def test_the_guarded_answer_answers_an_open_proposal(sbx, token, state):
     body = _guarded(sbx, token)
-    assert body == {
-        "data": {
-            "proposalAdmin": {
-                "answer": {"id": "101", "written": True, "state": "evaluating", "published": True}
-            }
-        }
-    }
+    assert body == _guarded_reply(written=True, state="evaluating")
     assert state.proposals[101].internal_state == "evaluating"
 
 
@@ -253,12 +254,7 @@ def test_the_guarded_answer_answers_an_open_proposal(sbx, token, state):
 def test_the_guarded_answer_does_not_overwrite_a_persons_final_answer(sbx, token, state, publish):
     state.answer_as_admin(101, "accepted", {"nl": "Akkoord."}, by="marieke_kok", publish=publish)
     body = _guarded(sbx, token)
-    assert body["data"]["proposalAdmin"]["answer"] == {
-        "id": "101",
-        "written": False,
-        "state": "accepted",
-        "published": publish,
-    }
+    assert body == _guarded_reply(written=False, state="accepted", published=publish)
     assert state.proposals[101].internal_state == "accepted"
     assert state.proposals[101].answer == {"nl": "Akkoord."}
 
@@ -276,13 +272,7 @@ def test_the_guarded_answer_without_answer_content_keeps_the_current_answer(sbx,
     state.answer_as_admin(101, "evaluating", current, by="marieke_kok", publish=True)
     variables = {"id": "101", "state": "accepted", "unlessStates": FINAL}
     omitted = gql(sbx, GUARDED, variables, token=token).json
-    assert omitted == {
-        "data": {
-            "proposalAdmin": {
-                "answer": {"id": "101", "written": True, "state": "accepted", "published": True}
-            }
-        }
-    }
+    assert omitted == _guarded_reply(written=True, state="accepted")
     assert (state.proposals[101].internal_state, state.proposals[101].answer) == (
         "accepted",
         current,
@@ -304,12 +294,7 @@ def test_the_guarded_answer_without_unless_states_is_written_whatever_the_state(
     events.clear()
     variables = {"id": "101", "state": "evaluating", "answerContent": {"nl": "Opnieuw bekeken."}}
     body = gql(sbx, GUARDED, variables, token=token).json
-    assert body["data"]["proposalAdmin"]["answer"] == {
-        "id": "101",
-        "written": True,
-        "state": "evaluating",
-        "published": True,
-    }
+    assert body == _guarded_reply(written=True, state="evaluating")
     assert state.proposals[101].internal_state == "evaluating"
     assert state.proposals[101].answer == {"nl": "Opnieuw bekeken."}
     assert [e.type for e in events][-1] == "decidim.bridge.proposal_answer_saved"
@@ -321,13 +306,7 @@ def test_the_guarded_answer_does_not_overwrite_a_published_rejection(sbx, token,
     events.clear()
     body = _guarded(sbx, token)
     # Not written, and the state that kept it, as residents see it.
-    assert body == {
-        "data": {
-            "proposalAdmin": {
-                "answer": {"id": "101", "written": False, "state": "rejected", "published": True}
-            }
-        }
-    }
+    assert body == _guarded_reply(written=False, state="rejected")
     assert state.proposals[101].internal_state == "rejected"
     assert state.proposals[101].answer == rejection
     assert events == []

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 from plan_support import at, make_proposal
+from writeback_support import store_plan_version
 
 from decidim_bridge import plan_versions
 from decidim_bridge.errors import MappingError
-from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.proposals import ParticipatorySpace
 from decidim_bridge.rules.model import SpaceRule
 from decidim_bridge.store import outbox as outbox_store
@@ -21,27 +21,8 @@ NOW = at("2027-04-20T11:00:00+02:00")
 MOESTUIN = "Buurtmoestuin in de Vogelwijk"
 
 
-def store(
-    db,
-    settings,
-    mappings,
-    proposal,
-    now=NOW,
-    writeback=None,
-    decidim=None,
-    space_key="wijkinitiatieven",
-):
-    writeback = writeback or prepare_writeback(settings, mappings, decidim=decidim, now=now)
-    with db.begin() as conn:
-        return store_support_plan(
-            conn,
-            tenant="localhost",
-            proposal=proposal,
-            mappings=mappings,
-            now=now,
-            space_key=space_key,
-            writeback=writeback,
-        )
+def store(db, settings, mappings, proposal, now=NOW, **given):
+    return store_plan_version(db, settings, mappings, proposal, now=now, **given)
 
 
 def rows(db):

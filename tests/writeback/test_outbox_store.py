@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from plan_support import at, make_proposal
 from writeback_support import outbox_effect as _effect
+from writeback_support import store_plan_version
 
 from decidim_bridge.config import Settings
 from decidim_bridge.errors import LeaseLost
 from decidim_bridge.loop import dead_local_owners
-from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.plan_versions import StoredPlan
 from decidim_bridge.proposals import Proposal
 from decidim_bridge.rules.model import Mappings
@@ -23,7 +23,6 @@ from decidim_bridge.writeback.effects import (
     NOTE,
     decidim_lane,
 )
-from decidim_bridge.writeback.hook import prepare_writeback
 
 
 def _exercise(database) -> None:
@@ -264,18 +263,10 @@ class _WithModule:
 def _store_version(
     database: Database, settings: Settings, mappings: Mappings, proposal: Proposal, now: float
 ) -> StoredPlan:
-    """Store a plan version and its writes as the pipeline does (one transaction)."""
-    writeback = prepare_writeback(settings, mappings, decidim=_WithModule(), now=now)
-    with database.begin() as conn:
-        return store_support_plan(
-            conn,
-            tenant="localhost",
-            proposal=proposal,
-            mappings=mappings,
-            now=now,
-            space_key="wijkinitiatieven",
-            writeback=writeback,
-        )
+    """Store a plan version with the writes a Decidim with the module takes."""
+    return store_plan_version(
+        database, settings, mappings, proposal, now=now, decidim=_WithModule()
+    )
 
 
 def test_following_rows_are_of_the_claimed_rows_plan_version_only(

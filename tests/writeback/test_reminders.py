@@ -10,12 +10,10 @@ from zoneinfo import ZoneInfo
 from plan_support import at, make_proposal
 from writeback.fakes import FakeDecidim
 from writeback.samples import garden_plan
-from writeback_support import remind
+from writeback_support import remind, store_plan_version
 
 from decidim_bridge.mail import FileBackend
-from decidim_bridge.pipeline import store_support_plan
 from decidim_bridge.store import outbox as outbox_store
-from decidim_bridge.writeback.hook import prepare_writeback
 from decidim_bridge.writeback.reminders import due_milestones
 from decidim_bridge.writeback.writer import Writer
 
@@ -34,17 +32,7 @@ class _Answering:
 
 
 def _plan(db, settings, mappings, proposal, decidim=None):
-    writeback = prepare_writeback(settings, mappings, decidim=decidim, now=NOW)
-    with db.begin() as conn:
-        return store_support_plan(
-            conn,
-            tenant=settings.tenant,
-            proposal=proposal,
-            mappings=mappings,
-            now=NOW,
-            space_key="wijkinitiatieven",
-            writeback=writeback,
-        )
+    return store_plan_version(db, settings, mappings, proposal, now=NOW, decidim=decidim)
 
 
 def _day_after(iso: str) -> float:

@@ -59,13 +59,19 @@ class ApiTest < Minitest::Test
   end
   Decidim::Bridge::Compat.singleton_class.prepend(StateCheckSpy)
 
+  # The guarded answer's whole reply on the proposal: no errors, written or not, and the state
+  # it left.
+  def assert_answer_reply(result, written:, state:, published:)
+    assert_nil result["errors"]
+    assert_equal({ "id" => proposal.id.to_s, "written" => written, "state" => state, "published" => published },
+                 result["data"]["proposalAdmin"]["answer"])
+  end
+
   def test_a_guarded_answer_runs_decidims_command_under_a_lock_on_the_proposal
     LockSpy.calls.clear
     result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
                              answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
-    assert_nil result["errors"]
-    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "evaluating", "published" => true },
-                 result["data"]["proposalAdmin"]["answer"])
+    assert_answer_reply result, written: true, state: "evaluating", published: true
     proposal.reload
     assert_equal ["evaluating", { "nl" => "We kijken ernaar" }], [proposal.internal_state, proposal.answer]
     assert_equal [[:lock, proposal.id], [:check, proposal.id]], LockSpy.calls.first(2)
@@ -79,9 +85,7 @@ class ApiTest < Minitest::Test
     proposal.update!(state: "accepted", answer: { "nl" => "Akkoord" }, answered_at: Time.current)
     result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
                              answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
-    assert_nil result["errors"]
-    assert_equal({ "id" => proposal.id.to_s, "written" => false, "state" => "accepted", "published" => false },
-                 result["data"]["proposalAdmin"]["answer"])
+    assert_answer_reply result, written: false, state: "accepted", published: false
     assert_equal ["accepted", { "nl" => "Akkoord" }], [proposal.reload.internal_state, proposal.answer]
     assert_equal 0, Decidim::ActionLog.count
   end
@@ -98,9 +102,7 @@ class ApiTest < Minitest::Test
     proposal.update!(state: "evaluating", answer: { "nl" => "We kijken ernaar", "en" => "We are looking into it" },
                      answered_at: Time.current, state_published_at: Time.current)
     omitted = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "accepted", unlessStates: FINAL)
-    assert_nil omitted["errors"]
-    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "accepted", "published" => true },
-                 omitted["data"]["proposalAdmin"]["answer"])
+    assert_answer_reply omitted, written: true, state: "accepted", published: true
     assert_equal ["accepted", { "nl" => "We kijken ernaar", "en" => "We are looking into it" }],
                  [proposal.reload.internal_state, proposal.answer]
     # An explicit null is no content either.
@@ -116,9 +118,7 @@ class ApiTest < Minitest::Test
                      state_published_at: Time.current)
     result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
                              answerContent: { "nl" => "We kijken er opnieuw naar" })
-    assert_nil result["errors"]
-    assert_equal({ "id" => proposal.id.to_s, "written" => true, "state" => "evaluating", "published" => true },
-                 result["data"]["proposalAdmin"]["answer"])
+    assert_answer_reply result, written: true, state: "evaluating", published: true
     assert_equal ["evaluating", { "nl" => "We kijken er opnieuw naar" }], [proposal.reload.internal_state, proposal.answer]
     assert_equal [["answer", api_user]], Decidim::ActionLog.all.map { |log| [log.action, log.user] }
     assert_equal ["decidim.bridge.proposal_answer_saved"], bridge_events.map { |d| d.json["type"] }
@@ -129,10 +129,8 @@ class ApiTest < Minitest::Test
                      state_published_at: Time.current)
     result = graphql(ANSWER, as: api_user, id: proposal.id.to_s, state: "evaluating",
                              answerContent: { "nl" => "We kijken ernaar" }, unlessStates: FINAL)
-    assert_nil result["errors"]
     # Not written, and the state that kept it, as residents see it.
-    assert_equal({ "id" => proposal.id.to_s, "written" => false, "state" => "rejected", "published" => true },
-                 result["data"]["proposalAdmin"]["answer"])
+    assert_answer_reply result, written: false, state: "rejected", published: true
     assert_equal ["rejected", { "nl" => "Dit past niet in de regeling" }], [proposal.reload.internal_state, proposal.answer]
     assert_equal 0, Decidim::ActionLog.count
     assert_empty bridge_events
